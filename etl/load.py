@@ -1,0 +1,199 @@
+"""Loads files into the warehouse: each file in one transaction, all or nothing.
+
+For each file: inspect it, skip it if the same bytes (SHA-256) were loaded before, stage and
+validate it, then quarantine its bad rows, replace revised keys and insert the rest, and
+record the attempt in `load_log`. A rejected file leaves every data table as it was; only
+its `load_log` entry is written, after the rollback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from etl.epcn import apply_epcn
+from etl.reader import parquet_header
+from etl.source import Source, inspect
+from etl.stage import StageCounts, accepted_rows, stage, warnings
+from etl.validate import broken_rules_sql, sql_literal
+from etl.warehouse import open_warehouse
+from wholesystem.errors import UserError
+from wholesystem.settings import Settings
+
+AFTER_LOAD = {"epcn": apply_epcn}
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file."""
+
+    file: Path
+    outcome: str
+    feed: str | None = None
+    counts: StageCounts | None = None
+    rows_replaced: int = 0
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def load_files(
+    paths: list[Path], settings: Settings, feed_name: str | None = None,
+    report: Callable[[str], None] = print,
+) -> list[LoadResult]:  # fmt: skip
+    """Loads each file in turn; returns one LoadResult per file."""
+    connection = open_warehouse(settings, progress=True)
+    try:
+        return [load_file(connection, Path(path), settings, feed_name, report) for path in paths]
+    finally:
+        connection.close()
+
+
+def load_file(connection, path: Path, settings: Settings, feed_name, report) -> LoadResult:
+    """Loads one file in its own transaction and logs the attempt."""
+    started = datetime.now()
+    try:
+        source = inspect(path, parquet_header(connection), feed_name)
+    except (UserError, duckdb.Error) as error:
+        return _log(
+            connection, LoadResult(path, "rejected", message=_describe(path, error)), started
+        )
+    digest = file_sha256(path)
+    earlier = connection.execute(
+        "SELECT load_id, finished_at FROM load_log WHERE sha256 = ? AND outcome = 'loaded'",
+        [digest],
+    ).fetchone()
+    if earlier is not None:
+        message = (
+            f"{path}: already loaded (load {earlier[0]}, {earlier[1]:%Y-%m-%d %H:%M}); skipped"
+        )
+        return _log(connection, LoadResult(path, "skipped", source.feed.name, message=message),
+                    started, digest)  # fmt: skip
+    report(f"{path}: {source.feed.name}, {path.stat().st_size / 1e6:,.1f} MB; validating")
+    return _load_in_transaction(connection, source, settings, started, digest, report)
+
+
+def _load_in_transaction(connection, source: Source, settings, started, digest, report):
+    # Staging writes only temp tables, so it runs before the transaction: a temp table made
+    # inside one numbers its rows from a transaction-local base, and rowid is our line number.
+    try:
+        counts = stage(connection, source, settings.quarantine_threshold)
+        report(f"{source.path}: writing {counts.rows_accepted:,} rows")
+        connection.execute("BEGIN TRANSACTION")
+        load_id = _next_load_id(connection)
+        result = _write(connection, source, counts, load_id)
+        return _log(connection, result, started, digest, load_id, commit=True)
+    except (UserError, duckdb.Error) as error:
+        _rollback(connection)
+        result = LoadResult(
+            source.path, "rejected", source.feed.name, message=_describe(source.path, error)
+        )
+        return _log(connection, result, started, digest)
+    finally:
+        connection.execute("DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS bad")
+
+
+def _rollback(connection) -> None:
+    with contextlib.suppress(duckdb.TransactionException):  # failed before BEGIN
+        connection.execute("ROLLBACK")
+
+
+def _write(connection, source: Source, counts: StageCounts, load_id: int) -> LoadResult:
+    feed = source.feed
+    connection.execute(
+        f"""INSERT INTO quarantine SELECT {load_id}, {sql_literal(str(source.path))}, line,
+                   column_name, value, rule
+            FROM ({broken_rules_sql(feed, source.first_line)})"""
+    )
+    replaced = _remove_replaced(connection, source)
+    names = [name for name, _ in feed.stored_columns]
+    expressions = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
+    connection.execute(
+        f"""INSERT INTO {feed.table} ({", ".join(names)}, load_id)
+            SELECT {", ".join(expressions)}, {load_id} FROM checked WHERE {accepted_rows(source)}"""
+    )
+    notes = warnings(connection, source)
+    if feed.name in AFTER_LOAD:
+        notes += AFTER_LOAD[feed.name](connection, load_id)
+    if source.ignored:
+        notes.append(f"columns not in the contract, ignored: {', '.join(source.ignored)}")
+    return LoadResult(source.path, "loaded", feed.name, counts, replaced, notes=notes)
+
+
+def _remove_replaced(connection, source: Source) -> int:
+    feed = source.feed
+    if feed.mode == "snapshot":
+        return connection.execute(f"DELETE FROM {feed.table}").fetchone()[0]
+    if connection.execute(f"SELECT count(*) FROM (FROM {feed.table} LIMIT 1)").fetchone()[0] == 0:
+        return 0
+    matches = " AND ".join(f"{feed.table}.{name} = incoming.{name}" for name in feed.key)
+    return connection.execute(
+        f"""DELETE FROM {feed.table} USING
+              (SELECT {", ".join(feed.key)} FROM checked WHERE {accepted_rows(source)}) incoming
+            WHERE {matches}"""
+    ).fetchone()[0]
+
+
+def _next_load_id(connection) -> int:
+    return connection.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
+
+
+def _log(connection, result: LoadResult, started, digest=None, load_id=None, commit=False):
+    if load_id is None:
+        load_id = _next_load_id(connection)
+    counts = result.counts
+    connection.execute(
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, str(result.file), digest, result.feed, started, result.outcome,
+         counts and counts.rows_read, counts and counts.rows_accepted,
+         counts and counts.rows_quarantined, result.rows_replaced if counts else None,
+         counts and counts.rows_ignored, result.message or "; ".join(result.notes) or None],
+    )  # fmt: skip
+    if commit:
+        connection.execute("COMMIT")
+    return result
+
+
+def file_sha256(path: Path) -> str:
+    """Returns the file's SHA-256, read in blocks so any size fits in memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 23):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _describe(path: Path, error: Exception) -> str:
+    """One sentence for an error, naming the file and, where DuckDB gives it, the line."""
+    if isinstance(error, UserError):
+        return str(error)
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if line:
+        reason = _csv_reason(text)
+        return f"{path} line {line.group(1)}: {reason}"
+    if "GZIP" in text.upper() or "gzip" in text:
+        return f"{path}: the compressed file is truncated or corrupt"
+    if "parquet" in text.lower():
+        return f"{path}: the file cannot be read as Parquet ({_first_line(text)})"
+    if "unicode" in text.lower():
+        return f"{path}: the file is not UTF-8 text ({_first_line(text)})"
+    return f"{path}: the file cannot be read ({_first_line(text)})"
+
+
+def _csv_reason(text: str) -> str:
+    for candidate in text.splitlines()[2:]:
+        candidate = candidate.strip()
+        if candidate and not candidate.startswith("Possible fixes"):
+            return candidate.rstrip(".").lower().replace("expected number of columns", "expected")
+    return "the row cannot be parsed"
+
+
+def _first_line(text: str) -> str:
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text.strip().splitlines()[0])

@@ -1,0 +1,114 @@
+"""Validates one file inside the load's transaction, before anything is written.
+
+Staging builds the temp table `checked` in one pass over the file, then applies the
+file-level rules in order: it must have rows, hold no real NHS number, repeat no key, and
+keep its quarantined share under the threshold. Any failure raises `UserError`, and the
+caller rolls the transaction back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from etl.reader import raw_select
+from etl.source import Source
+from etl.validate import BAD_ROWS_SQL, NHS_NUMBER_MACRO, broken_rules_sql, checked_table_sql
+from wholesystem.errors import UserError
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    """Row counts of a validated file."""
+
+    rows_read: int
+    rows_ignored: int
+    rows_quarantined: int
+    rows_accepted: int
+
+
+def accepted_rows(source: Source) -> str:
+    """SQL condition selecting the rows of `checked` that go into the warehouse."""
+    stored = f" AND coalesce({source.feed.store_when}, false)" if source.feed.store_when else ""
+    return f"NOT is_bad AND NOT is_ignored{stored}"
+
+
+def stage(connection, source: Source, threshold: float) -> StageCounts:
+    """Creates temp tables `checked` and `bad` and applies the file-level rules."""
+    connection.execute("DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS bad")
+    connection.execute(NHS_NUMBER_MACRO)
+    connection.execute(checked_table_sql(source.feed, raw_select(source)))
+    counts = _counts(connection, source)
+    if counts.rows_read == 0:
+        raise UserError(f"{source.path}: the file has a header but no data rows")
+    connection.execute(BAD_ROWS_SQL)
+    _refuse_real_nhs_numbers(connection, source)
+    _refuse_repeated_keys(connection, source)
+    _refuse_too_many_quarantined(connection, source, counts, threshold)
+    return counts
+
+
+def _counts(connection, source: Source) -> StageCounts:
+    read, ignored, bad, accepted = connection.execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE is_ignored), count(*) FILTER (WHERE is_bad),
+                   count(*) FILTER (WHERE {accepted_rows(source)})
+            FROM checked"""
+    ).fetchone()
+    return StageCounts(read, ignored, bad, accepted)
+
+
+def _refuse_real_nhs_numbers(connection, source: Source) -> None:
+    for column in (c for c in source.feed.columns if c.pseudonym):
+        row = connection.execute(
+            f"SELECT min(row_index) FROM bad WHERE is_real_nhs_number({column.name})"
+        ).fetchone()[0]
+        if row is not None:
+            raise UserError(
+                f"{source.path} line {row + source.first_line}: {column.name} holds a real NHS "
+                "number (10 digits with a valid check digit); identifiable data must be "
+                "pseudonymised before loading, so nothing was loaded"
+            )
+
+
+def _refuse_repeated_keys(connection, source: Source) -> None:
+    key = ", ".join(source.feed.key)
+    repeated = connection.execute(
+        f"""SELECT {key}, list(rowid ORDER BY rowid)[1:2]
+            FROM checked WHERE {accepted_rows(source)}
+            GROUP BY ALL HAVING count(*) > 1 ORDER BY min(rowid) LIMIT 1"""
+    ).fetchone()
+    if repeated is not None:
+        values = ", ".join(
+            f"{name} {value}" for name, value in zip(source.feed.key, repeated, strict=False)
+        )
+        first, second = (row + source.first_line for row in repeated[-1])
+        raise UserError(
+            f"{source.path} lines {first} and {second}: the key ({values}) appears twice; "
+            "a file may hold each key once"
+        )
+
+
+def _refuse_too_many_quarantined(connection, source, counts: StageCounts, threshold) -> None:
+    checked_rows = counts.rows_read - counts.rows_ignored
+    if counts.rows_quarantined <= threshold * checked_rows:
+        return
+    rule, column, rows, line, value = connection.execute(
+        f"""SELECT rule, column_name, count(*), min(line), arg_min(value, line)
+            FROM ({broken_rules_sql(source.feed, source.first_line)})
+            GROUP BY rule, column_name ORDER BY count(*) DESC, rule LIMIT 1"""
+    ).fetchone()
+    share = counts.rows_quarantined / checked_rows
+    raise UserError(
+        f"{source.path}: {counts.rows_quarantined:,} of {checked_rows:,} rows ({share:.1%}) "
+        f"break row rules, above the {threshold:.0%} limit; most often {rule} in {column} "
+        f"({rows:,} rows, first at line {line}: {value!r})"
+    )
+
+
+def warnings(connection, source: Source) -> list[str]:
+    """Returns the feed's warnings that this file triggers."""
+    found = []
+    for message, query in source.feed.warnings:
+        count = connection.execute(query).fetchone()[0]
+        if count:
+            found.append(f"{message} ({count:,} groups)")
+    return found

@@ -1,0 +1,167 @@
+"""Builds the one set-based SQL pass that types a file's columns and flags broken rows.
+
+The pass reads the file's raw text (the reader's VARCHAR columns), types every column with
+`try_cast`, and marks a row bad when any rule of its feed is broken. Bad rows keep their raw
+text so that the quarantine can show the value exactly as it stood in the file. The same
+rule expressions then run again over the bad rows only, to list which rules they broke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from etl.spec import INVALID_RULES, Column, Feed
+
+
+def _nhs_number_macro() -> str:
+    digits = "regexp_replace(value, '[ -]', '', 'g')"
+    weighted = " + ".join(
+        f"try_cast(substr({digits}, {i + 1}, 1) AS INTEGER) * {10 - i}" for i in range(9)
+    )
+    check_digit = f"try_cast(substr({digits}, 10, 1) AS INTEGER)"
+    return (
+        "CREATE OR REPLACE TEMP MACRO is_real_nhs_number(value) AS "
+        f"CASE WHEN regexp_full_match({digits}, '[0-9]{{10}}') "
+        f"THEN (11 - ({weighted}) % 11) % 11 = {check_digit} ELSE false END"
+    )
+
+
+# A real NHS number is 10 digits whose modulus-11 check digit is valid (NHS Data Dictionary);
+# a check value of 10 can never equal a digit, so such numbers are correctly never real.
+NHS_NUMBER_MACRO = _nhs_number_macro()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule on one column, as SQL over the typed names and the raw_ names."""
+
+    rule: str
+    column: str
+    broken_when: str
+
+    @property
+    def value(self) -> str:
+        """SQL for the raw text the quarantine shows."""
+        return f"raw_{self.column}"
+
+
+def sql_literal(text: str) -> str:
+    """Returns `text` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in_list(values) -> str:
+    return "(" + ", ".join(sql_literal(value) for value in values) + ")"
+
+
+def typed_expression(column: Column) -> str:
+    """SQL that turns the column's raw text into its warehouse type (NULL when it cannot)."""
+    text = f"nullif(trim(raw_{column.name}), '')"
+    kind = column.kind
+    if kind == "code":
+        text = f"upper({text})"
+    elif kind == "label":
+        text = f"lower({text})"
+    if column.recode:
+        recode = column.recode.items()
+        cases = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in recode)
+        text = f"CASE {text} {cases} ELSE {text} END"
+    return _KIND_EXPRESSIONS.get(kind, "{t}").format(t=text)
+
+
+_KIND_EXPRESSIONS = {
+    "date": "try_cast({t} AS DATE)",
+    "nhs_date": "coalesce(try_cast({t} AS DATE), try_strptime({t}, '%d%b%Y')::DATE)",
+    "month": "CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}') "
+    "THEN try_cast({t} || '-01' AS DATE) END",
+    "int": "try_cast({t} AS INTEGER)",
+    "float": "try_cast({t} AS DOUBLE)",
+    "bool": "CASE lower({t}) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true "
+    "WHEN 'y' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN 'f' THEN false "
+    "WHEN 'no' THEN false WHEN 'n' THEN false WHEN '0' THEN false END",
+    "code_list": "list_filter(list_transform(string_split_regex({t}, '[,;|]'), "
+    "lambda code: upper(trim(code))), lambda code: code <> '')",
+}
+
+
+def column_checks(column: Column) -> list[Check]:
+    """The row rules a single column's declaration implies."""
+    name, blank = column.name, f"nullif(trim(raw_{column.name}), '') IS NULL"
+    checks = []
+    if column.pseudonym:
+        checks.append(Check("real_nhs_number", name, f"is_real_nhs_number({name})"))
+    if column.not_null:
+        checks.append(Check("missing_value", name, blank))
+    if column.kind in INVALID_RULES:
+        checks.append(Check(INVALID_RULES[column.kind], name, f"{name} IS NULL AND NOT {blank}"))
+    if column.codes is not None:
+        checks.append(Check("invalid_code", name, f"{name} NOT IN {_in_list(column.codes)}"))
+    if column.pattern is not None:
+        checks.append(Check(column.pattern_rule, name, _pattern_broken(column)))
+    if column.minimum is not None:
+        checks.append(Check("out_of_range", name, f"{name} < {column.minimum}"))
+    if column.maximum is not None:
+        checks.append(Check("out_of_range", name, f"{name} > {column.maximum}"))
+    if column.not_future:
+        checks.append(Check("future_date", name, f"{name} > current_date"))
+    return checks
+
+
+def _pattern_broken(column: Column) -> str:
+    pattern = sql_literal(column.pattern)
+    if column.kind == "code_list":
+        return (
+            f"len(list_filter({column.name}, lambda code: NOT regexp_matches(code, {pattern}))) > 0"
+        )
+    return f"NOT regexp_matches({column.name}, {pattern})"
+
+
+def feed_checks(feed: Feed) -> list[Check]:
+    """Every row rule of the feed: per-column ones, then those across columns."""
+    checks = [check for column in feed.columns for check in column_checks(column)]
+    checks += [Check(rule.name, rule.column, rule.broken_when) for rule in feed.rules]
+    return checks
+
+
+def checked_table_sql(feed: Feed, raw_select: str) -> str:
+    """SQL creating temp table `checked`: typed columns, is_ignored, is_bad and bad rows' raw.
+
+    `raw_select` must yield one VARCHAR column `raw_<name>` per feed column. Row order is
+    preserved, so the table's rowid is the file's data-row index.
+    """
+    typed = ", ".join(f"{typed_expression(c)} AS {c.name}" for c in feed.columns)
+    raw_names = ", ".join(f"raw_{c.name}" for c in feed.columns)
+    ignored = f"coalesce({feed.ignore_when}, false)" if feed.ignore_when else "false"
+    broken = " OR ".join(f"coalesce({check.broken_when}, false)" for check in feed_checks(feed))
+    raw_struct = ", ".join(f"raw_{c.name} := raw_{c.name}" for c in feed.columns)
+    typed_names = ", ".join(c.name for c in feed.columns)
+    return f"""
+        CREATE TEMP TABLE checked AS
+        SELECT {typed_names}, is_ignored, is_bad,
+               CASE WHEN is_bad THEN struct_pack({raw_struct}) END AS raw
+        FROM (
+            SELECT *, NOT is_ignored AND ({broken or "false"}) AS is_bad
+            FROM (SELECT *, {ignored} AS is_ignored
+                  FROM (SELECT {raw_names}, {typed} FROM ({raw_select})))
+        )
+    """
+
+
+def broken_rules_sql(feed: Feed, first_line: int) -> str:
+    """SQL listing (line, column, value, rule) for every rule each bad row breaks.
+
+    `first_line` is the file line of the first data row (2 for a CSV with a header).
+    """
+    selects = [
+        f"SELECT row_index + {first_line} AS line, {sql_literal(check.column)} AS column_name, "
+        f"{check.value} AS value, {sql_literal(check.rule)} AS rule FROM bad "
+        f"WHERE coalesce({check.broken_when}, false)"
+        for check in feed_checks(feed)
+    ]
+    return " UNION ALL ".join(selects)
+
+
+BAD_ROWS_SQL = """
+    CREATE TEMP TABLE bad AS
+    SELECT rowid AS row_index, * EXCLUDE (raw), unnest(raw) FROM checked WHERE is_bad
+"""

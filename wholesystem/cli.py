@@ -1,0 +1,114 @@
+"""The `wholesystem` command line: sample, load and status.
+
+Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
+reports bad arguments the same way. Nothing a user can do should print a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from wholesystem.errors import UserError
+from wholesystem.settings import load_settings
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-10") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="wholesystem", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    sample = commands.add_parser("sample", help="generate the synthetic sample system")
+    sample.add_argument("--out", type=Path, default=Path("sample_data/generated"))
+    sample.add_argument("--seed", type=int, default=42)
+    sample.add_argument("--scale", type=_positive, default=1.0)
+    sample.add_argument("--end-month", type=_month, help="last month covered, e.g. 2026-10")
+    sample.add_argument("--months", type=int, default=36)
+    sample.add_argument("--feeds", help="comma-separated feeds to write (default: all)")
+    load = commands.add_parser("load", help="validate and load feed files into the warehouse")
+    load.add_argument("files", nargs="+", type=Path)
+    load.add_argument("--feed", help="the feed, when the header does not say it")
+    status = commands.add_parser("status", help="what the warehouse holds, per feed")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs one subcommand; returns the exit status."""
+    arguments = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[arguments.command](arguments)
+    except UserError as error:
+        print(f"wholesystem {arguments.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"wholesystem {arguments.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _sample(arguments) -> int:
+    from sample_data.generate import generate
+
+    feeds = arguments.feeds.split(",") if arguments.feeds else None
+    written = generate(
+        arguments.out, seed=arguments.seed, scale=arguments.scale,
+        end_month=arguments.end_month, months=arguments.months, feeds=feeds,
+        progress=lambda message: print(message, file=sys.stderr),
+    )  # fmt: skip
+    count = sum(len(files) for files in written.values())
+    print(f"wrote {count} files for {len(written)} feeds under {arguments.out}")
+    return 0
+
+
+def _load(arguments) -> int:
+    from etl.load import load_files
+    from etl.summary import print_summary
+
+    settings = load_settings()
+    report = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    results = load_files(arguments.files, settings, arguments.feed, report)
+    print_summary(results)
+    return 1 if any(result.outcome == "rejected" for result in results) else 0
+
+
+def _status(arguments) -> int:
+    from etl.status import feed_status, format_status
+    from etl.warehouse import open_warehouse
+
+    settings = load_settings()
+    connection = open_warehouse(settings, read_only=True)
+    try:
+        status = feed_status(connection)
+    finally:
+        connection.close()
+    if arguments.json:
+        print(json.dumps({"warehouse": str(settings.warehouse_path), "feeds": status}, indent=2))
+    else:
+        print(format_status(status))
+    return 0
+
+
+COMMANDS = {"sample": _sample, "load": _load, "status": _status}
+
+if __name__ == "__main__":
+    sys.exit(main())

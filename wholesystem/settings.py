@@ -1,0 +1,87 @@
+"""One typed settings object, read from `WHOLESYSTEM_*` environment variables.
+
+Nothing else in the product reads `os.environ`. Values come, in rising precedence, from the
+defaults below, an optional TOML file (`wholesystem.toml` in the working directory, or the
+file named by `WHOLESYSTEM_CONFIG`) and the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from wholesystem.errors import UserError
+
+ENV_PREFIX = "WHOLESYSTEM_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Product configuration.
+
+    Attributes:
+        data_dir: where the warehouse, serving snapshots and users live.
+        quarantine_threshold: share of a file's rows that may be quarantined before the whole
+            file is rejected (the data contract's 5%).
+        etl_memory_limit: DuckDB memory limit for a load; large files spill to disk instead.
+        etl_threads: DuckDB threads for a load (0 means DuckDB's default, one per core).
+    """
+
+    data_dir: Path = Path("data")
+    quarantine_threshold: float = 0.05
+    etl_memory_limit: str = "1GB"
+    etl_threads: int = 0
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The patient-level warehouse, written only by the ETL."""
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def temp_dir(self) -> Path:
+        """Where DuckDB spills during large loads."""
+        return self.data_dir / "tmp"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Returns the settings from defaults, the optional TOML file and the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    values = _read_toml(environ)
+    for field in fields(Settings):
+        env_value = environ.get(ENV_PREFIX + field.name.upper())
+        if env_value not in (None, ""):
+            values[field.name] = env_value
+    return Settings(**{name: _coerce(name, value) for name, value in values.items()})
+
+
+def _read_toml(environ: dict[str, str]) -> dict:
+    path = Path(environ.get(ENV_PREFIX + "CONFIG") or "wholesystem.toml")
+    if not path.exists():
+        if ENV_PREFIX + "CONFIG" in environ:
+            raise UserError(f"configuration file {path} does not exist")
+        return {}
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UserError(f"configuration file {path} is not valid TOML: {error}") from None
+    known = {field.name for field in fields(Settings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise UserError(f"configuration file {path} has unknown setting(s): {', '.join(unknown)}")
+    return table
+
+
+def _coerce(name: str, value):
+    kind = {field.name: field.type for field in fields(Settings)}[name]
+    try:
+        if kind == "Path":
+            return Path(value)
+        if kind == "float":
+            return float(value)
+        if kind == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise UserError(f"setting {name} has an invalid value {value!r}") from None
