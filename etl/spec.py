@@ -19,7 +19,7 @@ SQL_TYPES = {
     "int": "INTEGER",
     "float": "DOUBLE",
     "bool": "BOOLEAN",
-    "code_list": "VARCHAR[]",
+    "code_list": "VARCHAR",
 }
 
 # The rule each kind breaks when a non-blank value cannot be read as that kind.
@@ -44,7 +44,8 @@ class Column:
     Attributes:
         name: the warehouse name, also the contract's header name.
         kind: one of the keys of SQL_TYPES; "code" values are upper-cased, "label" values
-            lower-cased, before they are checked and stored.
+            lower-cased, before they are checked and stored; a "code_list" is stored as
+            upper-case codes separated by single commas, whatever separators the file used.
         required: the header must carry it (else the file is rejected).
         not_null: every row must have a value (else the row is quarantined).
         aliases: other header names accepted, compared case- and space-insensitively.

@@ -1,4 +1,4 @@
-"""The `wholesystem` command line: sample, load and status.
+"""The `wholesystem` command line: sample, load, status and demo.
 
 Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
 reports bad arguments the same way. Nothing a user can do should print a traceback.
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="validate and load feed files into the warehouse")
     load.add_argument("files", nargs="+", type=Path)
     load.add_argument("--feed", help="the feed, when the header does not say it")
+    demo = commands.add_parser("demo", help="generate the sample system, load it, summarise")
+    demo.add_argument("--seed", type=int, default=42)
     status = commands.add_parser("status", help="what the warehouse holds, per feed")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
@@ -91,6 +93,22 @@ def _load(arguments) -> int:
     return 1 if any(result.outcome == "rejected" for result in results) else 0
 
 
+def _demo(arguments) -> int:
+    from etl.load import load_files
+    from etl.summary import print_summary
+    from sample_data.generate import generate
+
+    settings = load_settings()
+    report = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    written = generate(DEMO_SAMPLE_DIR, seed=arguments.seed, progress=report)
+    files = [path for feed in DEMO_LOAD_ORDER for path in sorted(written.get(feed, []))]
+    results = load_files(files, settings, report=report)
+    print_summary(results)
+    print()
+    _status(argparse.Namespace(json=False))
+    return 1 if any(result.outcome == "rejected" for result in results) else 0
+
+
 def _status(arguments) -> int:
     from etl.status import feed_status, format_status
     from etl.warehouse import open_warehouse
@@ -108,7 +126,12 @@ def _status(arguments) -> int:
     return 0
 
 
-COMMANDS = {"sample": _sample, "load": _load, "status": _status}
+DEMO_SAMPLE_DIR = Path("sample_data/generated")
+DEMO_LOAD_ORDER = (
+    "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
+    "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
+)  # fmt: skip
+COMMANDS = {"sample": _sample, "load": _load, "status": _status, "demo": _demo}
 
 if __name__ == "__main__":
     sys.exit(main())
