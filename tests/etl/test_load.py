@@ -56,7 +56,7 @@ def test_headers_match_ignoring_case_spaces_and_extra_columns(tmp_path, settings
     path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
     [result] = load(path)
     assert result.outcome == "loaded"
-    assert result.notes == ["columns not in the contract, ignored:  LOCAL_FIELD"]
+    assert result.notes == ["columns not in the contract, ignored: LOCAL_FIELD"]
 
 
 def test_a_parquet_file_loads(tmp_path, settings, load):
