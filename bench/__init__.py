@@ -1,0 +1,1 @@
+"""Benchmarks: each measures the product against a named baseline in the same run."""

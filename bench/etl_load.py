@@ -1,0 +1,110 @@
+"""Benchmark: loading and validating a large APC file against DuckDB's bare read_csv.
+
+The baseline is `CREATE TABLE … AS SELECT * FROM read_csv(file)` into a fresh DuckDB file:
+no validation, quarantine, revision or logging. The product's load of the same file must
+take at most twice as long, with peak memory under 2 GB. Run with `make bench` or
+`python -m bench.etl_load --spells 10000000`; results go to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+from datetime import date
+from pathlib import Path
+
+from bench.measure import Measurement, measure
+from bench.results import write_section
+
+WORK = Path("bench/work")
+SPELLS_AT_SCALE_ONE = 330_000  # the sample system's 36 months at scale 1, measured
+
+
+def make_apc_file(spells: int, work: Path) -> Path:
+    """Generates the sample system's APC feed at the scale that gives about `spells` rows."""
+    from sample_data.generate import generate
+
+    out = work / f"apc_{spells}"
+    files = list((out).glob("apc_spells.csv"))
+    if not files:
+        scale = spells / SPELLS_AT_SCALE_ONE
+        written = generate(out, scale=scale, end_month=date(2026, 10, 1), feeds={"apc_spells"})
+        files = written["apc_spells"]
+    return files[0]
+
+
+def bare_read_csv(path: str, database: str) -> dict:
+    """The baseline: DuckDB's bare read_csv of the file into a table."""
+    import duckdb
+
+    with duckdb.connect(database) as connection:
+        connection.execute(f"CREATE TABLE apc_spells AS SELECT * FROM read_csv('{path}')")
+        return {"rows": connection.execute("SELECT count(*) FROM apc_spells").fetchone()[0]}
+
+
+def product_load(path: str, data_dir: str) -> dict:
+    """The product: `wholesystem load FILE` with the default settings, in-process."""
+    from etl.load import load_files
+    from wholesystem.settings import Settings
+
+    [result] = load_files([Path(path)], Settings(data_dir=Path(data_dir)), report=lambda m: None)
+    if result.outcome != "loaded":
+        raise SystemExit(f"the benchmark file did not load: {result.message}")
+    return {"rows": result.counts.rows_accepted, "quarantined": result.counts.rows_quarantined}
+
+
+def run_pair(path: Path, work: Path, round_number: int) -> tuple[Measurement, Measurement]:
+    """One baseline run and one product run, each into a fresh database."""
+    database = work / f"bare_{round_number}.duckdb"
+    data_dir = work / f"data_{round_number}"
+    database.unlink(missing_ok=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    bare = measure("bench.etl_load.bare_read_csv", path=str(path), database=str(database))
+    ours = measure("bench.etl_load.product_load", path=str(path), data_dir=str(data_dir))
+    database.unlink(missing_ok=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return bare, ours
+
+
+def report(path: Path, pairs, command: str) -> str:
+    """The results as a Markdown section."""
+    bare = statistics.median(pair[0].seconds for pair in pairs)
+    ours = statistics.median(pair[1].seconds for pair in pairs)
+    rows = pairs[0][1].detail["rows"] + pairs[0][1].detail["quarantined"]
+    lines = [
+        f"Command: `{command}` (run {date.today().isoformat()}, {len(pairs)} rounds, medians).",
+        "",
+        f"File: {rows:,} APC spells, {path.stat().st_size / 1e9:.2f} GB CSV from the sample "
+        "generator.",
+        "",
+        "| step | seconds (median) | peak memory (max, MB) |",
+        "|---|---|---|",
+        f"| DuckDB bare `read_csv` into a table (baseline) | {bare:.2f} | "
+        f"{max(p[0].peak_mb for p in pairs):,.0f} |",
+        f"| `wholesystem load` (validate, quarantine, upsert, log) | {ours:.2f} | "
+        f"{max(p[1].peak_mb for p in pairs):,.0f} |",
+        "",
+        f"**Ratio: {ours / bare:.2f}×** the baseline (target ≤ 2×). "
+        f"Per round: {', '.join(f'{p[1].seconds / p[0].seconds:.2f}×' for p in pairs)}.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs the benchmark and writes its section of bench/RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spells", type=int, default=10_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    arguments = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = make_apc_file(arguments.spells, WORK)
+    pairs = [run_pair(path, WORK, number) for number in range(arguments.rounds)]
+    command = f"python -m bench.etl_load --spells {arguments.spells} --rounds {arguments.rounds}"
+    section = report(path, pairs, command)
+    print(section)
+    write_section(Path("bench/RESULTS.md"), "ETL load throughput and memory", section)
+
+
+if __name__ == "__main__":
+    main()

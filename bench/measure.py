@@ -1,0 +1,45 @@
+"""Runs one measured step in a child process and reports its time and peak memory.
+
+Each step runs in a fresh interpreter so that its peak resident memory (ru_maxrss) is its
+own, and the parent compares steps measured on the same machine in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Wall-clock seconds of the measured code (not interpreter start) and peak RSS in MB."""
+
+    seconds: float
+    peak_mb: float
+    detail: dict
+
+
+CHILD = """
+import json, resource, sys, time
+from importlib import import_module
+module, function = sys.argv[1].rsplit(".", 1)
+step = getattr(import_module(module), function)
+arguments = json.loads(sys.argv[2])
+started = time.perf_counter()
+detail = step(**arguments)
+seconds = time.perf_counter() - started
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "detail": detail or {}}))
+"""
+
+
+def measure(step: str, **arguments) -> Measurement:
+    """Runs `step` ("module.function") with keyword arguments in a child; returns its figures."""
+    completed = subprocess.run(
+        [sys.executable, "-c", CHILD, step, json.dumps(arguments)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    return Measurement(result["seconds"], result["peak_mb"], result["detail"])
