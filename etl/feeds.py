@@ -78,24 +78,29 @@ _POPULATION_DERIVED = (
         "ELSE try_cast(regexp_extract(age, '([0-9]+)$', 1) AS INTEGER) END",
     ),
 )
+# Each ALL-age total is checked against its sex's detail rows; the SEX=ALL total, which
+# the published files carry without any SEX=ALL detail rows, against the male and female ones.
 _POPULATION_TOTALS_AGREE = (
     "population totals (ALL rows) disagree with the sum of the detail rows",
-    """SELECT count(*) FROM (
+    """WITH groups AS (
          SELECT practice_code, extract_date, sex,
                 sum(patients) FILTER (WHERE age <> 'ALL') AS detail,
                 max(patients) FILTER (WHERE age = 'ALL') AS total
-         FROM checked WHERE NOT is_ignored AND NOT is_bad
-         GROUP BY ALL HAVING total IS NOT NULL AND detail IS DISTINCT FROM total)""",
+         FROM checked WHERE NOT is_ignored AND NOT is_bad GROUP BY ALL)
+       SELECT count(*) FROM groups g
+       WHERE total <> coalesce(detail, CASE WHEN sex = 'ALL' THEN (
+                SELECT sum(detail) FROM groups s WHERE s.practice_code = g.practice_code
+                   AND s.extract_date = g.extract_date AND s.sex <> 'ALL') END)""",
 )
 
 
-def _population(name: str, age: Column) -> Feed:
+def _population(name: str, age: Column, extra: tuple[Column, ...] = ()) -> Feed:
     practice = _practice("practice_code", aliases=("code", "org_code"))
     return Feed(
         name=name,
         table="population",
         description="NHS Digital 'Patients Registered at a GP Practice', by sex and age.",
-        columns=(*_POPULATION_COMMON[:3], practice, *_POPULATION_COMMON[3:], age),
+        columns=(*_POPULATION_COMMON[:3], practice, *_POPULATION_COMMON[3:], age, *extra),
         key=("practice_code", "extract_date", "sex", "age"),
         date_columns=("extract_date",),
         derived=_POPULATION_DERIVED,
@@ -114,6 +119,7 @@ POPULATION_FIVE_YEAR = _population(
     "population_5y",
     Column("age", "code", not_null=True, aliases=("age_group_5",), own_name_in_header=False,
            pattern=r"^([0-9]{1,2}_[0-9]{1,2}|95\+|ALL)$", pattern_rule="invalid_age"),
+    (Column("ons_code", required=False, stored=False),),  # part of the published format
 )  # fmt: skip
 
 PATIENTS = Feed(

@@ -19,7 +19,9 @@ from pathlib import Path
 import duckdb
 
 from etl.epcn import apply_epcn
+from etl.fastpath import fast_path_applies, try_fast_load
 from etl.reader import parquet_header
+from etl.revisions import remove_replaced
 from etl.source import Source, inspect
 from etl.stage import StageCounts, accepted_rows, stage, warnings
 from etl.validate import broken_rules_sql, sql_literal
@@ -80,6 +82,10 @@ def load_file(connection, path: Path, settings: Settings, feed_name, report) -> 
 
 
 def _load_in_transaction(connection, source: Source, settings, started, digest, report):
+    if fast_path_applies(source):
+        result = _try_fast_path(connection, source, started, digest, report)
+        if result is not None:
+            return result
     # Staging writes only temp tables, so it runs before the transaction: a temp table made
     # inside one numbers its rows from a transaction-local base, and rowid is our line number.
     try:
@@ -99,6 +105,25 @@ def _load_in_transaction(connection, source: Source, settings, started, digest, 
         connection.execute("DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS bad")
 
 
+def _try_fast_path(connection, source: Source, started, digest, report) -> LoadResult | None:
+    """Loads a clean file in one pass; returns None (having rolled back) if it is not clean."""
+    connection.execute("BEGIN TRANSACTION")
+    report(f"{source.path}: writing (one pass, as the file looks clean)")
+    try:
+        load_id = _next_load_id(connection)
+        loaded = try_fast_load(connection, source, load_id)
+    except (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException):
+        loaded = None  # a value or row the typed reader cannot take: the full path names it
+    if loaded is None:
+        _rollback(connection)
+        report(f"{source.path}: not every row passed; validating row by row")
+        return None
+    counts, replaced = loaded
+    notes = _notes(connection, source, load_id, [])
+    result = LoadResult(source.path, "loaded", source.feed.name, counts, replaced, notes=notes)
+    return _log(connection, result, started, digest, load_id, commit=True)
+
+
 def _rollback(connection) -> None:
     with contextlib.suppress(duckdb.TransactionException):  # failed before BEGIN
         connection.execute("ROLLBACK")
@@ -111,33 +136,25 @@ def _write(connection, source: Source, counts: StageCounts, load_id: int) -> Loa
                    column_name, value, rule
             FROM ({broken_rules_sql(feed, source.first_line)})"""
     )
-    replaced = _remove_replaced(connection, source)
+    incoming = f"SELECT {', '.join(feed.key)} FROM checked WHERE {accepted_rows(source)}"
+    replaced = remove_replaced(connection, feed, incoming, load_id)
     names = [name for name, _ in feed.stored_columns]
     expressions = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
     connection.execute(
         f"""INSERT INTO {feed.table} ({", ".join(names)}, load_id)
             SELECT {", ".join(expressions)}, {load_id} FROM checked WHERE {accepted_rows(source)}"""
     )
-    notes = warnings(connection, source)
-    if feed.name in AFTER_LOAD:
-        notes += AFTER_LOAD[feed.name](connection, load_id)
-    if source.ignored:
-        notes.append(f"columns not in the contract, ignored: {', '.join(source.ignored)}")
+    notes = _notes(connection, source, load_id, warnings(connection, source))
     return LoadResult(source.path, "loaded", feed.name, counts, replaced, notes=notes)
 
 
-def _remove_replaced(connection, source: Source) -> int:
-    feed = source.feed
-    if feed.mode == "snapshot":
-        return connection.execute(f"DELETE FROM {feed.table}").fetchone()[0]
-    if connection.execute(f"SELECT count(*) FROM (FROM {feed.table} LIMIT 1)").fetchone()[0] == 0:
-        return 0
-    matches = " AND ".join(f"{feed.table}.{name} = incoming.{name}" for name in feed.key)
-    return connection.execute(
-        f"""DELETE FROM {feed.table} USING
-              (SELECT {", ".join(feed.key)} FROM checked WHERE {accepted_rows(source)}) incoming
-            WHERE {matches}"""
-    ).fetchone()[0]
+def _notes(connection, source: Source, load_id: int, notes: list[str]) -> list[str]:
+    """The load summary's notes: warnings, what an after-load step did, ignored columns."""
+    if source.feed.name in AFTER_LOAD:
+        notes = notes + AFTER_LOAD[source.feed.name](connection, load_id)
+    if source.ignored:
+        notes = notes + [f"columns not in the contract, ignored: {', '.join(source.ignored)}"]
+    return notes
 
 
 def _next_load_id(connection) -> int:
@@ -187,11 +204,21 @@ def _describe(path: Path, error: Exception) -> str:
     return f"{path}: the file cannot be read ({_first_line(text)})"
 
 
+# DuckDB's CSV errors quote the offending row, which may span several lines and hold
+# personal data, so the reason is recognised by pattern and the row itself never repeated.
+CSV_REASONS = (
+    (r"Expected Number of Columns: (\d+) Found: (\d+)", "expected {0} fields, found {1}"),
+    (r"Invalid unicode", "the text is not UTF-8 (save the file as UTF-8)"),
+    (r"unterminated quote", "a quoted value is never closed"),
+    (r"Maximum line size of (\d+) bytes exceeded", "the line is longer than {0} bytes"),
+)
+
+
 def _csv_reason(text: str) -> str:
-    for candidate in text.splitlines()[2:]:
-        candidate = candidate.strip()
-        if candidate and not candidate.startswith("Possible fixes"):
-            return candidate.rstrip(".").lower().replace("expected number of columns", "expected")
+    for pattern, reason in CSV_REASONS:
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found:
+            return reason.format(*found.groups())
     return "the row cannot be parsed"
 
 

@@ -34,6 +34,7 @@ class Source:
     feed: Feed
     mapping: dict[str, int]
     ignored: tuple[str, ...]
+    compressed: bool = False
 
     @property
     def first_line(self) -> int:
@@ -51,19 +52,22 @@ def inspect(path: Path, header_of_parquet, feed_name: str | None = None) -> Sour
 
     `header_of_parquet` is a function returning a Parquet file's column names.
     """
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory; name the files in it")
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty")
     with path.open("rb") as handle:
         magic = handle.read(4)
+    compressed = magic.startswith(GZIP_MAGIC)
     if magic == PARQUET_MAGIC:
         header, file_format = tuple(header_of_parquet(path)), "parquet"
     else:
-        header, file_format = _csv_header(path, magic.startswith(GZIP_MAGIC)), "csv"
+        header, file_format = _csv_header(path, compressed), "csv"
     feed = _choose_feed(path, header, feed_name)
     mapping, ignored = _map_columns(path, header, feed)
-    return Source(path, file_format, header, feed, mapping, ignored)
+    return Source(path, file_format, header, feed, mapping, ignored, compressed)
 
 
 def _csv_header(path: Path, compressed: bool) -> tuple[str, ...]:
@@ -119,7 +123,7 @@ def _choose_feed(path: Path, header: tuple[str, ...], feed_name: str | None) -> 
     if feed_name is not None:
         if feed_name not in FEEDS_BY_NAME:
             known = ", ".join(sorted(FEEDS_BY_NAME))
-            raise UserError(f"--feed {feed_name}: unknown feed; the feeds are {known}")
+            raise UserError(f"{path}: --feed {feed_name} is not a feed; the feeds are {known}")
         return _complete(path, header, FEEDS_BY_NAME[feed_name])
     complete = [feed for feed in FEEDS if not _missing(header, feed)]
     if complete:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from etl.reader import raw_select
 from etl.source import Source
+from etl.spec import distinct_key
 from etl.validate import BAD_ROWS_SQL, NHS_NUMBER_MACRO, broken_rules_sql, checked_table_sql
 from wholesystem.errors import UserError
 
@@ -75,7 +76,8 @@ def _refuse_repeated_keys(connection, source: Source) -> None:
     # Counting distinct keys is several times cheaper than grouping with row lists, and
     # almost every file passes, so the lines are looked up only when there is a repeat.
     repeats = connection.execute(
-        f"SELECT count(*) - count(DISTINCT ({key})) FROM checked WHERE {accepted}"
+        f"SELECT count(*) - count(DISTINCT {distinct_key(source.feed)}) "
+        f"FROM checked WHERE {accepted}"
     ).fetchone()[0]
     if not repeats:
         return

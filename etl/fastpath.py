@@ -1,0 +1,80 @@
+"""The fast path: a clean file goes straight from DuckDB's typed reader into its table.
+
+Most monthly files break no rule. For those, the reader parses dates and numbers natively
+and one INSERT applies every value rule as a filter, with no staging table. The path is
+taken only when it provably loaded every row: a count of the file's rows must equal the
+rows inserted, and no key may repeat. Anything else (a value the reader cannot parse, a row
+that fails a rule, a repeated key) makes the caller roll back and run the full validation
+in `etl.stage`, which alone decides what is quarantined and why. Both paths share the same
+rule declarations, so they cannot disagree about a clean file.
+"""
+
+from __future__ import annotations
+
+from etl.reader import raw_select
+from etl.revisions import remove_replaced
+from etl.source import Source
+from etl.spec import INVALID_RULES, NATIVE_KINDS, distinct_key
+from etl.stage import StageCounts
+from etl.validate import NHS_NUMBER_MACRO, feed_checks, typed_expression
+
+
+def fast_path_applies(source: Source) -> bool:
+    """Feeds that filter or cross-check their rows (population) always take the full path."""
+    feed = source.feed
+    return not (feed.ignore_when or feed.store_when or feed.warnings)
+
+
+def _insert_sql(source: Source, load_id: int) -> str:
+    feed = source.feed
+    typed = ", ".join(f"{typed_expression(c, native=True)} AS {c.name}" for c in feed.columns)
+    # Unparseable values of the kinds the reader parses never reach this query (the reader
+    # raises instead), so their invalid_* rules have nothing to catch here. Other kinds
+    # (bool, month) are still typed from text, so their invalid_* rules must stay.
+    flags = [
+        check.flag
+        for check in feed_checks(feed)
+        if check.flag
+        and not (
+            check.rule in INVALID_RULES.values() and feed.column(check.column).kind in NATIVE_KINDS
+        )
+    ]
+    broken = " OR ".join(f"coalesce({flag}, false)" for flag in flags) or "false"
+    names = [name for name, _ in feed.stored_columns]
+    values = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
+    return f"""
+        INSERT INTO {feed.table} ({", ".join(names)}, load_id)
+        SELECT {", ".join(values)}, {load_id}
+        FROM (SELECT *, {typed} FROM ({raw_select(source, native=True)}))
+        WHERE NOT ({broken})
+    """
+
+
+def _keys_repeat(connection, source: Source, load_id: int) -> bool:
+    return (
+        connection.execute(
+            f"""SELECT count(*) - count(DISTINCT {distinct_key(source.feed)})
+            FROM {source.feed.table} WHERE load_id = {load_id}"""
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def try_fast_load(connection, source: Source, load_id: int) -> tuple[StageCounts, int] | None:
+    """Inside the caller's transaction, loads a clean file; returns (counts, rows replaced).
+
+    Returns None when the file is not provably clean; the caller must then roll back.
+    DuckDB errors (a value the typed reader cannot parse) propagate for the same purpose.
+    """
+    total = connection.execute(f"SELECT count(*) FROM ({raw_select(source)})").fetchone()[0]
+    if total == 0:
+        return None
+    connection.execute(NHS_NUMBER_MACRO)
+    inserted = connection.execute(_insert_sql(source, load_id)).fetchone()[0]
+    if inserted != total or _keys_repeat(connection, source, load_id):
+        return None
+    incoming = (
+        f"SELECT {', '.join(source.feed.key)} FROM {source.feed.table} WHERE load_id = {load_id}"
+    )
+    replaced = remove_replaced(connection, source.feed, incoming, load_id)
+    return StageCounts(total, 0, 0, total), replaced
