@@ -1,0 +1,72 @@
+"""A clean file stores exactly the same rows whether it takes the one-pass fast path or the
+full row-by-row validation (etl.fastpath versus etl.stage)."""
+
+from __future__ import annotations
+
+import pytest
+
+import etl.load
+from etl.load import load_files
+from tests.etl.conftest import apc_row, data_snapshot, write_csv
+from tests.etl.rows import (
+    care_home_row,
+    condition_row,
+    death_row,
+    gp_event_row,
+    indicator_row,
+    org_row,
+    patient_row,
+    survey_row,
+)
+from wholesystem.settings import Settings
+
+# Valid rows written the untidy ways real extracts write them: padding, case, synonyms.
+CLEAN_FILES = {
+    "apc_spells": [
+        apc_row("S1"),
+        apc_row("S2", startage=" 7 ", sex="f", admimeth="2a", diag_4_01="e119",
+                diag_4_concat="e119; I10X |j44x", opertn_4_concat="k401", disdate=""),
+        apc_row("S3", admidate=" 2025-12-31 ", tretspef="", procode3=""),
+    ],
+    "patients": [
+        patient_row("P1", sex="M", care_home_resident="Y", high_risk_register="no"),
+        patient_row("P2", sex="2", frailty="SEVERE", risk_score=" 0.5", care_home_resident=""),
+    ],
+    "organisations": [org_row("A84005"), org_row("A84006", valid_to="2024-03-31", la_code="")],
+    "conditions": [condition_row("P1", condition="chd"), condition_row("P2", resolved_on="2025-01-01")],  # noqa: E501
+    "gp_events": [gp_event_row("P1", code="SBP", value=" 120 "), gp_event_row("P2", code="mmr", value="")],  # noqa: E501
+    "deaths": [death_row("P1", sex="M", pod="HOME", gpprac=""), death_row("P2", icd10u="")],
+    "care_home_admissions": [care_home_row("E1", person_id="", permanent="N"), care_home_row("E2")],  # noqa: E501
+    "survey_responses": [survey_row("R1"), survey_row("R2", eq5d_version="3l", eq5d_pd="3", eq5d_ad="1", eq5d_vas="")],  # noqa: E501
+    "aggregate_indicators": [indicator_row(), indicator_row("qof_af", denominator="", org_code="e38000225")],  # noqa: E501
+}  # fmt: skip
+
+
+def load_quietly(path, settings, monkeypatch, fast: bool):
+    taken = []
+    real = etl.load.try_fast_load
+
+    def recording(*arguments):
+        result = real(*arguments)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(etl.load, "try_fast_load", recording)
+    if not fast:
+        monkeypatch.setattr(etl.load, "fast_path_applies", lambda source: False)
+    [result] = load_files([path], settings, report=lambda message: None)
+    monkeypatch.undo()
+    return result, taken
+
+
+@pytest.mark.parametrize("feed", sorted(CLEAN_FILES))
+def test_fast_and_full_paths_store_the_same_rows(tmp_path, monkeypatch, feed):
+    path = write_csv(tmp_path / f"{feed}.csv", CLEAN_FILES[feed])
+    fast_settings = Settings(data_dir=tmp_path / "fast")
+    full_settings = Settings(data_dir=tmp_path / "full")
+    fast, taken = load_quietly(path, fast_settings, monkeypatch, fast=True)
+    full, not_taken = load_quietly(path, full_settings, monkeypatch, fast=False)
+    assert (fast.outcome, full.outcome) == ("loaded", "loaded")
+    assert (taken, not_taken) == ([True], [])
+    assert fast.counts == full.counts
+    assert data_snapshot(fast_settings) == data_snapshot(full_settings)
