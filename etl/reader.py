@@ -55,7 +55,7 @@ def _csv_select(source: Source, native: bool) -> str:
     reader = (
         f"read_csv({sql_literal(str(source.path))}, header = true, auto_detect = false, "
         f"delim = ',', quote = '\"', escape = '\"', compression = '{compression}', "
-        f"columns = {{{positions}}})"
+        f"dateformat = '%Y-%m-%d', columns = {{{positions}}})"
     )
     return f"SELECT {_raw_columns(source, lambda index: f'c{index}')} FROM {reader}"
 

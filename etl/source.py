@@ -147,7 +147,7 @@ def _complete(path: Path, header: tuple[str, ...], feed: Feed) -> Feed:
     missing = _missing(header, feed)
     if missing:
         raise UserError(
-            f"{path}: looks like a {feed.name} file but lacks the mandatory "
+            f"{path}: looks like {_article(feed.name)} {feed.name} file but lacks the mandatory "
             f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
         )
     return feed
@@ -167,3 +167,7 @@ def _map_columns(path: Path, header: tuple[str, ...], feed: Feed):
         mapping[column.name] = index
     ignored = tuple(name for index, name in enumerate(header) if index not in mapping.values())
     return mapping, ignored
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"

@@ -119,5 +119,7 @@ def warnings(connection, source: Source) -> list[str]:
     for message, query in source.feed.warnings:
         count = connection.execute(query).fetchone()[0]
         if count:
-            found.append(f"{message} ({count:,} groups)")
+            found.append(
+                f"{message} ({count:,} practice-month-sex group{'s' if count > 1 else ''})"
+            )
     return found

@@ -83,11 +83,11 @@ def typed_expression(column: Column, native: bool = False) -> str:
 
 
 _KIND_EXPRESSIONS = {
-    "date": "try_cast({t} AS DATE)",
-    "nhs_date": "coalesce(try_cast({t} AS DATE), try_strptime({t}, '%d%b%Y')::DATE)",
+    "date": "try_strptime({t}, '%Y-%m-%d')::DATE",
+    "nhs_date": "coalesce(try_strptime({t}, '%Y-%m-%d'), try_strptime({t}, '%d%b%Y'))::DATE",
     "month": "CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}') "
     "THEN try_cast({t} || '-01' AS DATE) END",
-    "int": "try_cast({t} AS INTEGER)",
+    "int": "CASE WHEN regexp_full_match({t}, '[+-]?[0-9]+') THEN try_cast({t} AS INTEGER) END",
     "float": "try_cast({t} AS DOUBLE)",
     "bool": "CASE lower({t}) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true "
     "WHEN 'y' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN 'f' THEN false "
@@ -118,6 +118,9 @@ def column_checks(column: Column) -> list[Check]:
         checks.append(Check("out_of_range", name, f"{name} < {column.minimum}"))
     if column.maximum is not None:
         checks.append(Check("out_of_range", name, f"{name} > {column.maximum}"))
+    if column.kind in ("date", "nhs_date", "month"):
+        # Readers take '26-01-03' as the year 26; no record here predates 1900.
+        checks.append(Check("out_of_range", name, f"{name} < DATE '1900-01-01'"))
     if column.not_future:
         checks.append(Check("future_date", name, f"{name} > current_date"))
     return checks

@@ -116,14 +116,14 @@ def test_a_file_with_another_delimiter_is_refused(tmp_path, warehouse, load, del
 def test_a_missing_mandatory_column_names_the_feed_and_column(tmp_path, warehouse, load):
     header = [name for name in APC_HEADER if name != "admidate"]
     path = write_csv(tmp_path / "no_admidate.csv", apc_rows(5, start=1), header)
-    message = f"{path}: looks like a apc_spells file but lacks the mandatory column admidate"
+    message = f"{path}: looks like an apc_spells file but lacks the mandatory column admidate"
     assert_rejected(warehouse, load, path, message)
 
 
 def test_two_missing_columns_are_both_named(tmp_path, warehouse, load):
     header = [name for name in APC_HEADER if name not in ("admidate", "sex")]
     path = write_csv(tmp_path / "short_header.csv", apc_rows(5, start=1), header)
-    message = f"{path}: looks like a apc_spells file but lacks the mandatory columns admidate, sex"
+    message = f"{path}: looks like an apc_spells file but lacks the mandatory columns admidate, sex"
     assert_rejected(warehouse, load, path, message)
 
 

@@ -48,18 +48,18 @@ def test_a_single_year_file_keeps_gp_detail_rows_only(tmp_path, settings, load):
 def test_totals_that_disagree_with_the_detail_give_a_warning(tmp_path, settings, load):
     [result] = load(write_csv(tmp_path / "pop.csv", single_age_rows(male_total=14)))
     assert result.outcome == "loaded"
-    assert result.notes == [f"{TOTALS_WARNING} (1 groups)"]
+    assert result.notes == [f"{TOTALS_WARNING} (1 practice-month-sex group)"]
     assert len(stored(settings)) == 3
 
 
 def test_a_grand_total_that_disagrees_with_both_sexes_gives_a_warning(tmp_path, settings, load):
     [result] = load(write_csv(tmp_path / "pop.csv", single_age_rows(grand_total=21)))
-    assert result.notes == [f"{TOTALS_WARNING} (1 groups)"]
+    assert result.notes == [f"{TOTALS_WARNING} (1 practice-month-sex group)"]
 
 
 def test_the_warning_is_kept_in_the_load_log(tmp_path, settings, load):
     load(write_csv(tmp_path / "pop.csv", single_age_rows(male_total=1, grand_total=8)))
-    assert load_log(settings)[0]["message"] == f"{TOTALS_WARNING} (2 groups)"
+    assert load_log(settings)[0]["message"] == f"{TOTALS_WARNING} (2 practice-month-sex groups)"
 
 
 def test_the_older_org_code_header_with_ccg_columns_loads(tmp_path, settings, load):
@@ -113,7 +113,7 @@ def test_five_year_totals_are_checked_too(tmp_path, settings, load):
         population_5y_row("B82005", "FEMALE", "5_9", 4),
     ]
     [result] = load(write_csv(tmp_path / "quin.csv", rows))
-    assert result.notes == [f"{TOTALS_WARNING} (1 groups)"]
+    assert result.notes == [f"{TOTALS_WARNING} (1 practice-month-sex group)"]
 
 
 def test_both_formats_share_the_population_table(tmp_path, settings, load):
