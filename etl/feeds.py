@@ -174,7 +174,9 @@ GP_EVENTS = Feed(
     columns=(
         _person(),
         _event_date("event_date"),
-        Column("code", "label", not_null=True, codes=GP_EVENT_CODES),
+        Column(
+            "code", "label", not_null=True, codes=GP_EVENT_CODES, translate_with="gp_event_code"
+        ),
         Column("value", "float", minimum=0),
     ),
     key=("person_id", "event_date", "code"),

@@ -62,6 +62,8 @@ class Column:
         pseudonym: holds a person identifier; a real NHS number rejects the file.
         stored: kept in the warehouse; False for columns read only to filter rows.
         own_name_in_header: the header may carry `name` itself, not only an alias.
+        translate_with: a SQL macro applied to the trimmed text first (SNOMED CT concept ids
+            to gp_events codes, see etl.snomed).
     """
 
     name: str
@@ -79,6 +81,7 @@ class Column:
     pseudonym: bool = False
     stored: bool = True
     own_name_in_header: bool = True
+    translate_with: str | None = None
 
     @property
     def header_names(self) -> tuple[str, ...]:

@@ -70,6 +70,8 @@ def typed_expression(column: Column, native: bool = False) -> str:
     if native and column.kind in NATIVE_KINDS:
         return f"raw_{column.name}"
     text = f"nullif(trim(raw_{column.name}), '')"
+    if column.translate_with:
+        text = f"{column.translate_with}({text})"
     kind = column.kind
     if kind == "code":
         text = f"upper({text})"

@@ -11,6 +11,7 @@ import sys
 import duckdb
 
 from etl.schema import create_schema
+from etl.snomed import install_mapping, read_mapping
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -22,6 +23,8 @@ def open_warehouse(settings: Settings, progress: bool = False, read_only: bool =
     """
     if read_only and not settings.warehouse_path.exists():
         raise UserError(f"no warehouse at {settings.warehouse_path}; load some files first")
+    # Read before connecting, so a bad mapping file leaves no trace in the data directory.
+    mapping = read_mapping(settings.snomed_map) if settings.snomed_map else {}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -36,6 +39,7 @@ def open_warehouse(settings: Settings, progress: bool = False, read_only: bool =
             f"the warehouse {settings.warehouse_path} cannot be opened: {error}"
         ) from None
     _configure(connection, settings, progress and sys.stderr.isatty())
+    install_mapping(connection, mapping)
     if not read_only:
         create_schema(connection)
     return connection

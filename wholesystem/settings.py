@@ -27,12 +27,14 @@ class Settings:
             file is rejected (the data contract's 5%).
         etl_memory_limit: DuckDB memory limit for a load; large files spill to disk instead.
         etl_threads: DuckDB threads for a load (0 means DuckDB's default, one per core).
+        snomed_map: a CSV mapping SNOMED CT concept ids to gp_events codes (etl.snomed).
     """
 
     data_dir: Path = Path("data")
     quarantine_threshold: float = 0.05
     etl_memory_limit: str = "1GB"
     etl_threads: int = 0
+    snomed_map: Path | None = None
 
     @property
     def warehouse_path(self) -> Path:
@@ -76,7 +78,7 @@ def _read_toml(environ: dict[str, str]) -> dict:
 def _coerce(name: str, value):
     kind = {field.name: field.type for field in fields(Settings)}[name]
     try:
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(value)
         if kind == "float":
             return float(value)
