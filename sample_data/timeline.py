@@ -28,8 +28,11 @@ def to_date(day: int) -> date:
 
 def month_index(days: np.ndarray) -> np.ndarray:
     """Returns months since 1970-01 for day numbers."""
-    return np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[M]").astype(
-        np.int64
+    return (
+        np.asarray(days, dtype="int64")
+        .astype("datetime64[D]")
+        .astype("datetime64[M]")
+        .astype(np.int64)
     )
 
 
@@ -127,3 +130,9 @@ def first_event(rng, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, rate: np.n
     hit = target < cum[hi]
     day = np.searchsorted(cum, target, side="right") - 1
     return np.where(hit, np.clip(day, lo, hi - 1), -1)
+
+
+def seasonal(w: Window, amplitude: float) -> np.ndarray:
+    """Monthly multiplier 1 + amplitude * cos(2 pi (calendar month - 1) / 12): peak in January."""
+    cal = month_index(w.month_starts) % 12
+    return 1 + amplitude * np.cos(2 * np.pi * cal / 12)

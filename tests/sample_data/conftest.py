@@ -1,4 +1,4 @@
-"""Fixtures: one scale-1 sample system per test session, read with DuckDB."""
+"""Fixtures: one scale-1 sample system per test session, read with DuckDB; query helpers."""
 
 from __future__ import annotations
 

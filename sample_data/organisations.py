@@ -1,0 +1,230 @@
+"""The practices of the sample system at a given scale, their LSOA pools and the organisations feed.
+
+Scale rule: up to scale 2 the 60 base practices simply grow (list sizes x scale). Beyond that the
+base system is replicated network by network: each of the 11 networks gets m = floor(scale / 2)
+copies in the same locality (new network and practice codes), and each list is scale / m times
+its base size. Stories that name a practice or network apply to copy 0 only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import NormalDist
+
+import numpy as np
+import pyarrow as pa
+
+from . import system as S
+from .timeline import Window, to_date
+
+TRAITS_SEED = 20190701  # fixed: the structure does not depend on the user's seed
+PCN_START = date(2019, 7, 1)
+PEOPLE_PER_LSOA = 1600
+DECILE_SD = 1.6  # spread of people's deprivation decile around their practice's centre
+_POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+
+@dataclass(frozen=True)
+class Practice:
+    """One practice with the traits that drive its people."""
+
+    index: int
+    copy: int
+    code: str
+    name: str
+    network_code: str
+    network_name: str
+    locality: S.Locality
+    area: S.Area
+    list_size: int
+    age_tilt: float
+    deprivation: float
+    effect: float
+    story_network: bool
+    postcode: str
+
+
+def _base_lists(n: int, total: int, rng) -> np.ndarray:
+    """Skewed list sizes (lognormal quantiles, 2,000-20,000) summing to about `total`."""
+    z = np.array([NormalDist().inv_cdf((i + 0.5) / n) for i in range(n)])
+    sizes = np.clip(7000 * np.exp(0.56 * z), 2000, 20000)
+    sizes = np.clip(sizes * total / sizes.sum(), 2000, 20000)
+    return rng.permutation(np.round(sizes).astype(int))
+
+
+def _base_traits() -> list[dict]:
+    """Traits of the 60 base practices, in network order within each area."""
+    rng = np.random.default_rng(TRAITS_SEED)
+    loc = {x.code: x for x in S.LOCALITIES}
+    out = []
+    for area in S.AREAS:
+        nets = [n for n in S.NETWORKS if loc[n.locality].area == area.number]
+        n_prac = sum(n.n_practices for n in nets)
+        lists = _base_lists(n_prac, S.AREA_LIST_TOTALS[area.number], rng)
+        seq = 0
+        for nseq, net in enumerate(nets, start=1):
+            for _ in range(net.n_practices):
+                lc = loc[net.locality]
+                out.append(
+                    {
+                        "area": area,
+                        "locality": lc,
+                        "net_seq": nseq,
+                        "net": net,
+                        "seq": seq + 1,
+                        "list": int(lists[seq]),
+                        "tilt": lc.age_tilt + rng.normal(0, 0.18),
+                        "dep": float(np.clip(lc.deprivation + rng.normal(0, 1.1), 1.5, 9.5)),
+                        "effect": float(np.clip(np.exp(rng.normal(0, 0.05)), 0.93, 1.07)),
+                    }
+                )
+                seq += 1
+    return out
+
+
+def _story_traits(t: dict, code: str) -> dict:
+    """Applies the outlier-practice story to a base practice's traits."""
+    if code == S.HIGH_OUTLIER_PRACTICE:
+        t = {**t, "tilt": -0.55, "dep": 5.0, "list": 9800, "effect": S.HIGH_OUTLIER_FACTOR}
+    elif code == S.LOW_OUTLIER_PRACTICE:
+        t = {**t, "tilt": 0.55, "dep": 5.5, "list": 9400, "effect": S.LOW_OUTLIER_FACTOR}
+    return t
+
+
+def _postcode(area: int, i: int) -> str:
+    district = f"NE8{i % 10}" if area == 1 else f"DL1{8 + i % 2}"
+    a, b = _POSTCODE_LETTERS[i % 20], _POSTCODE_LETTERS[(i * 7 + 3) % 20]
+    return f"{district} {1 + i % 9}{a}{b}"
+
+
+def build_practices(scale: float) -> list[Practice]:
+    """Returns the practices of the system at this scale (see the module docstring)."""
+    copies = max(1, int(scale // 2))
+    per_copy = scale / copies
+    base = _base_traits()
+    n_area = {a.number: sum(1 for t in base if t["area"] is a) for a in S.AREAS}
+    nets_area = {a.number: max(t["net_seq"] for t in base if t["area"] is a) for a in S.AREAS}
+    out = []
+    for copy in range(copies):
+        for t in base:
+            a = t["area"].number
+            code = f"X{a}{t['seq'] + copy * n_area[a]:04d}"
+            t = _story_traits(t, code) if copy == 0 else t
+            net_code = f"U9{a}{t['net_seq'] + copy * nets_area[a]:03d}"
+            name = S.PRACTICE_NAMES[(t["seq"] - 1 + 36 * (a - 1)) % len(S.PRACTICE_NAMES)]
+            name = f"{name} {S.PRACTICE_SUFFIXES[(t['seq'] + a) % len(S.PRACTICE_SUFFIXES)]}"
+            out.append(
+                Practice(
+                    index=len(out),
+                    copy=copy,
+                    code=code,
+                    name=name if copy == 0 else f"{name} (Site {copy + 1})",
+                    network_code=net_code,
+                    network_name=t["net"].name if copy == 0 else f"{t['net'].name} {copy + 1}",
+                    locality=t["locality"],
+                    area=t["area"],
+                    list_size=max(1, round(t["list"] * per_copy)),
+                    age_tilt=t["tilt"],
+                    deprivation=t["dep"],
+                    effect=t["effect"],
+                    story_network=copy == 0 and net_code == S.STORY_NETWORK,
+                    postcode=_postcode(a, len(out)),
+                )
+            )
+    return out
+
+
+def decile_probabilities(centre: float) -> np.ndarray:
+    """P(person's IMD decile = 1..10) around a practice's deprivation centre."""
+    cdf = [0.5 * (1 + math.erf((d + 0.5 - centre) / (DECILE_SD * math.sqrt(2)))) for d in range(11)]
+    cdf[0], cdf[10] = 0.0, 1.0
+    return np.diff(cdf)
+
+
+@dataclass(frozen=True)
+class Lsoas:
+    """Made-up LSOAs: code E019 + (decile - 1) + 4 digits, pooled by locality and decile."""
+
+    codes: pa.Array
+    start: np.ndarray  # (locality, decile-1) -> first index into codes
+    count: np.ndarray  # (locality, decile-1) -> number of LSOAs
+
+
+def build_lsoas(practices: list[Practice]) -> Lsoas:
+    """Returns the LSOA pools, sized at about 1,600 registered people per LSOA."""
+    locs = [x.code for x in S.LOCALITIES]
+    people = np.zeros((len(locs), 10))
+    for p in practices:
+        people[locs.index(p.locality.code)] += p.list_size * decile_probabilities(p.deprivation)
+    count = np.maximum(1, np.round(people / PEOPLE_PER_LSOA)).astype(np.int64)
+    codes, start = [], np.zeros_like(count)
+    seq = np.zeros(10, dtype=np.int64)
+    for li in range(len(locs)):
+        for d in range(10):
+            start[li, d] = len(codes)
+            codes += [f"E019{d}{s:04d}" for s in range(seq[d], seq[d] + count[li, d])]
+            seq[d] += count[li, d]
+    return Lsoas(pa.array(codes, pa.string()), start, count)
+
+
+def imd_decile(lsoa_code: str) -> int:
+    """Returns the IMD decile (1 = most deprived) encoded in a sample LSOA code."""
+    return int(lsoa_code[4]) + 1
+
+
+def move_date(window: Window) -> date:
+    """The day MOVER_PRACTICE joins its new network: the first day of window month 13 of 36."""
+    return to_date(window.month_starts[window.months // 3])
+
+
+def organisations_table(practices: list[Practice], window: Window) -> pa.Table:
+    """Returns the organisations feed: one row per practice membership."""
+    since = min(PCN_START, to_date(window.start) - timedelta(days=365))
+    rows = []
+    for p in practices:
+        row = {
+            "practice_code": p.code,
+            "practice_name": p.name,
+            "network_code": p.network_code,
+            "network_name": p.network_name,
+            "locality_code": p.locality.code,
+            "locality_name": p.locality.name,
+            "area_code": p.area.code,
+            "area_name": p.area.name,
+            "la_code": p.area.la_code,
+            "valid_from": since,
+            "valid_to": None,
+        }
+        if p.code == S.MOVER_PRACTICE:
+            moved = move_date(window)
+            new = next(q for q in practices if q.network_code == S.MOVER_TO_NETWORK)
+            rows.append({**row, "valid_to": moved - timedelta(days=1)})
+            row = {
+                **row,
+                "network_code": new.network_code,
+                "network_name": new.network_name,
+                "valid_from": moved,
+            }
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=ORGANISATIONS_SCHEMA)
+
+
+ORGANISATIONS_SCHEMA = pa.schema(
+    [
+        (c, pa.string())
+        for c in (
+            "practice_code",
+            "practice_name",
+            "network_code",
+            "network_name",
+            "locality_code",
+            "locality_name",
+            "area_code",
+            "area_name",
+            "la_code",
+        )
+    ]
+    + [("valid_from", pa.date32()), ("valid_to", pa.date32())]
+)
