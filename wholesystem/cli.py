@@ -72,11 +72,14 @@ def _sample(arguments) -> int:
     from sample_data.generate import generate
 
     feeds = arguments.feeds.split(",") if arguments.feeds else None
-    written = generate(
-        arguments.out, seed=arguments.seed, scale=arguments.scale,
-        end_month=arguments.end_month, months=arguments.months, feeds=feeds,
-        progress=lambda message: print(message, file=sys.stderr),
-    )  # fmt: skip
+    try:
+        written = generate(
+            arguments.out, seed=arguments.seed, scale=arguments.scale,
+            end_month=arguments.end_month, months=arguments.months, feeds=feeds,
+            progress=lambda message: print(message, file=sys.stderr),
+        )  # fmt: skip
+    except ValueError as error:  # generate() names the bad argument
+        raise UserError(str(error)) from None
     count = sum(len(files) for files in written.values())
     print(f"wrote {count} files for {len(written)} feeds under {arguments.out}")
     return 0
@@ -100,7 +103,10 @@ def _demo(arguments) -> int:
 
     settings = load_settings()
     report = lambda message: print(message, file=sys.stderr)  # noqa: E731
-    written = generate(DEMO_SAMPLE_DIR, seed=arguments.seed, progress=report)
+    written = generate(
+        DEMO_SAMPLE_DIR, seed=arguments.seed, scale=DEMO_SCALE, end_month=DEMO_END_MONTH,
+        progress=report,
+    )  # fmt: skip
     files = [path for feed in DEMO_LOAD_ORDER for path in sorted(written.get(feed, []))]
     results = load_files(files, settings, report=report)
     print_summary(results)
@@ -127,6 +133,8 @@ def _status(arguments) -> int:
 
 
 DEMO_SAMPLE_DIR = Path("sample_data/generated")
+DEMO_SCALE = 1.0
+DEMO_END_MONTH = None  # the last complete month
 DEMO_LOAD_ORDER = (
     "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",

@@ -1,0 +1,59 @@
+"""The command line: sample arguments, and the demo's sample → load → status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wholesystem.cli import main
+
+
+def test_sample_writes_only_the_feeds_asked_for(tmp_path, capsys):
+    out = tmp_path / "sample"
+    status = main(["sample", "--out", str(out), "--end-month", "2026-10", "--feeds", "deaths"])
+    assert status == 0
+    assert sorted(path.name for path in out.iterdir()) == ["deaths.csv"]
+    assert capsys.readouterr().out == f"wrote 1 files for 1 feeds under {out}\n"
+
+
+def test_an_unknown_sample_feed_gets_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path / "s"), "--feeds", "apc"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("wholesystem sample: unknown feed(s) apc; choose from organisations")
+    assert error.count("\n") == 1
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--end-month", "2026-13"], "argument --end-month: '2026-13' is not a month like 2026-10"),
+        (["--scale", "-1"], "argument --scale: '-1' is not a positive number"),
+    ],
+)
+def test_bad_sample_arguments_are_refused_by_argparse(tmp_path, capsys, arguments, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sample", "--out", str(tmp_path / "s"), *arguments])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Traceback" not in error
+
+
+def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("wholesystem.cli.DEMO_END_MONTH", __import__("datetime").date(2026, 10, 1))
+    monkeypatch.setattr("wholesystem.cli.DEMO_SCALE", 0.05)
+    assert main(["demo"]) == 0
+    output = capsys.readouterr().out
+    assert "total: 45 loaded, 0 skipped, 0 rejected" in output
+    assert main(["status", "--json"]) == 0
+    feeds = json.loads(capsys.readouterr().out)["feeds"]
+    assert {name for name, item in feeds.items() if item["rows"] == 0} == {"epcn_memberships"}
+    assert (feeds["apc_spells"]["date_from"], feeds["apc_spells"]["date_to"]) == (
+        "2023-11-01",
+        "2026-10-31",
+    )
+    assert feeds["apc_spells"]["quarantined_rows"] == 0
