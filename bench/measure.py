@@ -22,7 +22,7 @@ class Measurement:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from importlib import import_module
 module, function = sys.argv[1].rsplit(".", 1)
 step = getattr(import_module(module), function)
@@ -30,7 +30,10 @@ arguments = json.loads(sys.argv[2])
 started = time.perf_counter()
 detail = step(**arguments)
 seconds = time.perf_counter() - started
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report the
+# parent's high-water mark; VmHWM belongs to this process image alone.
+status = open("/proc/self/status").read()
+peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "detail": detail or {}}))
 """
 

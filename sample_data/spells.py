@@ -22,7 +22,7 @@ from .life import Life
 from .organisations import Practice
 from .people import People
 from .stories import elective_profile, emergency_profile
-from .timeline import DAYS_PER_YEAR, NEVER, Window, age_on, cumulative, sample_days
+from .timeline import DAYS_PER_YEAR, NEVER, Window, age_on, cumulative, month_index, sample_days
 
 EMERGENCY, ELECTIVE, MATERNITY, BABY = 0, 1, 2, 3
 BACKGROUND, TERMINAL, TO_CARE_HOME, READMISSION, LAST_DAYS = 0, 1, 2, 3, 4
@@ -222,4 +222,6 @@ def make_spells(rng, p: Practice, pp: People, h: Health, life: Life, w: Window) 
         _maternity(rng, pp, life, w),
     ]
     t = _drop_overlaps(concat(parts), life)
-    return t.take(np.flatnonzero(t.admi <= w.extract))
+    # An infant dying within days of birth can draw end-of-life spells before it was born.
+    born = month_index(t.admi) >= pp.birth_month[t.person]
+    return t.take(np.flatnonzero((t.admi <= w.extract) & born))
