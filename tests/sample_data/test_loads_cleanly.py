@@ -14,5 +14,5 @@ def test_every_generated_file_loads_with_nothing_quarantined(sample, tmp_path):
     assert sum(r.counts.rows_quarantined for r in results) == 0
     assert len(results) == 45
     accepted = {r.feed: r.counts.rows_accepted for r in results if r.feed != "population"}
-    assert accepted["deaths"] == sum(1 for _ in open(written["deaths"][0])) - 1
-    assert accepted["apc_spells"] == sum(1 for _ in open(written["apc_spells"][0])) - 1
+    assert accepted["deaths"] == written["deaths"][0].read_text().count("\n") - 1
+    assert accepted["apc_spells"] == written["apc_spells"][0].read_text().count("\n") - 1
