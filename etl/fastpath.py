@@ -11,43 +11,18 @@ rule declarations, so they cannot disagree about a clean file.
 
 from __future__ import annotations
 
+from etl.insert import insert_sql
 from etl.reader import raw_select
 from etl.revisions import remove_replaced
 from etl.source import Source
-from etl.spec import INVALID_RULES, NATIVE_KINDS, distinct_key
+from etl.spec import distinct_key
 from etl.stage import StageCounts
-from etl.validate import NHS_NUMBER_MACRO, feed_checks, typed_expression
+from etl.validate import NHS_NUMBER_MACRO
 
 
 def fast_path_applies(source: Source) -> bool:
     """Feeds that filter or cross-check their rows (population) always take the full path."""
-    feed = source.feed
-    return not (feed.ignore_when or feed.store_when or feed.warnings)
-
-
-def _insert_sql(source: Source, load_id: int) -> str:
-    feed = source.feed
-    typed = ", ".join(f"{typed_expression(c, native=True)} AS {c.name}" for c in feed.columns)
-    # Unparseable values of the kinds the reader parses never reach this query (the reader
-    # raises instead), so their invalid_* rules have nothing to catch here. Other kinds
-    # (bool, month) are still typed from text, so their invalid_* rules must stay.
-    flags = [
-        check.flag
-        for check in feed_checks(feed)
-        if check.flag
-        and not (
-            check.rule in INVALID_RULES.values() and feed.column(check.column).kind in NATIVE_KINDS
-        )
-    ]
-    broken = " OR ".join(f"coalesce({flag}, false)" for flag in flags) or "false"
-    names = [name for name, _ in feed.stored_columns]
-    values = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
-    return f"""
-        INSERT INTO {feed.table} ({", ".join(names)}, load_id)
-        SELECT {", ".join(values)}, {load_id}
-        FROM (SELECT *, {typed} FROM ({raw_select(source, native=True)}))
-        WHERE NOT ({broken})
-    """
+    return not source.feed.filters_rows
 
 
 def _keys_repeat(connection, source: Source, load_id: int) -> bool:
@@ -70,7 +45,7 @@ def try_fast_load(connection, source: Source, load_id: int) -> tuple[StageCounts
     if total == 0:
         return None
     connection.execute(NHS_NUMBER_MACRO)
-    inserted = connection.execute(_insert_sql(source, load_id)).fetchone()[0]
+    inserted = connection.execute(insert_sql(source, load_id, native=True)).fetchone()[0]
     if inserted != total or _keys_repeat(connection, source, load_id):
         return None
     incoming = (

@@ -86,7 +86,7 @@ _POPULATION_TOTALS_AGREE = (
          SELECT practice_code, extract_date, sex,
                 sum(patients) FILTER (WHERE age <> 'ALL') AS detail,
                 max(patients) FILTER (WHERE age = 'ALL') AS total
-         FROM checked WHERE NOT is_ignored AND NOT is_bad GROUP BY ALL)
+         FROM staging.checked WHERE NOT is_ignored AND NOT is_bad GROUP BY ALL)
        SELECT count(*) FROM groups g
        WHERE total <> coalesce(detail, CASE WHEN sex = 'ALL' THEN (
                 SELECT sum(detail) FROM groups s WHERE s.practice_code = g.practice_code

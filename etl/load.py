@@ -20,11 +20,13 @@ import duckdb
 
 from etl.epcn import apply_epcn
 from etl.fastpath import fast_path_applies, try_fast_load
+from etl.insert import insert_accepted
 from etl.reader import parquet_header
 from etl.revisions import remove_replaced
 from etl.source import Source, inspect
 from etl.stage import StageCounts, accepted_rows, stage, warnings
-from etl.validate import broken_rules_sql, sql_literal
+from etl.staging import staging_database
+from etl.validate import CHECKED, broken_rules_sql, sql_literal
 from etl.warehouse import open_warehouse
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -52,7 +54,8 @@ def load_files(
     """Loads each file in turn; returns one LoadResult per file."""
     connection = open_warehouse(settings, progress=True)
     try:
-        return [load_file(connection, Path(path), settings, feed_name, report) for path in paths]
+        with staging_database(connection, settings):
+            return [load_file(connection, Path(p), settings, feed_name, report) for p in paths]
     finally:
         connection.close()
 
@@ -102,7 +105,7 @@ def _load_in_transaction(connection, source: Source, settings, started, digest, 
         )
         return _log(connection, result, started, digest)
     finally:
-        connection.execute("DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS bad")
+        connection.execute(f"DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS bad")
 
 
 def _try_fast_path(connection, source: Source, started, digest, report) -> LoadResult | None:
@@ -136,14 +139,18 @@ def _write(connection, source: Source, counts: StageCounts, load_id: int) -> Loa
                    column_name, value, rule
             FROM ({broken_rules_sql(feed, source.first_line)})"""
     )
-    incoming = f"SELECT {', '.join(feed.key)} FROM checked WHERE {accepted_rows(source)}"
+    incoming = f"SELECT {', '.join(feed.key)} FROM {CHECKED} WHERE {accepted_rows(source)}"
     replaced = remove_replaced(connection, feed, incoming, load_id)
-    names = [name for name, _ in feed.stored_columns]
-    expressions = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
-    connection.execute(
-        f"""INSERT INTO {feed.table} ({", ".join(names)}, load_id)
-            SELECT {", ".join(expressions)}, {load_id} FROM checked WHERE {accepted_rows(source)}"""
-    )
+    if feed.filters_rows:
+        names = [name for name, _ in feed.stored_columns]
+        values = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
+        connection.execute(
+            f"""INSERT INTO {feed.table} ({", ".join(names)}, load_id)
+                SELECT {", ".join(values)}, {load_id}
+                FROM {CHECKED} WHERE {accepted_rows(source)}"""
+        )
+    else:
+        insert_accepted(connection, source, load_id, counts.rows_accepted)
     notes = _notes(connection, source, load_id, warnings(connection, source))
     return LoadResult(source.path, "loaded", feed.name, counts, replaced, notes=notes)
 

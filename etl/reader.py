@@ -18,15 +18,17 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def raw_select(source: Source, native: bool = False) -> str:
+def raw_select(source: Source, native: bool = False, skip_unreadable: bool = False) -> str:
     """SQL yielding one column raw_<name> per feed column, in file row order.
 
     Columns are VARCHAR; with `native`, those of NATIVE_KINDS are parsed by the reader
     itself into their warehouse type, which is several times cheaper than casting text.
+    With `skip_unreadable` (CSV only), rows whose values the reader cannot parse are skipped
+    instead of failing the read.
     """
     if source.format == "parquet":
         return _parquet_select(source, native)
-    return _csv_select(source, native)
+    return _csv_select(source, native, skip_unreadable)
 
 
 def _reader_types(source: Source, native: bool) -> dict[int, str]:
@@ -47,7 +49,7 @@ def _raw_columns(source: Source, name_of) -> str:
     return ", ".join(columns)
 
 
-def _csv_select(source: Source, native: bool) -> str:
+def _csv_select(source: Source, native: bool, skip_unreadable: bool = False) -> str:
     types = _reader_types(source, native)
     positions = ", ".join(f"'c{index}': '{sql_type}'" for index, sql_type in types.items())
     # Compression follows the file's magic bytes, as the header read did, not its name.
@@ -55,7 +57,8 @@ def _csv_select(source: Source, native: bool) -> str:
     reader = (
         f"read_csv({sql_literal(str(source.path))}, header = true, auto_detect = false, "
         f"delim = ',', quote = '\"', escape = '\"', compression = '{compression}', "
-        f"dateformat = '%Y-%m-%d', columns = {{{positions}}})"
+        f"dateformat = '%Y-%m-%d', ignore_errors = {str(skip_unreadable).lower()}, "
+        f"columns = {{{positions}}})"
     )
     return f"SELECT {_raw_columns(source, lambda index: f'c{index}')} FROM {reader}"
 

@@ -147,6 +147,15 @@ class Feed:
     warnings: tuple[tuple[str, str], ...] = ()
     description: str = ""
 
+    @property
+    def filters_rows(self) -> bool:
+        """Whether rows are filtered or cross-checked after validation (population files).
+
+        Such feeds are small, keep every typed column while validating, and always take the
+        full path.
+        """
+        return bool(self.ignore_when or self.store_when or self.warnings)
+
     def column(self, name: str) -> Column:
         """Returns the column called `name`."""
         return next(column for column in self.columns if column.name == name)

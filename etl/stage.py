@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+
 from etl.reader import raw_select
 from etl.source import Source
-from etl.spec import distinct_key
-from etl.validate import BAD_ROWS_SQL, NHS_NUMBER_MACRO, broken_rules_sql, checked_table_sql
+from etl.spec import NATIVE_KINDS, distinct_key
+from etl.validate import (
+    BAD_ROWS_SQL,
+    CHECKED,
+    NHS_NUMBER_MACRO,
+    broken_rules_sql,
+    checked_table_sql,
+)
 from wholesystem.errors import UserError
 
 
@@ -33,26 +41,76 @@ def accepted_rows(source: Source) -> str:
     return f"NOT is_bad AND NOT is_ignored{stored}"
 
 
+FILE_TEXT = "staging.file_text"
+
+
+def kept_columns(source: Source) -> tuple[str, ...]:
+    """The typed columns `checked` keeps: all for feeds that filter rows, else the key."""
+    feed = source.feed
+    return tuple(c.name for c in feed.columns) if feed.filters_rows else feed.key
+
+
 def stage(connection, source: Source, threshold: float) -> StageCounts:
     """Creates temp tables `checked` and `bad` and applies the file-level rules."""
-    connection.execute("DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS bad")
+    connection.execute(f"DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS bad")
     connection.execute(NHS_NUMBER_MACRO)
-    connection.execute(checked_table_sql(source.feed, raw_select(source)))
+    native = _build_checked(connection, source)
     counts = _counts(connection, source)
     if counts.rows_read == 0:
         raise UserError(f"{source.path}: the file has a header but no data rows")
     connection.execute(BAD_ROWS_SQL)
+    if native and counts.rows_quarantined:
+        _restore_file_text(connection, source)
     _refuse_real_nhs_numbers(connection, source)
     _refuse_repeated_keys(connection, source)
     _refuse_too_many_quarantined(connection, source, counts, threshold)
     return counts
 
 
+def _build_checked(connection, source: Source) -> bool:
+    """Types with the reader's native parsing where it can, else from text; True if native.
+
+    The native reader refuses a value it cannot parse, so a file with such a value is
+    validated again with every value typed from text, which is the rules' definition.
+    """
+    keep = kept_columns(source)
+    try:
+        native = raw_select(source, native=True)
+        connection.execute(checked_table_sql(source.feed, native, keep, native=True))
+        return True
+    except (duckdb.DataError, duckdb.InvalidInputException):
+        connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
+        connection.execute(checked_table_sql(source.feed, raw_select(source), keep))
+        return False
+
+
+def _restore_file_text(connection, source: Source) -> None:
+    """Puts back the file's own text for columns the reader typed, in the bad rows only.
+
+    The quarantine shows a value as it stood in the file ('26-01-03', not 0026-01-03), so
+    those columns are read once more as text, narrowly, and joined on the row index.
+    """
+    native = [c.name for c in source.feed.columns if c.kind in NATIVE_KINDS]
+    if not native:
+        return
+    text = ", ".join(f"raw_{name}" for name in native)
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {FILE_TEXT} AS SELECT {text} FROM ({raw_select(source)})"
+    )
+    replaced = ", ".join(f"t.raw_{name} AS raw_{name}" for name in native)
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bad AS
+            SELECT b.* REPLACE ({replaced})
+            FROM bad b JOIN {FILE_TEXT} t ON t.rowid = b.row_index"""
+    )
+    connection.execute(f"DROP TABLE {FILE_TEXT}")
+
+
 def _counts(connection, source: Source) -> StageCounts:
     read, ignored, bad, accepted = connection.execute(
         f"""SELECT count(*), count(*) FILTER (WHERE is_ignored), count(*) FILTER (WHERE is_bad),
                    count(*) FILTER (WHERE {accepted_rows(source)})
-            FROM checked"""
+            FROM {CHECKED}"""
     ).fetchone()
     return StageCounts(read, ignored, bad, accepted)
 
@@ -77,13 +135,13 @@ def _refuse_repeated_keys(connection, source: Source) -> None:
     # almost every file passes, so the lines are looked up only when there is a repeat.
     repeats = connection.execute(
         f"SELECT count(*) - count(DISTINCT {distinct_key(source.feed)}) "
-        f"FROM checked WHERE {accepted}"
+        f"FROM {CHECKED} WHERE {accepted}"
     ).fetchone()[0]
     if not repeats:
         return
     repeated = connection.execute(
         f"""SELECT {key}, list(rowid ORDER BY rowid)[1:2]
-            FROM checked WHERE {accepted}
+            FROM {CHECKED} WHERE {accepted}
             GROUP BY ALL HAVING count(*) > 1 ORDER BY min(rowid) LIMIT 1"""
     ).fetchone()
     values = ", ".join(

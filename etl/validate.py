@@ -50,7 +50,7 @@ class Check:
     @property
     def value(self) -> str:
         """SQL for the raw text the quarantine shows."""
-        return f"raw_{self.column}"
+        return f"CAST(raw_{self.column} AS VARCHAR)"
 
 
 def sql_literal(text: str) -> str:
@@ -100,7 +100,9 @@ _KIND_EXPRESSIONS = {
 
 def column_checks(column: Column) -> list[Check]:
     """The row rules a single column's declaration implies."""
-    name, blank = column.name, f"nullif(trim(raw_{column.name}), '') IS NULL"
+    # The cast lets the same check read a column the reader has already typed natively.
+    name = column.name
+    blank = f"nullif(trim(CAST(raw_{name} AS VARCHAR)), '') IS NULL"
     checks = []
     if column.pseudonym:
         checks.append(Check("real_nhs_number", name, f"is_real_nhs_number({name})"))
@@ -144,28 +146,49 @@ def feed_checks(feed: Feed) -> list[Check]:
     return checks
 
 
-def checked_table_sql(feed: Feed, raw_select: str) -> str:
-    """SQL creating temp table `checked`: typed columns, is_ignored, is_bad and bad rows' raw.
+def row_checks_sql(feed: Feed, raw_select: str, native: bool = False) -> str:
+    """SQL yielding raw_ and typed columns plus is_ignored and is_bad for every row.
+
+    With `native`, the reader has typed NATIVE_KINDS columns itself and refuses values it
+    cannot parse, so their invalid_* rules are left out.
+    """
+    typed = ", ".join(f"{typed_expression(c, native)} AS {c.name}" for c in feed.columns)
+    ignored = f"coalesce({feed.ignore_when}, false)" if feed.ignore_when else "false"
+    flags = [
+        check.flag
+        for check in feed_checks(feed)
+        if check.flag and not (native and _read_natively(feed, check))
+    ]
+    broken = " OR ".join(f"coalesce({flag}, false)" for flag in flags) or "false"
+    return f"""
+        SELECT *, NOT is_ignored AND ({broken}) AS is_bad
+        FROM (SELECT *, {ignored} AS is_ignored FROM (SELECT *, {typed} FROM ({raw_select})))
+    """
+
+
+def _read_natively(feed: Feed, check: Check) -> bool:
+    return check.rule in INVALID_RULES.values() and feed.column(check.column).kind in NATIVE_KINDS
+
+
+CHECKED = "staging.checked"
+
+
+def checked_table_sql(
+    feed: Feed, raw_select: str, keep: tuple[str, ...], native: bool = False
+) -> str:
+    """SQL creating table `staging.checked`: the `keep` columns, is_ignored, is_bad, and for bad
+    rows only, every typed and raw value in `bad_row`.
 
     `raw_select` must yield one VARCHAR column `raw_<name>` per feed column. Row order is
-    preserved, so the table's rowid is the file's data-row index.
+    preserved, so the table's rowid is the file's data-row index. Keeping few columns keeps
+    the table small for large files; the rows themselves are then read again to insert.
     """
-    typed = ", ".join(f"{typed_expression(c)} AS {c.name}" for c in feed.columns)
-    raw_names = ", ".join(f"raw_{c.name}" for c in feed.columns)
-    ignored = f"coalesce({feed.ignore_when}, false)" if feed.ignore_when else "false"
-    flags = [check.flag for check in feed_checks(feed) if check.flag]
-    broken = " OR ".join(f"coalesce({flag}, false)" for flag in flags)
-    raw_struct = ", ".join(f"raw_{c.name} := raw_{c.name}" for c in feed.columns)
-    typed_names = ", ".join(c.name for c in feed.columns)
+    values = ", ".join(f"{c.name} := {c.name}, raw_{c.name} := raw_{c.name}" for c in feed.columns)
+    kept = "".join(f"{name}, " for name in keep)
     return f"""
-        CREATE TEMP TABLE checked AS
-        SELECT {typed_names}, is_ignored, is_bad,
-               CASE WHEN is_bad THEN struct_pack({raw_struct}) END AS raw
-        FROM (
-            SELECT *, NOT is_ignored AND ({broken or "false"}) AS is_bad
-            FROM (SELECT *, {ignored} AS is_ignored
-                  FROM (SELECT {raw_names}, {typed} FROM ({raw_select})))
-        )
+        CREATE TABLE {CHECKED} AS
+        SELECT {kept}is_ignored, is_bad, CASE WHEN is_bad THEN struct_pack({values}) END AS bad_row
+        FROM ({row_checks_sql(feed, raw_select, native)})
     """
 
 
@@ -185,5 +208,5 @@ def broken_rules_sql(feed: Feed, first_line: int) -> str:
 
 BAD_ROWS_SQL = """
     CREATE TEMP TABLE bad AS
-    SELECT rowid AS row_index, * EXCLUDE (raw), unnest(raw) FROM checked WHERE is_bad
+    SELECT rowid AS row_index, unnest(bad_row) FROM staging.checked WHERE is_bad
 """

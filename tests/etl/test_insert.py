@@ -1,0 +1,41 @@
+"""Inserting a large file's accepted rows from the reader, checked against validation."""
+
+from __future__ import annotations
+
+import etl.insert
+from tests.etl.conftest import apc_row, apc_rows, table_rows, write_csv
+from tests.etl.rows import quarantine
+
+
+def dirty_file(tmp_path):
+    """40 good spells and one bad one, so the load takes the full validation."""
+    rows = apc_rows(40)
+    rows.insert(5, apc_row("B1", gpprac="BAD"))
+    return write_csv(tmp_path / "apc.csv", rows)
+
+
+def test_a_dirty_file_inserts_exactly_the_accepted_rows(tmp_path, settings, load):
+    [result] = load(dirty_file(tmp_path))
+    assert (result.counts.rows_accepted, result.counts.rows_quarantined) == (40, 1)
+    assert sorted(row[0] for row in table_rows(settings, "apc_spells")) == sorted(
+        f"S{n}" for n in range(1, 41)
+    )
+    assert quarantine(settings) == [("apc.csv", 7, "gpprac", "BAD", "invalid_practice_code")]
+
+
+def test_when_the_reader_disagrees_with_validation_the_insert_is_redone_exactly(
+    tmp_path, settings, load, monkeypatch
+):
+    real_raw_select = etl.insert.raw_select
+
+    def reader_that_drops_a_row(source, native=False, skip_unreadable=False):
+        select = real_raw_select(source, native=native, skip_unreadable=skip_unreadable)
+        return f"{select} WHERE raw_spell_id <> 'S7'" if native else select
+
+    monkeypatch.setattr(etl.insert, "raw_select", reader_that_drops_a_row)
+    [result] = load(dirty_file(tmp_path))
+    assert (result.outcome, result.counts.rows_accepted) == ("loaded", 40)
+    stored = table_rows(settings, "apc_spells")
+    assert len(stored) == 40
+    assert {row[-1] for row in stored} == {1}
+    assert "S7" in {row[0] for row in stored}
