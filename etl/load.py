@@ -85,7 +85,7 @@ def load_file(connection, path: Path, settings: Settings, feed_name, report) -> 
 
 
 def _load_in_transaction(connection, source: Source, settings, started, digest, report):
-    if fast_path_applies(source):
+    if fast_path_applies(connection, source):
         result = _try_fast_path(connection, source, started, digest, report)
         if result is not None:
             return result
@@ -105,7 +105,8 @@ def _load_in_transaction(connection, source: Source, settings, started, digest, 
         )
         return _log(connection, result, started, digest)
     finally:
-        connection.execute(f"DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS bad")
+        connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
+        connection.execute("DROP TABLE IF EXISTS bad_raw; DROP TABLE IF EXISTS bad")
 
 
 def _try_fast_path(connection, source: Source, started, digest, report) -> LoadResult | None:

@@ -16,9 +16,9 @@ from etl.reader import raw_select
 from etl.source import Source
 from etl.spec import NATIVE_KINDS, distinct_key
 from etl.validate import (
-    BAD_ROWS_SQL,
     CHECKED,
-    NHS_NUMBER_MACRO,
+    bad_raw_sql,
+    bad_rows_sql,
     broken_rules_sql,
     checked_table_sql,
 )
@@ -52,15 +52,15 @@ def kept_columns(source: Source) -> tuple[str, ...]:
 
 def stage(connection, source: Source, threshold: float) -> StageCounts:
     """Creates temp tables `checked` and `bad` and applies the file-level rules."""
-    connection.execute(f"DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS bad")
-    connection.execute(NHS_NUMBER_MACRO)
+    connection.execute(f"DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS bad_raw")
     native = _build_checked(connection, source)
     counts = _counts(connection, source)
     if counts.rows_read == 0:
         raise UserError(f"{source.path}: the file has a header but no data rows")
-    connection.execute(BAD_ROWS_SQL)
+    connection.execute(bad_raw_sql(source.feed))
     if native and counts.rows_quarantined:
         _restore_file_text(connection, source)
+    connection.execute(bad_rows_sql(source.feed))
     _refuse_real_nhs_numbers(connection, source)
     _refuse_repeated_keys(connection, source)
     _refuse_too_many_quarantined(connection, source, counts, threshold)
@@ -99,9 +99,9 @@ def _restore_file_text(connection, source: Source) -> None:
     )
     replaced = ", ".join(f"t.raw_{name} AS raw_{name}" for name in native)
     connection.execute(
-        f"""CREATE OR REPLACE TEMP TABLE bad AS
+        f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
             SELECT b.* REPLACE ({replaced})
-            FROM bad b JOIN {FILE_TEXT} t ON t.rowid = b.row_index"""
+            FROM bad_raw b JOIN {FILE_TEXT} t ON t.rowid = b.row_index"""
     )
     connection.execute(f"DROP TABLE {FILE_TEXT}")
 

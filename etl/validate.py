@@ -176,20 +176,36 @@ CHECKED = "staging.checked"
 def checked_table_sql(
     feed: Feed, raw_select: str, keep: tuple[str, ...], native: bool = False
 ) -> str:
-    """SQL creating table `staging.checked`: the `keep` columns, is_ignored, is_bad, and for bad
-    rows only, every typed and raw value in `bad_row`.
+    """SQL creating table `staging.checked`: the `keep` columns, is_ignored, is_bad, and for
+    bad rows only, every value as text in `bad_values` (in feed column order).
 
-    `raw_select` must yield one VARCHAR column `raw_<name>` per feed column. Row order is
-    preserved, so the table's rowid is the file's data-row index. Keeping few columns keeps
-    the table small for large files; the rows themselves are then read again to insert.
+    `raw_select` must yield one column `raw_<name>` per feed column. Row order is preserved,
+    so the table's rowid is the file's data-row index. Keeping few columns (and one list
+    rather than a struct) keeps the table small for large files; the accepted rows
+    themselves are read again from the file to insert.
     """
-    values = ", ".join(f"{c.name} := {c.name}, raw_{c.name} := raw_{c.name}" for c in feed.columns)
+    texts = ", ".join(f"CAST(raw_{c.name} AS VARCHAR)" for c in feed.columns)
     kept = "".join(f"{name}, " for name in keep)
     return f"""
         CREATE TABLE {CHECKED} AS
-        SELECT {kept}is_ignored, is_bad, CASE WHEN is_bad THEN struct_pack({values}) END AS bad_row
+        SELECT {kept}is_ignored, is_bad, CASE WHEN is_bad THEN [{texts}] END AS bad_values
         FROM ({row_checks_sql(feed, raw_select, native)})
     """
+
+
+def bad_raw_sql(feed: Feed) -> str:
+    """SQL creating temp table `bad_raw`: row_index and the raw_ text of every bad row."""
+    texts = ", ".join(f"bad_values[{i + 1}] AS raw_{c.name}" for i, c in enumerate(feed.columns))
+    return f"""
+        CREATE OR REPLACE TEMP TABLE bad_raw AS
+        SELECT rowid AS row_index, {texts} FROM {CHECKED} WHERE is_bad
+    """
+
+
+def bad_rows_sql(feed: Feed) -> str:
+    """SQL creating temp table `bad`: the bad rows typed from their text, as the rules define."""
+    typed = ", ".join(f"{typed_expression(c)} AS {c.name}" for c in feed.columns)
+    return f"CREATE OR REPLACE TEMP TABLE bad AS SELECT *, {typed} FROM bad_raw"
 
 
 def broken_rules_sql(feed: Feed, first_line: int) -> str:
@@ -204,9 +220,3 @@ def broken_rules_sql(feed: Feed, first_line: int) -> str:
         for check in feed_checks(feed)
     ]
     return " UNION ALL ".join(selects)
-
-
-BAD_ROWS_SQL = """
-    CREATE TEMP TABLE bad AS
-    SELECT rowid AS row_index, unnest(bad_row) FROM staging.checked WHERE is_bad
-"""

@@ -12,6 +12,7 @@ import duckdb
 
 from etl.schema import create_schema
 from etl.snomed import install_mapping, read_mapping
+from etl.validate import NHS_NUMBER_MACRO
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -40,6 +41,7 @@ def open_warehouse(settings: Settings, progress: bool = False, read_only: bool =
         ) from None
     _configure(connection, settings, progress and sys.stderr.isatty())
     install_mapping(connection, mapping)
+    connection.execute(NHS_NUMBER_MACRO)
     if not read_only:
         create_schema(connection)
     return connection

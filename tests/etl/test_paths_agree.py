@@ -53,7 +53,7 @@ def load_quietly(path, settings, monkeypatch, fast: bool):
 
     monkeypatch.setattr(etl.load, "try_fast_load", recording)
     if not fast:
-        monkeypatch.setattr(etl.load, "fast_path_applies", lambda source: False)
+        monkeypatch.setattr(etl.load, "fast_path_applies", lambda connection, source: False)
     [result] = load_files([path], settings, report=lambda message: None)
     monkeypatch.undo()
     return result, taken
