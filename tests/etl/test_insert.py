@@ -39,3 +39,16 @@ def test_when_the_reader_disagrees_with_validation_the_insert_is_redone_exactly(
     assert len(stored) == 40
     assert {row[-1] for row in stored} == {1}
     assert "S7" in {row[0] for row in stored}
+
+
+def test_a_file_whose_first_rows_break_a_rule_goes_straight_to_full_validation(tmp_path, settings):
+    from etl.load import load_files
+
+    messages: list[str] = []
+    load_files([dirty_file(tmp_path)], settings, report=messages.append)
+    assert not any("one pass" in message for message in messages)
+    clean = write_csv(tmp_path / "clean.csv", apc_rows(10, start=100))
+    load_files([clean], settings, report=messages.append)
+    assert any(
+        message.endswith("writing (one pass, as the file looks clean)") for message in messages
+    )
