@@ -17,7 +17,6 @@ from etl.insert import insert_sql
 from etl.reader import raw_select
 from etl.revisions import remove_replaced
 from etl.source import Source
-from etl.spec import distinct_key
 from etl.stage import StageCounts, accepted_rows
 from etl.validate import row_checks_sql
 
@@ -44,13 +43,13 @@ def _first_rows_pass(connection, source: Source) -> bool:
 
 
 def _keys_repeat(connection, source: Source, load_id: int) -> bool:
-    return (
-        connection.execute(
-            f"""SELECT count(*) - count(DISTINCT {distinct_key(source.feed)})
-            FROM {source.feed.table} WHERE load_id = {load_id}"""
-        ).fetchone()[0]
-        > 0
-    )
+    # A grouped aggregate spills to disk under the memory limit; count(DISTINCT) cannot.
+    key = ", ".join(source.feed.key)
+    repeated = connection.execute(
+        f"""SELECT 1 FROM {source.feed.table} WHERE load_id = {load_id}
+            GROUP BY {key} HAVING count(*) > 1 LIMIT 1"""
+    ).fetchone()
+    return repeated is not None
 
 
 def try_fast_load(connection, source: Source, load_id: int) -> tuple[StageCounts, int] | None:

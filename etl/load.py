@@ -89,8 +89,9 @@ def _load_in_transaction(connection, source: Source, settings, started, digest, 
         result = _try_fast_path(connection, source, started, digest, report)
         if result is not None:
             return result
-    # Staging writes only temp tables, so it runs before the transaction: a temp table made
-    # inside one numbers its rows from a transaction-local base, and rowid is our line number.
+    # Staging writes only the scratch database, so it runs before the warehouse transaction:
+    # a DuckDB transaction writes to one database only, and inside one a new table's rowids
+    # (our line numbers) start from a transaction-local base.
     try:
         counts = stage(connection, source, settings.quarantine_threshold)
         report(f"{source.path}: writing {counts.rows_accepted:,} rows")

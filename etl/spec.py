@@ -165,8 +165,3 @@ class Feed:
         """(name, SQL type) of every warehouse column, derived ones last."""
         typed = tuple((column.name, column.sql_type) for column in self.columns if column.stored)
         return typed + tuple((item.name, item.sql_type) for item in self.derived)
-
-
-def distinct_key(feed: Feed) -> str:
-    """SQL for the feed's key as one value; a single column avoids hashing a row struct."""
-    return feed.key[0] if len(feed.key) == 1 else "(" + ", ".join(feed.key) + ")"
