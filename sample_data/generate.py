@@ -12,7 +12,12 @@ from .draws import stream
 from .health import make_health
 from .ids import person_key
 from .life import make_life
-from .organisations import build_lsoas, build_practices, organisations_table
+from .organisations import (
+    ORGANISATION_TEXT_COLUMNS,
+    build_lsoas,
+    build_practices,
+    organisations_table,
+)
 from .people import make_people
 from .population_files import PopulationCounts
 from .spells import make_spells
@@ -32,19 +37,7 @@ FEEDS = (
     "aggregate_indicators",
 )
 COLUMNS = {
-    "organisations": [
-        "practice_code",
-        "practice_name",
-        "network_code",
-        "network_name",
-        "locality_code",
-        "locality_name",
-        "area_code",
-        "area_name",
-        "la_code",
-        "valid_from",
-        "valid_to",
-    ],
+    "organisations": [*ORGANISATION_TEXT_COLUMNS, "valid_from", "valid_to"],
     "patients": [
         "person_id",
         "gpprac",

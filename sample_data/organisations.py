@@ -211,20 +211,18 @@ def organisations_table(practices: list[Practice], window: Window) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=ORGANISATIONS_SCHEMA)
 
 
+ORGANISATION_TEXT_COLUMNS = (
+    "practice_code",
+    "practice_name",
+    "network_code",
+    "network_name",
+    "locality_code",
+    "locality_name",
+    "area_code",
+    "area_name",
+    "la_code",
+)
 ORGANISATIONS_SCHEMA = pa.schema(
-    [
-        (c, pa.string())
-        for c in (
-            "practice_code",
-            "practice_name",
-            "network_code",
-            "network_name",
-            "locality_code",
-            "locality_name",
-            "area_code",
-            "area_name",
-            "la_code",
-        )
-    ]
+    [(c, pa.string()) for c in ORGANISATION_TEXT_COLUMNS]
     + [("valid_from", pa.date32()), ("valid_to", pa.date32())]
 )
