@@ -41,7 +41,7 @@ def kill_once_writing(process) -> None:
     """Waits for the loader to say it is writing, lets the insert begin, then SIGKILLs it."""
     for line in process.stderr:
         if ": writing " in line:
-            time.sleep(1.0)
+            time.sleep(2.0)
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=60)
