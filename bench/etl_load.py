@@ -122,8 +122,8 @@ def memory_check(spells: int) -> None:
         f"(run {date.today().isoformat()}, one load).\n\n"
         f"`wholesystem load` of {ours.detail['rows']:,} clean spells "
         f"({path.stat().st_size / 1e9:.2f} GB CSV): {ours.seconds:.1f} s, "
-        f"peak memory **{ours.peak_mb:,.0f} MB** (the 2 GB ceiling holds at any size because "
-        "DuckDB runs under `WHOLESYSTEM_ETL_MEMORY_LIMIT`, 1 GB, and spills to data/tmp)."
+        f"peak memory **{ours.peak_mb:,.0f} MB**. DuckDB runs under "
+        "`WHOLESYSTEM_ETL_MEMORY_LIMIT` (1 GB) and spills to data/tmp beyond it."
     )
     print(section)
     write_section(Path("bench/RESULTS.md"), "ETL peak memory on a larger file", section)
