@@ -15,18 +15,22 @@ from etl.stage import accepted_rows
 from etl.validate import row_checks_sql
 
 
-def insert_sql(source: Source, load_id: int, native: bool, skip_unreadable: bool = False) -> str:
-    """INSERT of the file's accepted rows, tagged with `load_id`; DuckDB returns the count."""
+def insert_from_sql(source: Source, load_id: int, rows: str) -> str:
+    """INSERT of the accepted rows of `rows` (SQL with the typed columns, is_bad and
+    is_ignored), tagged with `load_id`; DuckDB returns the count."""
     feed = source.feed
-    reader = raw_select(source, native=native, skip_unreadable=skip_unreadable)
     names = [name for name, _ in feed.stored_columns]
     values = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
     return f"""
         INSERT INTO {feed.table} ({", ".join(names)}, load_id)
-        SELECT {", ".join(values)}, {load_id}
-        FROM ({row_checks_sql(feed, reader, native)})
-        WHERE {accepted_rows(source)}
+        SELECT {", ".join(values)}, {load_id} FROM {rows} WHERE {accepted_rows(source)}
     """
+
+
+def insert_sql(source: Source, load_id: int, native: bool, skip_unreadable: bool = False) -> str:
+    """INSERT of the file's accepted rows, read and checked straight from the file."""
+    reader = raw_select(source, native=native, skip_unreadable=skip_unreadable)
+    return insert_from_sql(source, load_id, f"({row_checks_sql(source.feed, reader, native)})")
 
 
 def insert_accepted(connection, source: Source, load_id: int, expected: int) -> None:

@@ -20,7 +20,7 @@ import duckdb
 
 from etl.epcn import apply_epcn
 from etl.fastpath import fast_path_applies, try_fast_load
-from etl.insert import insert_accepted
+from etl.insert import insert_accepted, insert_from_sql
 from etl.reader import parquet_header
 from etl.revisions import remove_replaced
 from etl.source import Source, inspect
@@ -143,14 +143,8 @@ def _write(connection, source: Source, counts: StageCounts, load_id: int) -> Loa
     )
     incoming = f"SELECT {', '.join(feed.key)} FROM {CHECKED} WHERE {accepted_rows(source)}"
     replaced = remove_replaced(connection, feed, incoming, load_id)
-    if feed.filters_rows:
-        names = [name for name, _ in feed.stored_columns]
-        values = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
-        connection.execute(
-            f"""INSERT INTO {feed.table} ({", ".join(names)}, load_id)
-                SELECT {", ".join(values)}, {load_id}
-                FROM {CHECKED} WHERE {accepted_rows(source)}"""
-        )
+    if feed.filters_rows:  # small files whose staging kept every typed column
+        connection.execute(insert_from_sql(source, load_id, CHECKED))
     else:
         insert_accepted(connection, source, load_id, counts.rows_accepted)
     notes = _notes(connection, source, load_id, warnings(connection, source))
