@@ -21,6 +21,7 @@ from etl.validate import (
     bad_rows_sql,
     broken_rules_sql,
     checked_table_sql,
+    sql_literal,
 )
 from wholesystem.errors import UserError
 
@@ -58,9 +59,10 @@ def stage(connection, source: Source, threshold: float) -> StageCounts:
     if counts.rows_read == 0:
         raise UserError(f"{source.path}: the file has a header but no data rows")
     connection.execute(bad_raw_sql(source.feed))
-    if native and counts.rows_quarantined:
-        _restore_file_text(connection, source)
     connection.execute(bad_rows_sql(source.feed))
+    if native and _quarantines_native_values(connection, source):
+        _restore_file_text(connection, source)
+        connection.execute(bad_rows_sql(source.feed))
     _refuse_real_nhs_numbers(connection, source)
     _refuse_repeated_keys(connection, source)
     _refuse_too_many_quarantined(connection, source, counts, threshold)
@@ -84,15 +86,32 @@ def _build_checked(connection, source: Source) -> bool:
         return False
 
 
+def _native_columns(source: Source) -> list[str]:
+    return [c.name for c in source.feed.columns if c.kind in NATIVE_KINDS]
+
+
+def _quarantines_native_values(connection, source: Source) -> bool:
+    """Whether any broken rule would show a value the reader typed (a date, a decimal)."""
+    native = _native_columns(source)
+    if not native:
+        return False
+    names = ", ".join(sql_literal(name) for name in native)
+    return (
+        connection.execute(
+            f"""SELECT count(*) FROM ({broken_rules_sql(source.feed, source.first_line)})
+            WHERE column_name IN ({names})"""
+        ).fetchone()[0]
+        > 0
+    )
+
+
 def _restore_file_text(connection, source: Source) -> None:
     """Puts back the file's own text for columns the reader typed, in the bad rows only.
 
     The quarantine shows a value as it stood in the file ('26-01-03', not 0026-01-03), so
     those columns are read once more as text, narrowly, and joined on the row index.
     """
-    native = [c.name for c in source.feed.columns if c.kind in NATIVE_KINDS]
-    if not native:
-        return
+    native = _native_columns(source)
     text = ", ".join(f"raw_{name}" for name in native)
     connection.execute(
         f"CREATE OR REPLACE TABLE {FILE_TEXT} AS SELECT {text} FROM ({raw_select(source)})"
