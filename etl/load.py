@@ -9,7 +9,6 @@ its `load_log` entry is written, after the rollback.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import duckdb
 
 from etl.epcn import apply_epcn
 from etl.fastpath import fast_path_applies, try_fast_load
+from etl.fingerprint import fingerprint
 from etl.insert import insert_accepted, insert_from_sql
 from etl.reader import parquet_header
 from etl.revisions import remove_replaced
@@ -69,7 +69,8 @@ def load_file(connection, path: Path, settings: Settings, feed_name, report) -> 
         return _log(
             connection, LoadResult(path, "rejected", message=_describe(path, error)), started
         )
-    digest = file_sha256(path)
+    facts = fingerprint(path)
+    digest = facts.sha256
     earlier = connection.execute(
         "SELECT load_id, finished_at FROM load_log WHERE sha256 = ? AND outcome = 'loaded'",
         [digest],
@@ -81,12 +82,13 @@ def load_file(connection, path: Path, settings: Settings, feed_name, report) -> 
         return _log(connection, LoadResult(path, "skipped", source.feed.name, message=message),
                     started, digest)  # fmt: skip
     report(f"{path}: {source.feed.name}, {path.stat().st_size / 1e6:,.1f} MB; validating")
-    return _load_in_transaction(connection, source, settings, started, digest, report)
+    return _load_in_transaction(connection, source, settings, started, facts, report)
 
 
-def _load_in_transaction(connection, source: Source, settings, started, digest, report):
+def _load_in_transaction(connection, source: Source, settings, started, facts, report):
+    digest = facts.sha256
     if fast_path_applies(connection, source):
-        result = _try_fast_path(connection, source, started, digest, report)
+        result = _try_fast_path(connection, source, started, facts, report)
         if result is not None:
             return result
     # Staging writes only the scratch database, so it runs before the warehouse transaction:
@@ -110,13 +112,13 @@ def _load_in_transaction(connection, source: Source, settings, started, digest, 
         connection.execute("DROP TABLE IF EXISTS bad_raw; DROP TABLE IF EXISTS bad")
 
 
-def _try_fast_path(connection, source: Source, started, digest, report) -> LoadResult | None:
+def _try_fast_path(connection, source: Source, started, facts, report) -> LoadResult | None:
     """Loads a clean file in one pass; returns None (having rolled back) if it is not clean."""
     connection.execute("BEGIN TRANSACTION")
     report(f"{source.path}: writing (one pass, as the file looks clean)")
     try:
         load_id = _next_load_id(connection)
-        loaded = try_fast_load(connection, source, load_id)
+        loaded = try_fast_load(connection, source, load_id, facts.lines)
     except (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException):
         loaded = None  # a value or row the typed reader cannot take: the full path names it
     if loaded is None:
@@ -126,7 +128,7 @@ def _try_fast_path(connection, source: Source, started, digest, report) -> LoadR
     counts, replaced = loaded
     notes = _notes(connection, source, load_id, [])
     result = LoadResult(source.path, "loaded", source.feed.name, counts, replaced, notes=notes)
-    return _log(connection, result, started, digest, load_id, commit=True)
+    return _log(connection, result, started, facts.sha256, load_id, commit=True)
 
 
 def _rollback(connection) -> None:
@@ -178,15 +180,6 @@ def _log(connection, result: LoadResult, started, digest=None, load_id=None, com
     if commit:
         connection.execute("COMMIT")
     return result
-
-
-def file_sha256(path: Path) -> str:
-    """Returns the file's SHA-256, read in blocks so any size fits in memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 23):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _describe(path: Path, error: Exception) -> str:
