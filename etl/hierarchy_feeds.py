@@ -53,6 +53,7 @@ _POPULATION_DERIVED = (
 # the published files carry without any SEX=ALL detail rows, against the male and female ones.
 _POPULATION_TOTALS_AGREE = (
     "population totals (ALL rows) disagree with the sum of the detail rows",
+    "practice-month-sex group",
     """WITH groups AS (
          SELECT practice_code, extract_date, sex,
                 sum(patients) FILTER (WHERE age <> 'ALL') AS detail,

@@ -26,7 +26,7 @@ from etl.revisions import remove_replaced
 from etl.source import Source, inspect
 from etl.stage import StageCounts, accepted_rows, stage, warnings
 from etl.staging import staging_database
-from etl.validate import CHECKED, broken_rules_sql, sql_literal
+from etl.validate import CHECKED, sql_literal
 from etl.warehouse import open_warehouse
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -110,6 +110,7 @@ def _load_in_transaction(connection, source: Source, settings, started, facts, r
     finally:
         connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
         connection.execute("DROP TABLE IF EXISTS bad_raw; DROP TABLE IF EXISTS bad")
+        connection.execute("DROP TABLE IF EXISTS broken")
 
 
 def _try_fast_path(connection, source: Source, started, facts, report) -> LoadResult | None:
@@ -141,7 +142,7 @@ def _write(connection, source: Source, counts: StageCounts, load_id: int) -> Loa
     connection.execute(
         f"""INSERT INTO quarantine SELECT {load_id}, {sql_literal(str(source.path))}, line,
                    column_name, value, rule
-            FROM ({broken_rules_sql(feed, source.first_line)})"""
+            FROM broken"""
     )
     incoming = f"SELECT {', '.join(feed.key)} FROM {CHECKED} WHERE {accepted_rows(source)}"
     replaced = remove_replaced(connection, feed, incoming, load_id)

@@ -130,7 +130,7 @@ class Feed:
             (other organisation types in a population file).
         store_when: SQL over typed columns; validated rows failing it are not stored
             (the ALL totals of a population file, which are only checked).
-        warnings: (message, SQL) pairs run after validation; a non-zero count warns.
+        warnings: (message, unit counted, SQL) run after validation; a non-zero count warns.
         description: one line for the status report and the docs.
     """
 
@@ -144,7 +144,7 @@ class Feed:
     derived: tuple[Derived, ...] = ()
     ignore_when: str | None = None
     store_when: str | None = None
-    warnings: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[tuple[str, str, str], ...] = ()
     description: str = ""
 
     @property

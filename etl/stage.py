@@ -58,11 +58,10 @@ def stage(connection, source: Source, threshold: float) -> StageCounts:
     counts = _counts(connection, source)
     if counts.rows_read == 0:
         raise UserError(f"{source.path}: the file has a header but no data rows")
-    connection.execute(bad_raw_sql(source.feed))
-    connection.execute(bad_rows_sql(source.feed))
+    _list_broken_rules(connection, source)
     if native and _quarantines_native_values(connection, source):
         _restore_file_text(connection, source)
-        connection.execute(bad_rows_sql(source.feed))
+        _list_broken_rules(connection, source, from_raw=False)
     _refuse_real_nhs_numbers(connection, source)
     _refuse_repeated_keys(connection, source)
     _refuse_too_many_quarantined(connection, source, counts, threshold)
@@ -86,6 +85,17 @@ def _build_checked(connection, source: Source) -> bool:
         return False
 
 
+def _list_broken_rules(connection, source: Source, from_raw: bool = True) -> None:
+    """Builds temp table `broken` (line, column_name, value, rule) once; the threshold, the
+    native-text check and the quarantine insert all read it."""
+    if from_raw:
+        connection.execute(bad_raw_sql(source.feed))
+    connection.execute(bad_rows_sql(source.feed))
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE broken AS {broken_rules_sql(source.feed, source.first_line)}"
+    )
+
+
 def _native_columns(source: Source) -> list[str]:
     return [c.name for c in source.feed.columns if c.kind in NATIVE_KINDS]
 
@@ -98,8 +108,7 @@ def _quarantines_native_values(connection, source: Source) -> bool:
     names = ", ".join(sql_literal(name) for name in native)
     return (
         connection.execute(
-            f"""SELECT count(*) FROM ({broken_rules_sql(source.feed, source.first_line)})
-            WHERE column_name IN ({names})"""
+            f"SELECT count(*) FROM broken WHERE column_name IN ({names})"
         ).fetchone()[0]
         > 0
     )
@@ -178,8 +187,8 @@ def _refuse_too_many_quarantined(connection, source, counts: StageCounts, thresh
     if counts.rows_quarantined <= threshold * checked_rows:
         return
     rule, column, rows, line, value = connection.execute(
-        f"""SELECT rule, column_name, count(*), min(line), arg_min(value, line)
-            FROM ({broken_rules_sql(source.feed, source.first_line)})
+        """SELECT rule, column_name, count(*), min(line), arg_min(value, line)
+            FROM broken
             GROUP BY rule, column_name ORDER BY count(*) DESC, rule LIMIT 1"""
     ).fetchone()
     share = counts.rows_quarantined / checked_rows
@@ -193,10 +202,8 @@ def _refuse_too_many_quarantined(connection, source, counts: StageCounts, thresh
 def warnings(connection, source: Source) -> list[str]:
     """Returns the feed's warnings that this file triggers."""
     found = []
-    for message, query in source.feed.warnings:
+    for message, unit, query in source.feed.warnings:
         count = connection.execute(query).fetchone()[0]
         if count:
-            found.append(
-                f"{message} ({count:,} practice-month-sex group{'s' if count > 1 else ''})"
-            )
+            found.append(f"{message} ({count:,} {unit}{'s' if count > 1 else ''})")
     return found

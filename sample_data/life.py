@@ -14,7 +14,7 @@ import numpy as np
 from . import demography as D
 from . import diagnoses
 from .draws import bernoulli, choose
-from .health import CONDITION_INDEX, Health
+from .health import Health
 from .people import People
 from .timeline import (
     DAYS_PER_YEAR,
@@ -122,9 +122,3 @@ def _finish(rng, pp, h, dod, reg_to, ch_from, w) -> Life:
     ch_code = choose(rng, np.array([0.15, 0.15, 0.7]), n).astype(np.int8)
     via = bernoulli(rng, np.full(n, 0.4)) & (ch_from >= w.start) & (ch_from < NEVER)
     return Life(dod, reg_to, pod, cause, ch_from, ch_code, via)
-
-
-def condition_active(h: Health, condition: str, day) -> np.ndarray:
-    """True where the person is on the register on the given day(s)."""
-    i = CONDITION_INDEX[condition]
-    return (h.diagnosed[:, i] <= day) & (h.resolved[:, i] > day)
