@@ -2,7 +2,8 @@
 
 Every rule the contract states is here (the organisation hierarchy's feeds in
 `etl.hierarchy_feeds`), so the validator, the warehouse schema, the status report and the
-docs all read from one place.
+docs all read from one place. `FEEDS` also holds the reference feeds beyond the contract
+(`etl.reference_feeds`), which load the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from etl.hierarchy_feeds import (
     POPULATION_FIVE_YEAR,
     POPULATION_SINGLE_AGE,
 )
+from etl.reference_feeds import REFERENCE_FEEDS
 from etl.spec import ICD10_CODE, OPCS4_CODE, Column, Feed, RowRule
 
 EMERGENCY_ADMIMETH = ("21", "22", "23", "24", "25", "28", "2A", "2B", "2C", "2D")
@@ -246,5 +248,6 @@ FEEDS: tuple[Feed, ...] = (
     SURVEY_RESPONSES,
     AGGREGATE_INDICATORS,
     EPCN_CORE_PARTNERS,
+    *REFERENCE_FEEDS,
 )
 FEEDS_BY_NAME = {feed.name: feed for feed in FEEDS}

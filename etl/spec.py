@@ -123,7 +123,8 @@ class Feed:
         columns: the columns the warehouse keeps, in order.
         key: the natural key; a key already in the warehouse is replaced (a revision).
         mode: "upsert" (replace by key) or "snapshot" (each load replaces the table).
-        date_columns: the columns whose range `wholesystem status` reports.
+        date_columns: the columns whose range `wholesystem status` reports (none for a
+            reference feed, a lookup without dates).
         rules: row rules across columns.
         derived: columns computed from the typed ones.
         ignore_when: SQL over typed columns; matching rows are neither validated nor stored

@@ -28,8 +28,10 @@ def feed_status(connection) -> dict[str, dict]:
 
 
 def _table_status(connection, table: str, feeds, dates) -> dict:
+    # A reference table (a lookup such as lsoa_deprivation) has no dates to give a range.
+    first, last = (dates[0], dates[-1]) if dates else ("NULL", "NULL")
     rows, date_from, date_to = connection.execute(
-        f"SELECT count(*), min({dates[0]}), max({dates[-1]}) FROM {table}"
+        f"SELECT count(*), min({first}), max({last}) FROM {table}"
     ).fetchone()
     placeholders = ", ".join("?" for _ in feeds)
     latest = connection.execute(

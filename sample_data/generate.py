@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 
-from . import aggregates, apc, gp_events, person_feeds, social_care, survey
+from . import aggregates, apc, deprivation, gp_events, person_feeds, social_care, survey
 from .diagnoses import ICD
 from .draws import stream
 from .health import make_health
@@ -35,6 +35,7 @@ FEEDS = (
     "care_home_admissions",
     "survey_responses",
     "aggregate_indicators",
+    "lsoa_deprivation",
 )
 COLUMNS = {
     "organisations": [*ORGANISATION_TEXT_COLUMNS, "valid_from", "valid_to"],
@@ -105,8 +106,9 @@ COLUMNS = {
         "numerator",
         "denominator",
     ],
+    "lsoa_deprivation": deprivation.COLUMNS,
 }
-NEEDS_PEOPLE = set(FEEDS) - {"organisations", "survey_responses"}
+NEEDS_PEOPLE = set(FEEDS) - {"organisations", "survey_responses", "lsoa_deprivation"}
 
 
 def generate(
@@ -126,7 +128,8 @@ def generate(
     Args:
         out_dir: directory for the files (created if missing). Files: `<feed>.csv`, and for
             population one NHS Digital style file per month, `population/gp-reg-pat-prac-sing-
-            age-YYYY-MM.csv`.
+            age-YYYY-MM.csv`. `lsoa_deprivation.csv` is a reference file beyond the contract:
+            every sample LSOA with its IMD decile, under MHCLG's published header.
         seed: random seed; the same arguments give byte-identical files.
         scale: multiplies the registered population. Up to 2 the 60 practices grow; above 2 the
             networks are replicated floor(scale / 2) times (new codes, same localities) and each
@@ -190,6 +193,7 @@ class _Run:
         }
         try:
             self._write("organisations", lambda: organisations_table(self.practices, self.w))
+            self._write("lsoa_deprivation", lambda: deprivation.deprivation_table(self.lsoas))
             for i, p in enumerate(self.practices):
                 self._practice(p)
                 if (i + 1) % max(1, len(self.practices) // 10) == 0:

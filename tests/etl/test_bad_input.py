@@ -140,8 +140,8 @@ def test_an_unknown_feed_name_is_refused_naming_the_file(tmp_path, warehouse, lo
     path = write_csv(tmp_path / "apc.csv", apc_rows(3, start=1))
     message = (
         f"{path}: --feed spells is not a feed; the feeds are aggregate_indicators, apc_spells, "
-        "care_home_admissions, conditions, deaths, epcn, gp_events, organisations, patients, "
-        "population, population_5y, survey_responses"
+        "care_home_admissions, conditions, deaths, epcn, gp_events, lsoa_deprivation, "
+        "organisations, patients, population, population_5y, survey_responses"
     )
     assert_rejected(warehouse, load, path, message, named_feed="spells")
     assert load_log(warehouse)[-1]["feed"] is None

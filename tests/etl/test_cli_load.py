@@ -119,8 +119,8 @@ def test_feed_option_is_passed_to_the_loader(tmp_path, environment, capsys):
     assert status == 1
     assert [line for line in err if line.startswith("rejected:")] == [
         f"rejected: {path}: --feed spells is not a feed; the feeds are aggregate_indicators, "
-        "apc_spells, care_home_admissions, conditions, deaths, epcn, gp_events, organisations, "
-        "patients, population, population_5y, survey_responses"
+        "apc_spells, care_home_admissions, conditions, deaths, epcn, gp_events, "
+        "lsoa_deprivation, organisations, patients, population, population_5y, survey_responses"
     ]
     status, out, _ = run(capsys, "--feed", "apc_spells", path)
     assert (status, out[0]) == (

@@ -1,5 +1,5 @@
-"""The feed registry (`etl.feeds.FEEDS`) is complete and consistent, and declares every column
-and code the data contract (docs/DATA_CONTRACT.md) names."""
+"""The feed registry (`etl.feeds.FEEDS`) is complete and consistent, declares every column
+and code the data contract (docs/DATA_CONTRACT.md) names, and tells every feed from its header."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from etl.feeds import FEEDS, FEEDS_BY_NAME, GP_EVENT_CODES, QOF_REGISTERS
-from etl.source import normalise
+from etl.reference_feeds import REFERENCE_FEEDS
+from etl.source import inspect, normalise
 from etl.spec import SQL_TYPES
 
 CONTRACT = Path(__file__).parents[2] / "docs" / "DATA_CONTRACT.md"
@@ -22,7 +23,8 @@ def test_every_feed_is_fully_declared(feed):
     assert len(names) == len(set(names)), "a column is declared twice"
     assert feed.key and all(feed.column(name).not_null for name in feed.key)
     date_kinds = {feed.column(name).kind for name in feed.date_columns}
-    assert feed.date_columns and date_kinds <= {"date", "nhs_date"}
+    assert feed.date_columns or feed in REFERENCE_FEEDS, "only lookups have no dates"
+    assert date_kinds <= {"date", "nhs_date"}
     assert feed.mode in ("upsert", "snapshot")
     assert all(column.kind in SQL_TYPES for column in feed.columns)
     assert all(rule.column in names for rule in feed.rules)
@@ -32,7 +34,7 @@ def test_every_feed_is_fully_declared(feed):
 
 def test_feed_names_are_unique_and_the_lookup_holds_every_feed():
     assert sorted(FEEDS_BY_NAME) == sorted(feed.name for feed in FEEDS)
-    assert len(FEEDS) == 12
+    assert len(FEEDS) == 13
 
 
 def test_feeds_sharing_a_table_store_the_same_columns():
@@ -65,8 +67,9 @@ def contract_columns(section: str) -> list[str]:
 
 def test_the_contract_describes_every_table_feed():
     sections = contract_sections()
+    beyond_the_contract = {feed.table for feed in REFERENCE_FEEDS}
     assert sorted(sections) == sorted(
-        {feed.table for feed in FEEDS} - {"epcn_memberships"}
+        {feed.table for feed in FEEDS} - {"epcn_memberships"} - beyond_the_contract
     )  # ePCN is described under organisations
 
 
@@ -113,3 +116,28 @@ def test_the_contract_vocabularies_are_the_declared_codes():
     assert sorted(registers.group(1).replace("\n", " ").replace(" ", "").split(",")) == sorted(
         QOF_REGISTERS
     )
+
+
+@pytest.mark.parametrize("feed", FEEDS, ids=lambda feed: feed.name)
+def test_every_feed_is_detected_from_its_own_header(tmp_path, feed):
+    header = [column.header_names[0] for column in feed.columns]
+    path = tmp_path / f"{feed.name}.csv"
+    path.write_text(",".join(header) + "\n", encoding="utf-8")
+    assert inspect(path, header_of_parquet=None).feed is feed
+
+
+@pytest.mark.parametrize(
+    "published",
+    [
+        ("LSOA code (2011)", "Index of Multiple Deprivation (IMD) Decile",
+         "Index of Multiple Deprivation (IMD) Rank"),
+        ("LSOA code (2021)",
+         "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
+         "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)"),
+    ],
+    ids=["IoD2019", "IoD2025"],
+)  # fmt: skip
+def test_the_published_imd_file_headers_are_accepted(published):
+    feed = FEEDS_BY_NAME["lsoa_deprivation"]
+    for header, column in zip(published, ("lsoa_code", "imd_decile", "imd_rank"), strict=True):
+        assert normalise(header) in feed.column(column).header_names, header

@@ -15,7 +15,7 @@ from wholesystem.cli import main
 TABLES = [
     "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
-    "epcn_memberships",
+    "epcn_memberships", "lsoa_deprivation",
 ]  # fmt: skip
 KEYS = ["rows", "date_from", "date_to", "latest_load", "latest_file", "quarantined_rows"]
 

@@ -27,7 +27,7 @@ def small_run(tmp_path_factory):
 def test_same_seed_gives_identical_bytes(small_run, tmp_path):
     generate(tmp_path, seed=7, **SMALL)
     assert file_bytes(tmp_path) == file_bytes(small_run)
-    assert len(file_bytes(small_run)) == 9 + 24
+    assert len(file_bytes(small_run)) == 10 + 24  # one file per feed, population monthly
 
 
 def test_different_seed_gives_different_people(small_run, tmp_path):
@@ -51,6 +51,14 @@ def test_only_the_requested_feeds_are_written_and_they_match_a_full_run(small_ru
     base = file_bytes(small_run)
     for name in ("apc_spells.csv", "deaths.csv"):
         assert (tmp_path / name).read_bytes() == base[name]
+
+
+def test_the_deprivation_reference_file_alone_matches_a_full_run(small_run, tmp_path):
+    written = generate(tmp_path, seed=7, feeds=["lsoa_deprivation"], **SMALL)
+    assert written == {"lsoa_deprivation": [tmp_path / "lsoa_deprivation.csv"]}
+    assert file_bytes(tmp_path) == {
+        "lsoa_deprivation.csv": file_bytes(small_run)["lsoa_deprivation.csv"]
+    }
 
 
 def test_progress_messages_and_unknown_feeds(tmp_path):

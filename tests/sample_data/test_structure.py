@@ -257,3 +257,28 @@ def test_values_are_blank_only_for_non_measurements(db):
         )
         == 0
     )
+
+
+MHCLG_FILE_1_HEADER = (
+    "LSOA code (2021),LSOA name (2021),Local Authority District code (2024),"
+    "Local Authority District name (2024),"
+    "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),"
+    "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+)
+
+
+def test_every_patient_lsoa_has_its_decile_in_the_deprivation_file(sample, db):
+    out, _ = sample
+    header = (out / "lsoa_deprivation.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+    assert header == MHCLG_FILE_1_HEADER
+    db.execute("""CREATE OR REPLACE TEMP VIEW imd AS SELECT "LSOA code (2021)" AS lsoa,
+        "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)" AS rank,
+        "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+        AS decile FROM lsoa_deprivation""")
+    missing = one(db, "SELECT count(*) FROM patients WHERE lsoa NOT IN (SELECT lsoa FROM imd)")
+    assert missing == 0
+    rows = db.execute("SELECT lsoa, rank, decile FROM imd ORDER BY rank").fetchall()
+    assert [rank for _, rank, _ in rows] == list(range(1, len(rows) + 1))
+    assert len({lsoa for lsoa, _, _ in rows}) == len(rows)
+    assert all(decile == imd_decile(lsoa) for lsoa, _, decile in rows)
+    assert [decile for _, _, decile in rows] == sorted(decile for _, _, decile in rows)
