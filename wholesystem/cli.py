@@ -138,6 +138,7 @@ DEMO_END_MONTH = None  # the last complete month
 DEMO_LOAD_ORDER = (
     "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
+    "lsoa_deprivation",
 )  # fmt: skip
 COMMANDS = {"sample": _sample, "load": _load, "status": _status, "demo": _demo}
 

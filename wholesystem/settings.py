@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from wholesystem.errors import UserError
@@ -28,6 +28,12 @@ class Settings:
         etl_memory_limit: DuckDB memory limit for a load; large files spill to disk instead.
         etl_threads: DuckDB threads for a load (0 means DuckDB's default, one per core).
         snomed_map: a CSV mapping SNOMED CT concept ids to gp_events codes (etl.snomed).
+        eq5d_5l_value_set: "england" (Devlin 2018) or "crosswalk" (van Hout 2012) for 5L.
+        suppression_threshold: counts from 1 to this are suppressed (disclosure control).
+        snapshots_kept: how many serving snapshots `publish` keeps.
+        publish_memory_limit: DuckDB memory limit while publishing.
+        indicators: per-indicator overrides from the TOML file's `[indicators.<id>]` tables:
+            `target`, `target_lower`, `target_upper` and the indicator's parameters.
     """
 
     data_dir: Path = Path("data")
@@ -35,11 +41,21 @@ class Settings:
     etl_memory_limit: str = "1GB"
     etl_threads: int = 0
     snomed_map: Path | None = None
+    eq5d_5l_value_set: str = "england"
+    suppression_threshold: int = 7
+    snapshots_kept: int = 3
+    publish_memory_limit: str = "4GB"
+    indicators: dict = field(default_factory=dict)
 
     @property
     def warehouse_path(self) -> Path:
         """The patient-level warehouse, written only by the ETL."""
         return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def serving_dir(self) -> Path:
+        """Where `publish` writes the aggregate-only serving snapshots."""
+        return self.data_dir / "serving"
 
     @property
     def temp_dir(self) -> Path:
@@ -51,11 +67,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Returns the settings from defaults, the optional TOML file and the environment."""
     environ = dict(os.environ if environ is None else environ)
     values = _read_toml(environ)
-    for field in fields(Settings):
-        env_value = environ.get(ENV_PREFIX + field.name.upper())
+    for setting in fields(Settings):
+        env_value = environ.get(ENV_PREFIX + setting.name.upper())
         if env_value not in (None, ""):
-            values[field.name] = env_value
-    return Settings(**{name: _coerce(name, value) for name, value in values.items()})
+            values[setting.name] = env_value
+    settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
+    if settings.eq5d_5l_value_set not in ("england", "crosswalk"):
+        raise UserError(
+            f"setting eq5d_5l_value_set is {settings.eq5d_5l_value_set!r}; "
+            "use 'england' or 'crosswalk'"
+        )
+    return settings
 
 
 def _read_toml(environ: dict[str, str]) -> dict:
@@ -68,7 +90,7 @@ def _read_toml(environ: dict[str, str]) -> dict:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"configuration file {path} is not valid TOML: {error}") from None
-    known = {field.name for field in fields(Settings)}
+    known = {setting.name for setting in fields(Settings)}
     unknown = sorted(set(table) - known)
     if unknown:
         raise UserError(f"configuration file {path} has unknown setting(s): {', '.join(unknown)}")
@@ -76,7 +98,7 @@ def _read_toml(environ: dict[str, str]) -> dict:
 
 
 def _coerce(name: str, value):
-    kind = {field.name: field.type for field in fields(Settings)}[name]
+    kind = {setting.name: setting.type for setting in fields(Settings)}[name]
     try:
         if kind in ("Path", "Path | None"):
             return Path(value)
@@ -84,6 +106,10 @@ def _coerce(name: str, value):
             return float(value)
         if kind == "int":
             return int(value)
+        if kind == "dict":
+            if not isinstance(value, dict):
+                raise TypeError(name)
+            return value
         return str(value)
     except (TypeError, ValueError):
         raise UserError(f"setting {name} has an invalid value {value!r}") from None

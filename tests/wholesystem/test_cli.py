@@ -48,7 +48,7 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr("wholesystem.cli.DEMO_SCALE", 0.05)
     assert main(["demo"]) == 0
     output = capsys.readouterr().out
-    assert "total: 45 loaded, 0 skipped, 0 rejected" in output
+    assert "total: 46 loaded, 0 skipped, 0 rejected" in output
     assert main(["status", "--json"]) == 0
     feeds = json.loads(capsys.readouterr().out)["feeds"]
     assert {name for name, item in feeds.items() if item["rows"] == 0} == {"epcn_memberships"}
