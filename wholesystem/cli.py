@@ -1,4 +1,4 @@
-"""The `wholesystem` command line: sample, load, status and demo.
+"""The `wholesystem` command line: sample, load, status, publish, export and demo.
 
 Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
 reports bad arguments the same way. Nothing a user can do should print a traceback.
@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
+from metrics.calendar import PERIOD_TYPES
+from metrics.registry import LEVELS
 from wholesystem.errors import UserError
 from wholesystem.settings import load_settings
 
@@ -52,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     status = commands.add_parser("status", help="what the warehouse holds, per feed")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    commands.add_parser("publish", help="compute every indicator and publish a serving snapshot")
+    export = commands.add_parser("export", help="one indicator's published values as CSV")
+    export.add_argument("--metric", required=True, help="indicator id, e.g. nel_last_100_days")
+    export.add_argument("--level", required=True, choices=LEVELS)
+    export.add_argument("--org", help="one org code at that level (default: all)")
+    export.add_argument("--period-type", default="month", choices=PERIOD_TYPES)
+    export.add_argument("--segment", default="all", help="e.g. age_band:65-74 (default: all)")
+    export.add_argument(
+        "--no-suppress", action="store_true", help="show small counts (operators only)"
+    )
     return parser
 
 
@@ -66,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"wholesystem {arguments.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
 
 
 def _sample(arguments) -> int:
@@ -112,7 +128,10 @@ def _demo(arguments) -> int:
     print_summary(results)
     print()
     _status(argparse.Namespace(json=False))
-    return 1 if any(result.outcome == "rejected" for result in results) else 0
+    if any(result.outcome == "rejected" for result in results):
+        return 1
+    print()
+    return _publish(arguments)
 
 
 def _status(arguments) -> int:
@@ -132,6 +151,31 @@ def _status(arguments) -> int:
     return 0
 
 
+def _publish(arguments) -> int:
+    from metrics.publish import publish
+
+    settings = load_settings()
+    result = publish(settings)
+    print(
+        f"published {result.version}: {result.rows:,} values, {result.series:,} SPC series "
+        f"in {result.seconds:.1f} s -> {result.path}"
+    )
+    if result.removed:
+        print(f"removed older snapshots: {', '.join(result.removed)}")
+    return 0
+
+
+def _export(arguments) -> int:
+    from metrics.export import export_rows, write_csv
+
+    rows = export_rows(
+        load_settings(), arguments.metric, arguments.level, arguments.org,
+        arguments.period_type, arguments.segment, suppress=not arguments.no_suppress,
+    )  # fmt: skip
+    write_csv(rows)
+    return 0
+
+
 DEMO_SAMPLE_DIR = Path("sample_data/generated")
 DEMO_SCALE = 1.0
 DEMO_END_MONTH = None  # the last complete month
@@ -140,7 +184,10 @@ DEMO_LOAD_ORDER = (
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
     "lsoa_deprivation",
 )  # fmt: skip
-COMMANDS = {"sample": _sample, "load": _load, "status": _status, "demo": _demo}
+COMMANDS = {
+    "sample": _sample, "load": _load, "status": _status, "demo": _demo, "publish": _publish,
+    "export": _export,
+}  # fmt: skip
 
 if __name__ == "__main__":
     sys.exit(main())

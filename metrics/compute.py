@@ -1,0 +1,89 @@
+"""Computes every indicator × level × period × segment from the warehouse.
+
+The order is the flow of DESIGN.md: calendar and hierarchy, person profiles, each family's
+units, counts by level, population denominators, periods and standardisation, then values,
+limits and comparisons. Everything up to the values is SQL in the workspace database; the
+statistics are vectorised calls on the finished totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from metrics.base_tables import build_base_tables
+from metrics.calendar import build_calendar, coverage
+from metrics.cells import build_level_numerators
+from metrics.compare import add_comparisons
+from metrics.denominators import build_level_denominators
+from metrics.families import (
+    UNITS_COLUMNS,
+    care_homes,
+    context,
+    deaths,
+    registers,
+    spells,
+    supplied,
+    survey,
+)
+from metrics.hierarchy import build_hierarchy
+from metrics.people import build_profiles
+from metrics.periods import build_period_totals
+from metrics.registry import Indicator, load_registry
+from metrics.values import add_values
+from wholesystem.settings import Settings
+
+FAMILIES = {
+    "spells": spells, "deaths": deaths, "care_homes": care_homes, "survey": survey,
+    "registers": registers, "context": context,
+}  # fmt: skip
+OUTPUT_ORDER = ["metric_id", "period_type", "period_start", "level", "org_code", "segment"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the families need to know: settings, indicators and the months covered."""
+
+    settings: Settings
+    registry: dict[str, Indicator]
+    first_month: date
+    last_month: date
+
+    @property
+    def last_day(self) -> date:
+        """The last day covered: the end of the last month."""
+        return (pd.Timestamp(self.last_month) + pd.offsets.MonthEnd(0)).date()
+
+
+def compute(connection, settings: Settings, today: date | None = None) -> pd.DataFrame:
+    """Returns every published value (one row per indicator, period, level, org, segment).
+
+    `connection` is a workspace (metrics.workspace); `today` bounds the last complete month.
+    """
+    context = prepare(connection, settings, today)
+    connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
+    for name in sorted({indicator.family for indicator in context.registry.values()}):
+        if name in FAMILIES:
+            FAMILIES[name].insert_units(connection, context)
+    build_level_numerators(connection)
+    build_level_denominators(connection)
+    build_period_totals(connection)
+    supplied.insert_totals(connection)
+    totals = connection.execute("SELECT * FROM period_totals").df()
+    valued = add_values(totals, context.registry)
+    compared = add_comparisons(connection, valued, context.registry)
+    return compared.sort_values(OUTPUT_ORDER, ignore_index=True)
+
+
+def prepare(connection, settings: Settings, today: date | None = None) -> Context:
+    """Builds the calendar, hierarchy, shared tables and profiles; returns the Context."""
+    registry = load_registry(settings.indicators)
+    first, last = coverage(connection, today)
+    build_calendar(connection, first, last)
+    build_hierarchy(connection)
+    build_base_tables(connection, registry)
+    context = Context(settings, registry, first, last)
+    build_profiles(connection, context.last_day)
+    return context

@@ -1,0 +1,115 @@
+"""Population denominators for rates, by month, level, org and segment (`level_pop`).
+
+`registered_population` indicators take the NHS Digital registered population of their
+ages, for the whole population and for age band and sex segments. A file in five-year
+bands is spread evenly over each band's years where an age limit cuts it (18–64, say).
+The other segments (condition, frailty, care home, risk tier, deprivation) can only be
+counted from the patient index: people registered at each month end with that label.
+`care_home_residents` indicators count registered patients flagged as care home residents.
+"""
+
+from __future__ import annotations
+
+from metrics.levels import roll_up_sql
+
+# The share of a population row's ages [age_from, age_to] that falls within [lo, hi].
+OVERLAP_MACRO = """
+CREATE OR REPLACE TEMP MACRO overlap(age_from, age_to, lo, hi) AS
+    greatest(0, least(age_to, hi) - greatest(age_from, lo) + 1) / (age_to - age_from + 1)
+"""
+
+AGE_SEGMENTS = """(VALUES ('age_band:0-17', 0, 17), ('age_band:18-64', 18, 64),
+    ('age_band:65-74', 65, 74), ('age_band:75-84', 75, 84), ('age_band:85+', 85, 120))"""
+
+# Denominators depend on an indicator only through its kind and ages, so they are counted
+# once per distinct (kind, ages) and joined to the indicators at the end.
+SPECS_SQL = """
+CREATE OR REPLACE TABLE denominator_specs AS
+SELECT denominator_kind, age_lo, age_hi,
+       dense_rank() OVER (ORDER BY denominator_kind, age_lo, age_hi) AS spec_id
+FROM (SELECT DISTINCT denominator_kind, age_lo, age_hi FROM metric_props
+      WHERE denominator_kind IN ('registered_population', 'care_home_residents'))
+"""
+
+POPULATION_CELLS_SQL = """
+CREATE OR REPLACE TABLE population_cells AS
+WITH placed AS (
+    SELECT r.spec_id, r.age_lo, r.age_hi, p.month, pm.practice_code, pm.network_code,
+           pm.locality_code, pm.area_code, p.sex, p.age_from, p.age_to, p.patients
+    FROM population_months p
+    JOIN practice_months pm USING (month, practice_code)
+    JOIN denominator_specs r
+      ON r.denominator_kind = 'registered_population'
+     AND p.age_to >= r.age_lo AND p.age_from <= r.age_hi
+)
+SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
+       least(age_from // 5, 18) AS band, sex, 'all' AS segment,
+       sum(patients * overlap(age_from, age_to, age_lo, age_hi)) AS pop
+FROM placed GROUP BY ALL
+UNION ALL
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, a.segment,
+       sum(patients * overlap(age_from, age_to, greatest(age_lo, a.lo), least(age_hi, a.hi)))
+FROM placed JOIN {age_segments} a(segment, lo, hi)
+  ON a.lo <= least(age_to, age_hi) AND a.hi >= greatest(age_from, age_lo)
+GROUP BY ALL
+UNION ALL
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL,
+       CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END,
+       sum(patients * overlap(age_from, age_to, age_lo, age_hi))
+FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
+"""
+
+# Registered patients from the patient index (metrics.people's profile_pop): every segment
+# for care home residents, the profile segments for the registered population.
+PATIENT_CELLS_SQL = """
+CREATE OR REPLACE TABLE patient_cells AS
+WITH placed AS (
+    SELECT r.spec_id, r.denominator_kind, pm.month, pm.practice_code, pm.network_code,
+           pm.locality_code, pm.area_code, q.age_lo, q.sex, q.profile_id, q.persons
+    FROM profile_pop q
+    JOIN practice_months pm ON pm.month = q.month AND pm.practice_code = q.gpprac
+    JOIN denominator_specs r
+      ON q.age_lo BETWEEN r.age_lo AND r.age_hi
+     AND (r.denominator_kind = 'registered_population' OR q.resident)
+)
+SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
+       NULL::INTEGER AS band, NULL::VARCHAR AS sex, 'all' AS segment, sum(persons) AS pop
+FROM placed WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
+UNION ALL
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, a.segment, sum(persons)
+FROM placed JOIN {age_segments} a(segment, lo, hi) ON a.lo = placed.age_lo
+WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
+UNION ALL
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL,
+       CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END, sum(persons)
+FROM placed WHERE denominator_kind = 'care_home_residents' AND sex IN ('1', '2') GROUP BY ALL
+UNION ALL
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, l.segment, sum(persons)
+FROM placed JOIN profile_labels l USING (profile_id) GROUP BY ALL
+"""
+
+LEVEL_POP_SQL = """
+CREATE OR REPLACE TABLE level_pop AS
+SELECT m.metric_id, s.month, s.level, s.org_code, s.segment,
+       CASE WHEN m.standardise THEN s.band END AS band,
+       CASE WHEN m.standardise THEN s.sex END AS sex, sum(s.pop) AS pop
+FROM spec_pop s
+JOIN denominator_specs d USING (spec_id)
+JOIN metric_props m USING (denominator_kind, age_lo, age_hi)
+WHERE s.segment = 'all' OR list_contains(m.segment_kinds, split_part(s.segment, ':', 1))
+GROUP BY ALL
+"""
+
+
+def build_level_denominators(connection) -> None:
+    """Creates level_pop (metric, month, level, org, segment, band, sex, pop)."""
+    connection.execute(OVERLAP_MACRO)
+    connection.execute(SPECS_SQL)
+    connection.execute(POPULATION_CELLS_SQL.format(age_segments=AGE_SEGMENTS))
+    connection.execute(PATIENT_CELLS_SQL.format(age_segments=AGE_SEGMENTS))
+    source = "(SELECT * FROM population_cells UNION ALL SELECT * FROM patient_cells)"
+    connection.execute(
+        "CREATE OR REPLACE TABLE spec_pop AS\n"
+        + roll_up_sql(source, "spec_id, month, band, sex", "sum(pop) AS pop")
+    )
+    connection.execute(LEVEL_POP_SQL)

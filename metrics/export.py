@@ -1,0 +1,96 @@
+"""`wholesystem export`: one indicator's published values as CSV, disclosure-controlled.
+
+The columns are fixed (EXPORT_COLUMNS). Dates are ISO; counts print as whole numbers when
+they are whole. By default rows that disclosure control marks are shown with `*` in place
+of every count and everything derived from them (METRICS.md, "Disclosure control");
+`--no-suppress` is for operators.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+
+from metrics.calendar import PERIOD_TYPES
+from metrics.registry import LEVELS
+from metrics.serving import open_current
+from wholesystem.errors import UserError
+from wholesystem.settings import Settings
+
+EXPORT_COLUMNS = [
+    "metric_id", "period_type", "period_start", "period_end", "level", "org_code", "segment",
+    "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
+    "comparison_parent", "comparison_system",
+]  # fmt: skip
+SUPPRESSED_COLUMNS = EXPORT_COLUMNS[7:]
+MASK = "*"
+
+QUERY = """
+SELECT {columns}, suppressed FROM indicator_values
+WHERE metric_id = $metric AND level = $level AND period_type = $period_type
+  AND segment = $segment AND ($org IS NULL OR org_code = $org)
+ORDER BY org_code, period_start
+"""
+
+
+def export_rows(settings: Settings, metric: str, level: str, org: str | None = None,
+                period_type: str = "month", segment: str = "all",
+                suppress: bool = True) -> list[list[str]]:  # fmt: skip
+    """Returns the CSV rows (header first) for one indicator at one level."""
+    connection, _ = open_current(settings)
+    try:
+        _check(connection, metric, level, org, period_type, segment)
+        found = connection.execute(
+            QUERY.format(columns=", ".join(EXPORT_COLUMNS)),
+            {"metric": metric, "level": level, "period_type": period_type,
+             "segment": segment, "org": org},
+        ).fetchall()  # fmt: skip
+    finally:
+        connection.close()
+    return [EXPORT_COLUMNS] + [_format_row(row, suppress) for row in found]
+
+
+def write_csv(rows: list[list[str]], stream=None) -> None:
+    """Writes rows as CSV to `stream` (stdout by default)."""
+    csv.writer(stream or sys.stdout, lineterminator="\n").writerows(rows)
+
+
+def _format_row(row: tuple, suppress: bool) -> list[str]:
+    *values, suppressed = row
+    cells = [_format_cell(value) for value in values]
+    if suppress and suppressed:
+        for index in range(len(EXPORT_COLUMNS) - len(SUPPRESSED_COLUMNS), len(EXPORT_COLUMNS)):
+            cells[index] = MASK
+    return cells
+
+
+def _format_cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.6f}".rstrip("0")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _check(connection, metric, level, org, period_type, segment) -> None:
+    if level not in LEVELS:
+        raise UserError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    if period_type not in PERIOD_TYPES:
+        raise UserError(f"period type {period_type!r} is not one of {', '.join(PERIOD_TYPES)}")
+    _check_known(connection, "SELECT id FROM indicators", metric, "indicator")
+    _check_known(connection, "SELECT segment FROM segments", segment, "segment")
+    if org is not None:
+        _check_known(
+            connection, f"SELECT org_code FROM org_units WHERE level = '{level}'", org,
+            f"{level} code",
+        )  # fmt: skip
+
+
+def _check_known(connection, query: str, value: str, what: str) -> None:
+    known = [row[0] for row in connection.execute(query).fetchall()]
+    if value not in known:
+        hint = ", ".join(sorted(known)[:12]) + (", …" if len(known) > 12 else "")
+        raise UserError(f"{what} {value!r} is not in the published snapshot (known: {hint})")

@@ -1,0 +1,43 @@
+"""SQL families: each turns warehouse tables into `units` rows for the indicators it makes.
+
+A unit is a count at its finest grain: one spell, one death, one person at a month end,
+or (for context measures) a practice-month total. Every family inserts rows of the same
+shape (see UNITS_COLUMNS); `metrics.cells` then attributes them to the hierarchy and cuts
+them by segment, the same way for every indicator.
+"""
+
+from __future__ import annotations
+
+from metrics.people import age_class_sql
+
+UNITS_COLUMNS = """
+    metric_id VARCHAR, month DATE, gpprac VARCHAR, la_code VARCHAR, person_id VARCHAR,
+    age INTEGER, sex VARCHAR, num DOUBLE, den DOUBLE, sumsq DOUBLE, profile_id INTEGER
+"""
+INSERT_UNITS = (
+    "INSERT INTO units (metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq"
+)
+EMERGENCY = "('21', '22', '23', '24', '25', '28', '2A', '2B', '2C', '2D')"
+ELECTIVE = "('11', '12', '13')"
+CARE_HOME_CODES = "('54', '65', '85')"
+TRANSFERS = "('51', '52', '53')"
+
+# Person-level rows added up by profile before they are stored: the many people-months of a
+# register become one row per month, practice, age class, sex and profile. An age class is
+# the lower bound of its age band segment, which is all these (unstandardised) indicators
+# need of age.
+BY_PROFILE_SQL = """
+INSERT INTO units
+SELECT u.metric_id, u.month, u.gpprac, u.la_code, NULL, {age_class} AS age, u.sex, sum(u.num),
+       sum(u.den),
+       sum(u.sumsq), pp.profile_id
+FROM ({select}) u(metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq)
+LEFT JOIN person_profiles pp USING (person_id)
+GROUP BY ALL
+"""
+
+
+def insert_by_profile(connection, select: str, parameters: dict | None = None) -> None:
+    """Inserts the rows of `select` (units columns but profile_id) added up by profile."""
+    sql = BY_PROFILE_SQL.format(select=select, age_class=age_class_sql("u.age"))
+    connection.execute(sql, parameters)

@@ -1,0 +1,40 @@
+"""End of life: emergency admissions in the last 100 days of life, from deaths and spells.
+
+Each death is one unit in the month of death, attributed to the practice at death. Its
+count is the emergency admissions with admidate in [dod − 100 days, dod] (METRICS.md), so
+an admission exactly 100 days before death counts and one 101 days before does not.
+"""
+
+from __future__ import annotations
+
+from metrics.families import EMERGENCY, INSERT_UNITS
+
+METRICS = (
+    "nel_last_100_days", "decedents_nel_last_100_days", "decedents_3plus_nel_last_100_days",
+)  # fmt: skip
+
+DEATH_UNITS_SQL = INSERT_UNITS + """)
+WITH counted AS (
+    SELECT d.person_id, d.dod, d.gpprac, d.age, d.sex, count(s.spell_id)::DOUBLE AS admissions
+    FROM deaths d
+    LEFT JOIN apc_spells s
+      ON s.person_id = d.person_id AND s.admimeth IN {emergency}
+     AND s.admidate BETWEEN d.dod - 100 AND d.dod
+    WHERE d.dod <= $last_day
+    GROUP BY ALL
+)
+SELECT metric.id, date_trunc('month', dod)::DATE, gpprac, NULL, person_id, age, sex,
+       CASE metric.id WHEN 'nel_last_100_days' THEN admissions
+                      WHEN 'decedents_nel_last_100_days' THEN (admissions >= 1)::INTEGER
+                      ELSE (admissions >= 3)::INTEGER END,
+       1.0, NULL
+FROM counted, (SELECT unnest($metrics) AS id) metric
+"""
+
+
+def insert_units(connection, context) -> None:
+    """Inserts one unit per death per indicator."""
+    connection.execute(
+        DEATH_UNITS_SQL.format(emergency=EMERGENCY),
+        {"last_day": context.last_day, "metrics": list(METRICS)},
+    )

@@ -1,0 +1,94 @@
+"""From months to periods, and the standardised rates (the `period_totals` table).
+
+A period adds up its months for event indicators, and takes its last month for statuses
+("registered at period end"). Population denominators are summed as person-months, so
+that the mean population is person-months / months and person-years are person-months
+/ 12. Directly standardised rates use the European Standard Population 2013 (persons, 19
+bands); indirectly standardised ratios use the system's age- and sex-specific rates for
+the same period (METRICS.md, "Statistics").
+"""
+
+from __future__ import annotations
+
+from metrics.reference_data import esp2013
+
+PERIOD_CELLS_SQL = """
+CREATE OR REPLACE TABLE period_cells AS
+WITH combined AS (
+    SELECT metric_id, month, level, org_code, segment, band, sex, num, den, sumsq,
+           NULL::DOUBLE AS pop
+    FROM level_num
+    UNION ALL
+    SELECT metric_id, month, level, org_code, segment, band, sex, NULL, NULL, NULL, pop
+    FROM level_pop
+)
+SELECT c.metric_id, pm.period_type, pm.period_start, pm.period_end, pm.months, c.level,
+       c.org_code, c.segment, c.band, c.sex, sum(c.num) AS num, sum(c.den) AS den,
+       sum(c.sumsq) AS sumsq, sum(c.pop) AS person_months
+FROM combined c
+JOIN metric_props p USING (metric_id)
+JOIN period_months pm ON pm.month = c.month AND (p.accumulate = 'sum' OR pm.is_last_month)
+GROUP BY ALL
+"""
+
+# Person-years by band (sexes together) for the DSR; by band and sex for the ISR.
+STANDARDISED_SQL = """
+CREATE OR REPLACE TABLE standardised AS
+WITH keyed AS (
+    SELECT * FROM period_cells WHERE band IS NOT NULL AND segment = 'all'
+),
+by_band AS (
+    SELECT metric_id, period_type, period_start, level, org_code, band,
+           coalesce(sum(num), 0) AS events, sum(person_months) / 12 AS person_years
+    FROM keyed GROUP BY ALL
+),
+dsr AS (
+    SELECT b.metric_id, b.period_type, b.period_start, b.level, b.org_code,
+           sum(e.share * b.events / b.person_years) AS dsr_rate,
+           sum(e.share * e.share * b.events / (b.person_years * b.person_years)) AS dsr_variance
+    FROM by_band b JOIN esp_shares e USING (band)
+    WHERE b.person_years > 0
+    GROUP BY ALL
+),
+system_rates AS (
+    SELECT metric_id, period_type, period_start, band, sex,
+           coalesce(sum(num), 0) / (sum(person_months) / 12) AS rate
+    FROM keyed WHERE level = 'system' GROUP BY ALL HAVING sum(person_months) > 0
+),
+expected AS (
+    SELECT k.metric_id, k.period_type, k.period_start, k.level, k.org_code,
+           sum(k.person_months / 12 * s.rate) AS expected
+    FROM keyed k JOIN system_rates s USING (metric_id, period_type, period_start, band, sex)
+    GROUP BY ALL
+)
+SELECT * FROM dsr FULL JOIN expected USING (metric_id, period_type, period_start, level, org_code)
+"""
+
+PERIOD_TOTALS_SQL = """
+CREATE OR REPLACE TABLE period_totals AS
+WITH totals AS (
+    SELECT metric_id, period_type, period_start, period_end, months, level, org_code, segment,
+           coalesce(sum(num), 0) AS num, sum(den) AS den, sum(sumsq) AS sumsq,
+           sum(person_months) AS person_months
+    FROM period_cells GROUP BY ALL
+)
+SELECT t.*, s.dsr_rate, s.dsr_variance, s.expected
+FROM totals t
+LEFT JOIN standardised s
+  ON s.metric_id = t.metric_id AND s.period_type = t.period_type
+ AND s.period_start = t.period_start AND s.level = t.level AND s.org_code = t.org_code
+ AND t.segment = 'all'
+"""
+
+
+def build_period_totals(connection) -> None:
+    """Creates period_cells, standardised and period_totals."""
+    shares = esp2013()
+    shares["band"] = range(len(shares))
+    shares["share"] = shares["weight"] / shares["weight"].sum()
+    connection.register("esp_frame", shares[["band", "share"]])
+    connection.execute("CREATE OR REPLACE TEMP TABLE esp_shares AS SELECT * FROM esp_frame")
+    connection.unregister("esp_frame")
+    connection.execute(PERIOD_CELLS_SQL)
+    connection.execute(STANDARDISED_SQL)
+    connection.execute(PERIOD_TOTALS_SQL)

@@ -1,0 +1,120 @@
+"""`wholesystem publish`: compute everything, chart it, and write a new serving snapshot.
+
+The snapshot is written to a temporary file beside the others and renamed into place
+before the pointer moves, so a failed publish leaves the current snapshot untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from metrics.compute import compute
+from metrics.disclosure import mark_suppressed
+from metrics.registry import load_registry
+from metrics.series import chart_series
+from metrics.serving import new_version, point_to, prune, snapshot_path
+from metrics.snapshot import VALUE_COLUMNS, feed_status_frames, indicators_frame, segments_frame
+from metrics.workspace import open_workspace
+from wholesystem.settings import Settings
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish wrote."""
+
+    version: str
+    path: Path
+    rows: int
+    series: int
+    seconds: float
+    removed: list[str]
+
+
+def publish(settings: Settings, today: date | None = None) -> PublishResult:
+    """Computes every indicator and publishes a new snapshot; returns what it wrote."""
+    started = time.perf_counter()
+    registry = load_registry(settings.indicators)
+    settings.serving_dir.mkdir(parents=True, exist_ok=True)
+    version = new_version()
+    staging = settings.serving_dir / f".{version}.partial"
+    try:
+        with open_workspace(settings) as connection:
+            values = compute(connection, settings, today)
+            rows, series = _write(connection, staging, values, registry, settings, version)
+        os.replace(staging, snapshot_path(settings, version))
+    finally:
+        staging.unlink(missing_ok=True)
+    point_to(settings, version)
+    removed = prune(settings, settings.snapshots_kept)
+    elapsed = time.perf_counter() - started
+    return PublishResult(version, snapshot_path(settings, version), rows, series, elapsed, removed)
+
+
+def _write(connection, path: Path, values, registry, settings, version) -> tuple[int, int]:
+    points, summary = chart_series(values, registry)
+    feeds, quarantine = feed_status_frames(connection)
+    _register_table(connection, "indicator_values", _values_frame(values, registry))
+    mark_suppressed(connection, settings.suppression_threshold)
+    connection.execute(f"ATTACH '{path}' AS snap")
+    connection.execute(SUPPRESSED_VALUES_SQL)
+    tables = {
+        "spc_points": points,
+        "spc_summary": summary,
+        "indicators": indicators_frame(registry),
+        "segments": segments_frame(),
+        "feed_status": feeds,
+        "quarantine_by_rule": quarantine,
+    }
+    for name, frame in tables.items():
+        _register_table(connection, f"snap.{name}", frame)
+    for name in ("org_units", "practice_months", "months", "period_months"):
+        connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
+    connection.execute(SNAPSHOT_INFO_SQL, _info(settings, version))
+    connection.execute("DETACH snap")
+    return len(values), len(summary)
+
+
+SUPPRESSED_VALUES_SQL = """
+CREATE TABLE snap.indicator_values AS
+SELECT v.* EXCLUDE (denominator_is_count), s.suppressed
+FROM indicator_values v
+JOIN suppression s USING (metric_id, period_type, period_start, level, org_code, segment)
+ORDER BY metric_id, level, org_code, segment, period_type, period_start
+"""
+
+SNAPSHOT_INFO_SQL = """
+CREATE TABLE snap.snapshot_info AS
+SELECT $version AS version, $created AS created_at, (SELECT min(month) FROM months) AS first_month,
+       (SELECT max(month) FROM months) AS last_month, $threshold AS suppression_threshold,
+       $value_set AS eq5d_5l_value_set
+"""
+
+
+def _info(settings: Settings, version: str) -> dict:
+    return {
+        "version": version,
+        "created": datetime.now(UTC).replace(tzinfo=None),
+        "threshold": settings.suppression_threshold,
+        "value_set": settings.eq5d_5l_value_set,
+    }
+
+
+def _values_frame(values: pd.DataFrame, registry) -> pd.DataFrame:
+    frame = values[VALUE_COLUMNS].copy()
+    frame["method"] = frame["metric_id"].map(lambda metric: registry[metric].method)
+    frame["denominator_is_count"] = frame["method"] != "count"
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    return frame
+
+
+def _register_table(connection, name: str, frame: pd.DataFrame) -> None:
+    connection.register("frame_to_copy", frame)
+    connection.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_to_copy")
+    connection.unregister("frame_to_copy")

@@ -1,0 +1,158 @@
+"""The indicator registry: one TOML definition file per indicator in `metrics/definitions/`.
+
+A definition is data, in the spirit of OpenPrescribing's measure files: what the indicator
+is, why it matters, how its numerator and denominator are counted, its polarity, method,
+target and caveats. The engine reads the `computation` table to know which SQL family
+produces the indicator and how its months combine into longer periods. Every field listed
+in REQUIRED_FIELDS must be present (a test fails otherwise).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from wholesystem.errors import UserError
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+LEVELS = ("practice", "network", "locality", "area", "system")
+PARENT_LEVEL = {"practice": "network", "network": "locality", "locality": "area", "area": "system"}
+POLARITIES = ("lower", "higher", "none")
+METHODS = ("proportion", "rate", "dsr", "ratio", "mean", "count")
+GROUPS = ("northumbria", "whole_system", "care_package", "context", "supplied")
+# How a period longer than a month is built from its months: added up, or the value at the
+# period's last month (registers and "in the 12 months to period end" measures).
+ACCUMULATIONS = ("sum", "period_end")
+DENOMINATORS = ("units", "registered_population", "care_home_residents")
+REQUIRED_FIELDS = (
+    "id", "title", "group", "description", "why_it_matters", "numerator", "denominator",
+    "sources", "unit", "multiplier", "polarity", "method", "levels", "segments",
+    "disclosure", "caveats", "references", "last_reviewed", "computation",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target: `value` is what assurance is judged against; lower/upper are thresholds."""
+
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator's definition (see metrics/definitions/*.toml for the fields' meaning)."""
+
+    id: str
+    title: str
+    group: str
+    description: str
+    why_it_matters: str
+    numerator: str
+    denominator: str
+    sources: tuple[str, ...]
+    unit: str
+    multiplier: float
+    polarity: str
+    method: str
+    levels: tuple[str, ...]
+    segments: tuple[str, ...]
+    disclosure: str
+    caveats: tuple[str, ...]
+    references: tuple[str, ...]
+    last_reviewed: str
+    family: str
+    accumulate: str = "sum"
+    denominator_kind: str = "units"
+    ages: tuple[int, int | None] = (0, None)
+    annualised: bool = False
+    isr: bool = False
+    minimum_denominator: int = 0
+    target: Target = Target()
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def improvement(self) -> str:
+        """The SPC improvement direction that follows from the polarity."""
+        return {"lower": "decrease", "higher": "increase"}.get(self.polarity, "neutral")
+
+
+def read_definition(path: Path) -> dict:
+    """Returns the raw TOML table of one definition file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"indicator definition {path.name} is not valid TOML: {error}") from None
+
+
+def missing_fields(raw: dict) -> list[str]:
+    """Returns the required fields a raw definition lacks or leaves empty."""
+    absent = [name for name in REQUIRED_FIELDS if raw.get(name) in (None, "")]
+    computation = raw.get("computation", {})
+    absent += [f"computation.{key}" for key in ("family", "accumulate") if key not in computation]
+    return absent
+
+
+def build_indicator(raw: dict, overrides: dict | None = None) -> Indicator:
+    """Returns the Indicator for a raw definition, with configured overrides applied."""
+    overrides = overrides or {}
+    computation = raw["computation"]
+    target = {**raw.get("target", {}), **_target_overrides(overrides)}
+    parameters = {**raw.get("parameters", {}), **_parameter_overrides(raw, overrides)}
+    ages = computation.get("ages", [0, None])
+    return Indicator(
+        id=raw["id"], title=raw["title"], group=raw["group"], description=raw["description"],
+        why_it_matters=raw["why_it_matters"], numerator=raw["numerator"],
+        denominator=raw["denominator"], sources=tuple(raw["sources"]), unit=raw["unit"],
+        multiplier=float(raw["multiplier"]), polarity=raw["polarity"], method=raw["method"],
+        levels=tuple(raw["levels"]), segments=tuple(raw["segments"]),
+        disclosure=raw["disclosure"], caveats=tuple(raw["caveats"]),
+        references=tuple(raw["references"]), last_reviewed=str(raw["last_reviewed"]),
+        family=computation["family"], accumulate=computation["accumulate"],
+        denominator_kind=computation.get("denominator", "units"),
+        ages=(ages[0], ages[1] if len(ages) > 1 else None),
+        annualised=bool(computation.get("annualised", False)),
+        isr=bool(computation.get("isr", False)),
+        minimum_denominator=int(computation.get("minimum_denominator", 0)),
+        target=Target(**target), parameters=parameters,
+    )  # fmt: skip
+
+
+def _target_overrides(overrides: dict) -> dict:
+    names = {"target": "value", "target_lower": "lower", "target_upper": "upper"}
+    return {names[key]: float(value) for key, value in overrides.items() if key in names}
+
+
+def _parameter_overrides(raw: dict, overrides: dict) -> dict:
+    known = raw.get("parameters", {})
+    unknown = set(overrides) - set(known) - {"target", "target_lower", "target_upper"}
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise UserError(f"configuration [indicators.{raw['id']}] has unknown key(s): {names}")
+    return {key: type(known[key])(value) for key, value in overrides.items() if key in known}
+
+
+@cache
+def _raw_definitions() -> tuple[tuple[str, dict], ...]:
+    paths = sorted(DEFINITIONS_DIR.glob("*.toml"))
+    return tuple((path.stem, read_definition(path)) for path in paths)
+
+
+def load_registry(overrides: dict | None = None) -> dict[str, Indicator]:
+    """Returns every indicator by id, in file order, with configured overrides applied.
+
+    Raises UserError when a definition is incomplete or an override names no indicator.
+    """
+    overrides = overrides or {}
+    raws = dict(_raw_definitions())
+    unknown = sorted(set(overrides) - set(raws))
+    if unknown:
+        raise UserError(f"configuration names unknown indicator(s): {', '.join(unknown)}")
+    for stem, raw in raws.items():
+        if missing_fields(raw):
+            raise UserError(f"indicator definition {stem}.toml lacks {missing_fields(raw)}")
+    return {stem: build_indicator(raw, overrides.get(stem)) for stem, raw in raws.items()}

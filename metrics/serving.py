@@ -1,0 +1,77 @@
+"""The serving snapshots: versioned DuckDB files under data/serving/ and the pointer to one.
+
+`publish` writes each snapshot in full under a temporary name, renames it into place and
+only then rewrites the pointer file `CURRENT` (written to a temporary file and renamed, so
+it is never half-written). Readers follow the pointer, so they see either the old snapshot
+or the new one, never part of a publish. The last few snapshots are kept so that a board
+pack can name the version it used and a reader still holding an old one can finish.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from wholesystem.errors import UserError
+from wholesystem.settings import Settings
+
+POINTER = "CURRENT"
+PREFIX = "snapshot-"
+
+
+def new_version() -> str:
+    """Returns a version name that sorts by publication time (UTC, to the microsecond)."""
+    return PREFIX + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def current_version(settings: Settings) -> str | None:
+    """Returns the version the pointer names, or None before the first publish."""
+    pointer = settings.serving_dir / POINTER
+    try:
+        return pointer.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def snapshot_path(settings: Settings, version: str) -> Path:
+    """Returns the file of a snapshot version."""
+    return settings.serving_dir / f"{version}.duckdb"
+
+
+def point_to(settings: Settings, version: str) -> None:
+    """Switches the pointer to `version` atomically (write, flush, rename)."""
+    pointer = settings.serving_dir / POINTER
+    staging = pointer.with_name(f".{POINTER}.{os.getpid()}")
+    with staging.open("w", encoding="utf-8") as handle:
+        handle.write(version + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(staging, pointer)
+
+
+def prune(settings: Settings, keep: int) -> list[str]:
+    """Deletes all but the newest `keep` snapshots (never the current one); returns them."""
+    current = current_version(settings)
+    versions = sorted(path.stem for path in settings.serving_dir.glob(f"{PREFIX}*.duckdb"))
+    doomed = [version for version in versions[:-keep] if version != current] if keep else []
+    for version in doomed:
+        snapshot_path(settings, version).unlink(missing_ok=True)
+    return doomed
+
+
+def open_current(settings: Settings):
+    """Returns (connection, version): an in-memory connection with the current snapshot
+    attached READ_ONLY as `snapshot` and set as the default schema.
+    """
+    version = current_version(settings)
+    if version is None or not snapshot_path(settings, version).exists():
+        raise UserError(
+            f"no published snapshot in {settings.serving_dir}; run `wholesystem publish` first"
+        )
+    connection = duckdb.connect()
+    connection.execute(f"ATTACH '{snapshot_path(settings, version)}' AS snapshot (READ_ONLY)")
+    connection.execute("USE snapshot")
+    return connection, version
