@@ -14,10 +14,11 @@ from wholesystem.errors import UserError
 
 PERIOD_TYPES = ("month", "rolling12", "quarter", "fy")
 
-# The latest activity date in any feed bounds the last month covered.
+# The latest population extract or activity date in any feed is the last month covered.
 ACTIVITY_DATES_SQL = """
 SELECT max(d) FROM (
-    SELECT max(coalesce(disdate, admidate)) AS d FROM apc_spells
+    SELECT max(extract_date) AS d FROM population
+    UNION ALL SELECT max(coalesce(disdate, admidate)) FROM apc_spells
     UNION ALL SELECT max(admidate) FROM apc_spells
     UNION ALL SELECT max(dod) FROM deaths
     UNION ALL SELECT max(event_date) FROM gp_events
@@ -62,7 +63,8 @@ def coverage(connection, today: date | None = None) -> tuple[date, date]:
     """Returns the first and last months covered.
 
     The first is the month of the earliest population extract (every rate needs one); the
-    last is the month of the latest activity, but never the current, incomplete month.
+    last is the month of the latest extract or activity, but never the current, incomplete
+    month.
     """
     first = connection.execute(
         "SELECT date_trunc('month', min(extract_date))::DATE FROM population"
