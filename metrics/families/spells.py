@@ -1,7 +1,8 @@
 """Hospital activity from apc_spells: bed days, admissions, ACSC, length of stay, discharges.
 
-One pass over the spells tags each with the indicators it counts towards (a list of
-structs, unnested), so ten indicators cost one scan. Bed days are split over the months
+The diagnosis rules are evaluated once per spell into a compact table of flags; one pass
+over it then tags each spell with the indicators it counts towards (a list of structs,
+unnested), so ten indicators cost one scan. Bed days are split over the months
 their nights fall in (METRICS.md, "Bed days"): the nights of [admidate, disdate), none for
 a day case (classpat 2, or discharge on the day of admission), and an open spell counts
 to the end of the last month covered.
@@ -20,8 +21,9 @@ METRICS = (
 )  # fmt: skip
 
 FLAGGED_SQL = """
-CREATE OR REPLACE TEMP VIEW flagged_spells AS
-SELECT s.*,
+CREATE OR REPLACE TABLE flagged_spells AS
+SELECT spell_id, person_id, gpprac, admidate, disdate, admisorc, disdest, classpat, startage,
+       sex,
        admimeth IN {emergency} AS emergency,
        admimeth IN {elective} AS elective,
        admimeth IN {emergency} AND classpat = '1' AND coalesce(admisorc, '') NOT IN {transfers}
