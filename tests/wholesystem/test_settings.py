@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,31 @@ def test_an_unknown_toml_setting_is_named(tmp_path, monkeypatch):
     (tmp_path / "wholesystem.toml").write_text("quarantine_treshold = 0.1\n")
     with pytest.raises(UserError, match="unknown setting\\(s\\): quarantine_treshold"):
         load_settings({})
+
+
+def test_indicator_overrides_come_from_toml_tables(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wholesystem.toml").write_text(
+        "[indicators.dm_cholesterol_control]\ncholesterol_threshold = 5.0\ntarget = 80\n"
+    )
+    settings = load_settings({"WHOLESYSTEM_SUPPRESSION_THRESHOLD": "5"})
+    assert settings.indicators == {
+        "dm_cholesterol_control": {"cholesterol_threshold": 5.0, "target": 80}
+    }
+    assert settings.suppression_threshold == 5
+    assert settings.serving_dir == Path("data/serving")
+
+
+def test_an_unknown_eq5d_value_set_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UserError, match="eq5d_5l_value_set is 'us'; use 'england' or 'crosswalk'"):
+        load_settings({"WHOLESYSTEM_EQ5D_5L_VALUE_SET": "us"})
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for setting in fields(Settings):
+        documented = f"`WHOLESYSTEM_{setting.name.upper()}`" in readme
+        if setting.name == "indicators":
+            documented = "`[indicators.<id>]`" in readme
+        assert documented, f"setting {setting.name} is not documented in README.md"
