@@ -24,7 +24,7 @@ SEGMENTS: dict[str, tuple[str, ...]] = {
 RISK_TIERS = {"top_0.5": 0.005, "top_2": 0.02, "top_3": 0.03, "top_10": 0.10, "top_20": 0.20}
 # Segments whose values partition the population, so one suppressed value could be
 # recovered from the total and the others (metrics.disclosure).
-PARTITIONS = ("age_band", "care_home", "deprivation", "frailty")
+PARTITIONS = ("age_band", "sex", "care_home", "deprivation", "frailty")
 SEGMENT_DESCRIPTIONS = {
     "age_band": "age at the event (activity) or at the period end (registers)",
     "sex": "sex on the record",
