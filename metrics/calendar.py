@@ -2,8 +2,9 @@
 
 The calendar month is the building block (METRICS.md, "Periods"). A longer period is
 published only when every one of its months is covered: rolling 12 months ending at each
-month, calendar quarters (which are also financial-year quarters) and financial years,
-April to March.
+month, calendar quarters (which are also financial-year quarters), financial years (April
+to March) and two-month board periods aligned to the financial year (April–May, June–July,
+… February–March), for a board that meets every two months.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 
 from wholesystem.errors import UserError
 
-PERIOD_TYPES = ("month", "rolling12", "quarter", "fy")
+PERIOD_TYPES = ("month", "rolling12", "quarter", "fy", "board")
 
 # The latest population extract or activity date in any feed is the last month covered.
 ACTIVITY_DATES_SQL = """
@@ -43,6 +44,8 @@ WITH candidates AS (
     SELECT DISTINCT 'quarter', date_trunc('quarter', month)::DATE, 3 FROM months
     UNION ALL
     SELECT DISTINCT 'fy', make_date(year(month - INTERVAL 3 MONTH), 4, 1), 12 FROM months
+    UNION ALL
+    SELECT DISTINCT 'board', (month - to_months((month(month) + 8) % 2))::DATE, 2 FROM months
 ),
 periods AS (
     SELECT period_type, period_start, months,
