@@ -5,7 +5,8 @@ a–i exactly as METRICS.md states them. `acsc_all` is the broader 19-condition 
 the chronic rules plus the vaccine-preventable, acute and other chronic conditions in
 `reference/acsc_all_codes.csv`, matched on the primary diagnosis's first 3 or 4 characters.
 The predicates expect columns `p3`, `p4` (primary diagnosis), `diag_4_concat` and
-`opertn_4_concat` (codes separated by commas, upper case, as the warehouse stores them).
+`opertn_4_concat` (codes separated by commas, upper case, as the warehouse stores them; a
+blank list is NULL, which is read as no codes).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ CARDIAC_PROCEDURES = r"(^|,)(K[0-4]|K5[02567]|K6[016789]|K7[134])"
 ANGINA_PROCEDURES = r"(^|,)([A-TVW]|X[0-245])"
 
 CHRONIC_RULES = {
-    "a_hepatitis_b": "p4 IN ('B180', 'B181') AND NOT regexp_matches(diag_4_concat, '(^|,)D57')",
+    "a_hepatitis_b": (
+        "p4 IN ('B180', 'B181') AND NOT regexp_matches(coalesce(diag_4_concat, ''), '(^|,)D57')"
+    ),
     "b_asthma": "p3 = 'J45' OR p4 = 'J46X'",
     "c_heart_failure": (
         "(p3 = 'I50' OR p4 IN ('I110', 'J81X', 'I130')) "
@@ -29,7 +32,7 @@ CHRONIC_RULES = {
     "d_diabetes": "p3 IN ('E10', 'E11', 'E12', 'E13', 'E14')",
     "e_copd": (
         "p3 IN ('J41', 'J43', 'J44') OR p4 IN ('J42X', 'J47X') "
-        "OR (p3 = 'J20' AND regexp_matches(diag_4_concat, '(^|,)J4[12347]'))"
+        "OR (p3 = 'J20' AND regexp_matches(coalesce(diag_4_concat, ''), '(^|,)J4[12347]'))"
     ),
     "f_angina": (
         "p3 IN ('I20', 'I25') "
