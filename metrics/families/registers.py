@@ -76,6 +76,8 @@ SELECT unit.m, month, gpprac, NULL, person_id, age, sex, unit.ok::INTEGER, 1.0, 
 FROM tagged
 """
 
+# The cohort is people on the register at the month end (diabetes_months), so a resolved
+# diagnosis leaves it; the diagnosis date is the person's first DM diagnosis.
 EDUCATION_SQL = """
 WITH diagnosed AS (
     SELECT person_id, min(diagnosed_on) AS diagnosed_on FROM conditions
@@ -91,7 +93,7 @@ educated AS (
 )
 SELECT 'dm_structured_education', r.month, r.gpprac, NULL, r.person_id, r.age, r.sex,
        e.referred::INTEGER, 1.0, NULL
-FROM registered_months r JOIN educated e USING (person_id)
+FROM diabetes_months r JOIN educated e USING (person_id)
 WHERE e.diagnosed_on > r.month_end - INTERVAL 21 MONTH
   AND e.diagnosed_on <= r.month_end - INTERVAL 9 MONTH
 """

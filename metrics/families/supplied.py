@@ -3,7 +3,8 @@
 Each row is placed at its org's level (a local authority code counts as its area) and its
 period typed by length: one month, a quarter, an April–March year, or another 12 months.
 Levels above are sums of the supplied counts through the latest hierarchy, unless the feed
-supplies that level itself, which then wins. Periods of other lengths are not published.
+supplies that level itself, which then wins: the levels above it add the supplied row, not
+the rows below it it replaces. Periods of other lengths are not published.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 SUPPLIED_SQL = """
 INSERT INTO period_totals BY NAME
 WITH typed AS (
-    SELECT a.indicator_id AS metric_id, a.period_start, a.period_end, a.numerator AS num,
-           a.denominator AS den,
+    SELECT row_number() OVER () AS row_id, a.indicator_id AS metric_id, a.period_start,
+           a.period_end, a.numerator AS num, a.denominator AS den,
            datediff('month', a.period_start, a.period_end + 1) AS months,
            coalesce(o.level, CASE WHEN la.area_code IS NOT NULL THEN 'area' END) AS level,
            coalesce(o.org_code, la.area_code) AS org_code
@@ -29,21 +30,36 @@ supplied AS (
     FROM typed WHERE level IS NOT NULL
 ),
 ancestry AS (
-    SELECT level, org_code, ancestor_level, ancestor FROM org_ancestry
+    SELECT level, org_code, ancestor_level, ancestor, ancestor_level <> level AS above,
+           list_position(['practice', 'network', 'locality', 'area', 'system'], ancestor_level)
+               AS depth
+    FROM org_ancestry
 ),
-summed AS (
-    SELECT s.metric_id, s.period_type, s.period_start, s.period_end, s.months,
-           a.ancestor_level AS level, a.ancestor AS org_code,
-           sum(s.num) AS num, sum(s.den) AS den, min(s.level = a.ancestor_level) AS own
+placed AS (
+    SELECT s.*, a.ancestor_level, a.ancestor, a.above, a.depth
     FROM supplied s JOIN ancestry a ON a.level = s.level AND a.org_code = s.org_code
     WHERE s.period_type IS NOT NULL
-    GROUP BY ALL
+),
+supplied_orgs AS (
+    SELECT DISTINCT metric_id, period_type, period_start, level, org_code FROM supplied
+),
+-- The nearest level above a row at which the feed supplies the row's ancestor itself: the
+-- row counts in the sums below that level only, since the supplied row there replaces it.
+capped AS (
+    SELECT p.*,
+           min(CASE WHEN p.above AND o.org_code IS NOT NULL THEN p.depth END)
+               OVER (PARTITION BY p.row_id) AS cap
+    FROM placed p
+    LEFT JOIN supplied_orgs o
+      ON o.metric_id = p.metric_id AND o.period_type = p.period_type
+     AND o.period_start = p.period_start AND o.level = p.ancestor_level
+     AND o.org_code = p.ancestor
 )
-SELECT metric_id, period_type, period_start, period_end, months, level, org_code,
-       'all' AS segment, num, den
-FROM summed
-QUALIFY row_number() OVER (PARTITION BY metric_id, period_type, period_start, level, org_code
-                           ORDER BY own DESC) = 1
+SELECT metric_id, period_type, period_start, period_end, months, ancestor_level AS level,
+       ancestor AS org_code, 'all' AS segment, sum(num) AS num, sum(den) AS den
+FROM capped
+WHERE cap IS NULL OR depth < cap
+GROUP BY ALL
 """
 
 
