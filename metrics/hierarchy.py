@@ -26,23 +26,23 @@ SELECT la_code, arg_max(area_code, valid_from) AS area_code
 FROM organisations WHERE la_code IS NOT NULL GROUP BY la_code
 """
 
-# Every org at every level, named as at its latest membership, with its parent then.
+# Every org that ever existed at every level, named as at its latest membership row, with
+# its parent then (a network that merged away keeps its last locality).
 ORG_UNITS_SQL = """
 CREATE OR REPLACE TABLE org_units AS
-WITH latest AS (
-    SELECT * FROM organisations
-    QUALIFY row_number() OVER (PARTITION BY practice_code ORDER BY valid_from DESC) = 1
+WITH levels AS (
+    SELECT 'practice' AS level, practice_code AS org_code, practice_name AS org_name,
+           network_code AS parent_code, valid_from FROM organisations
+    UNION ALL
+    SELECT 'network', network_code, network_name, locality_code, valid_from FROM organisations
+    UNION ALL
+    SELECT 'locality', locality_code, locality_name, area_code, valid_from FROM organisations
+    UNION ALL
+    SELECT 'area', area_code, area_name, '{system}', valid_from FROM organisations
 )
-SELECT 'practice' AS level, practice_code AS org_code, any_value(practice_name) AS org_name,
-       any_value(network_code) AS parent_code FROM latest GROUP BY practice_code
-UNION ALL
-SELECT 'network', network_code, any_value(network_name), any_value(locality_code)
-FROM latest GROUP BY network_code
-UNION ALL
-SELECT 'locality', locality_code, any_value(locality_name), any_value(area_code)
-FROM latest GROUP BY locality_code
-UNION ALL
-SELECT 'area', area_code, any_value(area_name), '{system}' FROM latest GROUP BY area_code
+SELECT level, org_code, arg_max(org_name, valid_from) AS org_name,
+       arg_max(parent_code, valid_from) AS parent_code
+FROM levels GROUP BY level, org_code
 UNION ALL
 SELECT 'system', '{system}', 'Whole system', NULL
 """

@@ -131,6 +131,8 @@ def test_the_quarter_splits_a_moved_practice_between_its_networks(moved_frame):
     metric = "decedents_nel_last_100_days"
     assert counts(value(moved_frame, metric, "network", "U00001", JAN, "quarter")) == (1, 4)
     assert counts(value(moved_frame, metric, "network", "U00002", JAN, "quarter")) == (1, 1)
+    # A network with no practice left at the quarter's end keeps its last parent.
+    assert value(moved_frame, metric, "network", "U00002", JAN, "quarter")["parent_code"] == "L1"
     # The practice and its locality are not split: A00003 2 of 3; L1 2 of 5.
     assert counts(value(moved_frame, metric, "practice", "A00003", JAN, "quarter")) == (2, 3)
     assert counts(value(moved_frame, metric, "locality", "L1", JAN, "quarter")) == (2, 5)
