@@ -6,7 +6,9 @@ in that range. Secondary suppression stops a suppressed count being recovered by
 subtraction: where exactly one of a set of siblings is suppressed — the practices of a
 network, the networks of a locality, and so on, or the values of a segment that partitions
 the population — the next smallest sibling is suppressed too (DESIGN.md, "Users, scopes,
-disclosure").
+disclosure"). The two kinds of sibling are revisited until neither suppresses anything
+more, because a segment suppressed for its partition can leave its org alone among its
+org siblings, and the other way round.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from metrics.segments import PARTITIONS
 PRIMARY_SQL = """
 CREATE OR REPLACE TABLE suppression AS
 SELECT metric_id, period_type, period_start, level, org_code, segment, parent_code, numerator,
-       (numerator BETWEEN 1 AND $threshold
-        OR (denominator_is_count AND denominator BETWEEN 1 AND $threshold)
-        OR (method = 'proportion' AND denominator - numerator BETWEEN 1 AND $threshold))
-           AS suppressed
+       coalesce(numerator BETWEEN 1 AND $threshold
+                OR (denominator_is_count AND denominator BETWEEN 1 AND $threshold)
+                OR (method = 'proportion' AND denominator - numerator BETWEEN 1 AND $threshold),
+                false) AS suppressed
 FROM indicator_values
 """
 
@@ -51,8 +53,17 @@ SEGMENT_SIBLINGS = (
 
 
 def mark_suppressed(connection, threshold: int) -> None:
-    """Creates the `suppression` table: the row keys and whether each row is suppressed."""
+    """Creates the `suppression` table: the row keys and whether each row is suppressed.
+
+    Primary suppression first, then secondary passes over org and segment siblings until
+    a round suppresses nothing more (each round only adds, so it ends).
+    """
     connection.execute(PRIMARY_SQL, {"threshold": threshold})
     kinds = ", ".join(f"'{kind}'" for kind in PARTITIONS)
-    for group, where in (ORG_SIBLINGS, SEGMENT_SIBLINGS):
-        connection.execute(SECONDARY_SQL.format(group=group, where=where.format(kinds=kinds)))
+    passes = [
+        SECONDARY_SQL.format(group=group, where=where.format(kinds=kinds))
+        for group, where in (ORG_SIBLINGS, SEGMENT_SIBLINGS)
+    ]
+    changed = True
+    while changed:
+        changed = sum(connection.execute(sql).fetchone()[0] for sql in passes) > 0

@@ -9,11 +9,13 @@ of every count and everything derived from them (METRICS.md, "Disclosure control
 from __future__ import annotations
 
 import csv
+import json
 import math
 import sys
 
 from metrics.calendar import PERIOD_TYPES
 from metrics.registry import LEVELS
+from metrics.segments import ALL, SEGMENT_LEVELS, segment_kind
 from metrics.serving import open_current
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -37,10 +39,14 @@ ORDER BY org_code, period_start
 def export_rows(settings: Settings, metric: str, level: str, org: str | None = None,
                 period_type: str = "month", segment: str = "all",
                 suppress: bool = True) -> list[list[str]]:  # fmt: skip
-    """Returns the CSV rows (header first) for one indicator at one level."""
+    """Returns the CSV rows (header first) for one indicator at one level.
+
+    Raises UserError naming the value when an argument is not in the published snapshot.
+    """
+    _check_choices(level, period_type, segment)
     connection, _ = open_current(settings)
     try:
-        _check(connection, metric, level, org, period_type, segment)
+        _check_published(connection, metric, level, org, segment)
         found = connection.execute(
             QUERY.format(columns=", ".join(EXPORT_COLUMNS)),
             {"metric": metric, "level": level, "period_type": period_type,
@@ -69,19 +75,39 @@ def _format_cell(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.6f}".rstrip("0")
+        return _format_number(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
 
 
-def _check(connection, metric, level, org, period_type, segment) -> None:
+def _format_number(value: float) -> str:
+    """Whole numbers without a point; others to 6 decimals, trailing zeros dropped."""
+    text = str(int(value)) if value.is_integer() else f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _check_choices(level: str, period_type: str, segment: str) -> None:
     if level not in LEVELS:
         raise UserError(f"level {level!r} is not one of {', '.join(LEVELS)}")
     if period_type not in PERIOD_TYPES:
         raise UserError(f"period type {period_type!r} is not one of {', '.join(PERIOD_TYPES)}")
+    if segment != ALL and level not in SEGMENT_LEVELS:
+        raise UserError(
+            f"segment {segment!r} is not published at {level} level "
+            f"(segments are published at {SEGMENT_LEVELS[0]} level and above)"
+        )  # fmt: skip
+
+
+def _check_published(connection, metric, level, org, segment) -> None:
     _check_known(connection, "SELECT id FROM indicators", metric, "indicator")
     _check_known(connection, "SELECT segment FROM segments", segment, "segment")
+    kinds = json.loads(
+        connection.execute("SELECT segments FROM indicators WHERE id = $id", {"id": metric})
+        .fetchone()[0]
+    )  # fmt: skip
+    if segment != ALL and segment_kind(segment) not in kinds:
+        raise UserError(f"indicator {metric!r} is not published by segment {segment!r}")
     if org is not None:
         _check_known(
             connection, f"SELECT org_code FROM org_units WHERE level = '{level}'", org,

@@ -58,9 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("publish", help="compute every indicator and publish a serving snapshot")
     export = commands.add_parser("export", help="one indicator's published values as CSV")
     export.add_argument("--metric", required=True, help="indicator id, e.g. nel_last_100_days")
-    export.add_argument("--level", required=True, choices=LEVELS)
+    # Level and period type are checked by metrics.export, so that a bad one gets the
+    # same one-line error and exit status 2 as an unknown indicator or org.
+    export.add_argument("--level", required=True, help=f"one of {', '.join(LEVELS)}")
     export.add_argument("--org", help="one org code at that level (default: all)")
-    export.add_argument("--period-type", default="month", choices=PERIOD_TYPES)
+    export.add_argument(
+        "--period-type", default="month", help=f"one of {', '.join(PERIOD_TYPES)} (default: month)"
+    )
     export.add_argument("--segment", default="all", help="e.g. age_band:65-74 (default: all)")
     export.add_argument(
         "--no-suppress", action="store_true", help="show small counts (operators only)"

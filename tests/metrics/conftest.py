@@ -25,6 +25,7 @@ import pytest
 
 from etl.load import load_files
 from metrics.compute import compute
+from metrics.publish import PublishResult, publish
 from metrics.workspace import open_workspace
 from tests.etl.conftest import APC_HEADER, apc_row, write_csv
 from tests.etl.rows import (
@@ -87,13 +88,23 @@ class FixtureSystem:
 
     def compute(self, today: date = date(2026, 11, 22)) -> pd.DataFrame:
         """Loads every feed through the ETL and returns compute()'s published values."""
+        self.load()
+        with open_workspace(self.settings) as connection:
+            return compute(connection, self.settings, today)
+
+    def publish(self, today: date = date(2026, 11, 22)) -> PublishResult:
+        """Loads every feed through the ETL and publishes a serving snapshot; returns what
+        `metrics.publish.publish` wrote (a file loaded before is skipped, so this repeats)."""
+        self.load()
+        return publish(self.settings, today=today)
+
+    def load(self) -> None:
+        """Writes the population and every feed with rows, and loads them through the ETL."""
         feeds = [feed for feed in LOAD_ORDER if feed == "population" or self.rows[feed]]
         files = [self._write(feed) for feed in feeds]
         results = load_files(files, self.settings)
         rejected = [result for result in results if result.outcome == "rejected"]
         assert not rejected, [result.message for result in rejected]
-        with open_workspace(self.settings) as connection:
-            return compute(connection, self.settings, today)
 
     def _write(self, feed: str) -> Path:
         path = self.root / f"{feed}.csv"

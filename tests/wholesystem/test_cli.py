@@ -1,12 +1,23 @@
-"""The command line: sample arguments, and the demo's sample → load → status."""
+"""The command line: sample arguments, and the demo's sample → load → status → publish,
+then an export of what it published."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
+from collections import Counter
 
+import pandas as pd
 import pytest
 
 from wholesystem.cli import main
+
+EXPORT_HEADER = [
+    "metric_id", "period_type", "period_start", "period_end", "level", "org_code", "segment",
+    "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
+    "comparison_parent", "comparison_system",
+]  # fmt: skip
 
 
 def test_sample_writes_only_the_feeds_asked_for(tmp_path, capsys):
@@ -49,6 +60,12 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
     assert main(["demo"]) == 0
     output = capsys.readouterr().out
     assert "total: 46 loaded, 0 skipped, 0 rejected" in output
+    assert re.search(
+        r"^published snapshot-\d{8}T\d{12}Z: [\d,]+ values, [\d,]+ SPC series in [\d.]+ s -> "
+        rf"{re.escape(str(tmp_path / 'data' / 'serving'))}/snapshot-\d{{8}}T\d{{12}}Z\.duckdb$",
+        output,
+        re.MULTILINE,
+    )
     assert main(["status", "--json"]) == 0
     feeds = json.loads(capsys.readouterr().out)["feeds"]
     assert {name for name, item in feeds.items() if item["rows"] == 0} == {"epcn_memberships"}
@@ -57,3 +74,27 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
         "2026-10-31",
     )
     assert feeds["apc_spells"]["quarantined_rows"] == 0
+    # The demo's deaths are few, so many area-months are masked; --no-suppress shows all.
+    shown = _export_area_values(capsys)
+    everything = _export_area_values(capsys, "--no-suppress")
+    assert len(everything) == 72
+    assert Counter(row["org_code"] for row in everything) == {"E38000991": 36, "E38000992": 36}
+    assert {row["period_start"] for row in everything} == {
+        f"{month:%Y-%m-%d}" for month in pd.date_range("2023-11-01", "2026-10-01", freq="MS")
+    }
+    for row in everything:
+        numerator, denominator = int(row["numerator"]), int(row["denominator"])
+        assert denominator > 0
+        assert float(row["value"]) == pytest.approx(numerator / denominator * 100, abs=1e-6)
+    for row, full in zip(shown, everything, strict=True):
+        masked = row["numerator"] == "*"
+        assert row == ({**full, **dict.fromkeys(EXPORT_HEADER[7:], "*")} if masked else full)
+    assert 0 < sum(row["numerator"] == "*" for row in shown) < 72
+
+
+def _export_area_values(capsys, *flags: str) -> list[dict[str, str]]:
+    """The rows `wholesystem export --metric nel_last_100_days --level area` prints."""
+    assert main(["export", "--metric", "nel_last_100_days", "--level", "area", *flags]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ",".join(EXPORT_HEADER)
+    return list(csv.DictReader(lines))

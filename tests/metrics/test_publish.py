@@ -1,0 +1,113 @@
+"""`wholesystem publish`: a new snapshot file, an atomic pointer, the last three kept, and a
+failed publish that changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import duckdb
+import pytest
+
+from metrics.serving import POINTER, current_version, open_current
+from tests.metrics.published_system import add_deaths
+from wholesystem.cli import main
+
+VERSION = r"snapshot-\d{8}T\d{12}Z"
+
+
+def serving_files(system) -> list[str]:
+    """Every file in data/serving/, hidden ones (a partial snapshot) included."""
+    return sorted(path.name for path in system.settings.serving_dir.iterdir())
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_publish_writes_a_snapshot_and_points_to_it(system):
+    add_deaths(system)
+    result = system.publish()
+    assert re.fullmatch(VERSION, result.version)
+    assert result.path == system.settings.serving_dir / f"{result.version}.duckdb"
+    assert serving_files(system) == [POINTER, result.path.name]
+    pointer = system.settings.serving_dir / POINTER
+    assert pointer.read_text(encoding="utf-8") == result.version + "\n"
+    with duckdb.connect(str(result.path), read_only=True) as snapshot:
+        assert snapshot.execute("SELECT version FROM snapshot_info").fetchall() == [
+            (result.version,)
+        ]
+        assert snapshot.execute("SELECT count(*) FROM indicator_values").fetchone() == (
+            result.rows,
+        )
+        assert snapshot.execute("SELECT count(*) FROM spc_summary").fetchone() == (result.series,)
+    assert list(system.settings.temp_dir.iterdir()) == []  # the workspace is gone
+    connection, version = open_current(system.settings)
+    connection.close()
+    assert version == result.version
+
+
+def test_publish_four_times_keeps_the_newest_three(system):
+    results = [system.publish() for _ in range(4)]
+    versions = [result.version for result in results]
+    assert versions == sorted(versions) and len(set(versions)) == 4
+    assert serving_files(system) == [POINTER] + [f"{version}.duckdb" for version in versions[1:]]
+    assert current_version(system.settings) == versions[-1]
+    assert [result.removed for result in results] == [[], [], [], [versions[0]]]
+
+
+def test_the_command_publishes_and_reports_what_it_removed(system, monkeypatch, capsys):
+    system.load()
+    monkeypatch.chdir(system.root)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(system.settings.data_dir))
+    monkeypatch.setenv("WHOLESYSTEM_SNAPSHOTS_KEPT", "1")
+    capsys.readouterr()  # the load's progress
+    assert main(["publish"]) == 0
+    first = current_version(system.settings)
+    assert re.fullmatch(
+        rf"published {first}: [\d,]+ values, [\d,]+ SPC series in [\d.]+ s -> "
+        rf"{re.escape(str(system.settings.serving_dir / first))}\.duckdb\n",
+        capsys.readouterr().out,
+    )
+    assert main(["publish"]) == 0
+    assert capsys.readouterr().out.endswith(f"removed older snapshots: {first}\n")
+    assert serving_files(system) == [POINTER, f"{current_version(system.settings)}.duckdb"]
+
+
+def test_publish_without_a_warehouse_gets_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(tmp_path / "data"))
+    assert main(["publish"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"wholesystem publish: no warehouse at {tmp_path / 'data' / 'warehouse.duckdb'}; "
+        "load some files first\n"
+    )
+    assert not (tmp_path / "data" / "serving" / POINTER).exists()
+
+
+def fail(*args, **kwargs):
+    raise RuntimeError("simulated failure")
+
+
+# compute: before anything is written; segments_frame: with the new snapshot half-written.
+@pytest.mark.parametrize("failing", ["compute", "segments_frame"])
+def test_a_failed_publish_changes_nothing(system, monkeypatch, failing):
+    add_deaths(system)
+    before = system.publish()
+    files, contents = serving_files(system), digest(before.path)
+    monkeypatch.setattr(f"metrics.publish.{failing}", fail)
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        system.publish()
+    assert serving_files(system) == files  # no partial file left behind
+    assert current_version(system.settings) == before.version
+    assert digest(before.path) == contents
+    assert list(system.settings.temp_dir.iterdir()) == []
+
+
+def test_a_failed_first_publish_leaves_no_pointer(system, monkeypatch):
+    monkeypatch.setattr("metrics.publish.segments_frame", fail)
+    with pytest.raises(RuntimeError):
+        system.publish()
+    assert serving_files(system) == []
+    assert current_version(system.settings) is None
