@@ -4,6 +4,8 @@
 a–i exactly as METRICS.md states them. `acsc_all` is the broader 19-condition NHS list:
 the chronic rules plus the vaccine-preventable, acute and other chronic conditions in
 `reference/acsc_all_codes.csv`, matched on the primary diagnosis's first 3 or 4 characters.
+Hepatitis B (B18.0, B18.1) is left to chronic rule a, so its sickle-cell (D57) exclusion
+holds in both.
 The predicates expect columns `p3`, `p4` (primary diagnosis), `diag_4_concat` and
 `opertn_4_concat` (codes separated by commas, upper case, as the warehouse stores them; a
 blank list is NULL, which is read as no codes).

@@ -28,7 +28,7 @@ Z95 = NormalDist().inv_cdf(0.975)
 RULE_CASES = [
     ("a_B180_without_D57", dict(diag_4_01="B180", diag_4_concat="B180,I10X"), 1, 1),
     ("a_B181_with_no_secondary_diagnoses", dict(diag_4_01="B181", diag_4_concat=""), 1, 1),
-    ("a_B180_with_D57_secondary", dict(diag_4_01="B180", diag_4_concat="B180,D571"), 0, None),
+    ("a_B180_with_D57_secondary", dict(diag_4_01="B180", diag_4_concat="B180,D571"), 0, 0),
     ("b_J45_asthma", dict(diag_4_01="J459", diag_4_concat="J459"), 1, 1),
     ("b_J46X_status_asthmaticus", dict(diag_4_01="J46X", diag_4_concat="J46X"), 1, 1),
     ("c_I50_no_procedure", dict(diag_4_01="I509", diag_4_concat="I509"), 1, 1),
