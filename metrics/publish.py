@@ -18,9 +18,9 @@ from metrics.compute import compute
 from metrics.disclosure import mark_suppressed
 from metrics.registry import load_registry
 from metrics.series import chart_series
-from metrics.serving import new_version, point_to, prune, snapshot_path
+from metrics.serving import new_version, point_to, prune, publish_lock, snapshot_path
 from metrics.snapshot import VALUE_COLUMNS, feed_status_frames, indicators_frame, segments_frame
-from metrics.workspace import open_workspace
+from metrics.workspace import open_workspace, sql_text
 from wholesystem.settings import Settings
 
 
@@ -40,18 +40,18 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
     """Computes every indicator and publishes a new snapshot; returns what it wrote."""
     started = time.perf_counter()
     registry = load_registry(settings.indicators)
-    settings.serving_dir.mkdir(parents=True, exist_ok=True)
     version = new_version()
     staging = settings.serving_dir / f".{version}.partial"
-    try:
-        with open_workspace(settings) as connection:
-            values = compute(connection, settings, today)
-            rows, series = _write(connection, staging, values, registry, settings, version)
-        os.replace(staging, snapshot_path(settings, version))
-    finally:
-        staging.unlink(missing_ok=True)
-    point_to(settings, version)
-    removed = prune(settings, settings.snapshots_kept)
+    with publish_lock(settings):
+        try:
+            with open_workspace(settings) as connection:
+                values = compute(connection, settings, today)
+                rows, series = _write(connection, staging, values, registry, settings, version)
+            os.replace(staging, snapshot_path(settings, version))
+        finally:
+            staging.unlink(missing_ok=True)
+        point_to(settings, version)
+        removed = prune(settings, settings.snapshots_kept)
     elapsed = time.perf_counter() - started
     return PublishResult(version, snapshot_path(settings, version), rows, series, elapsed, removed)
 
@@ -61,10 +61,11 @@ def _write(connection, path: Path, values, registry, settings, version) -> tuple
     feeds, quarantine = feed_status_frames(connection)
     _register_table(connection, "indicator_values", _values_frame(values, registry))
     mark_suppressed(connection, settings.suppression_threshold)
-    connection.execute(f"ATTACH '{path}' AS snap")
+    connection.execute(f"ATTACH {sql_text(path)} AS snap")
     connection.execute(SUPPRESSED_VALUES_SQL)
+    _register_table(connection, "spc_points", points)
+    connection.execute(SUPPRESSED_POINTS_SQL)
     tables = {
-        "spc_points": points,
         "spc_summary": summary,
         "indicators": indicators_frame(registry),
         "segments": segments_frame(),
@@ -82,10 +83,22 @@ def _write(connection, path: Path, values, registry, settings, version) -> tuple
 
 SUPPRESSED_VALUES_SQL = """
 CREATE TABLE snap.indicator_values AS
-SELECT v.* EXCLUDE (denominator_is_count), s.suppressed
+SELECT v.* EXCLUDE (denominator_is_count, accumulate), s.suppressed
 FROM indicator_values v
 JOIN suppression s USING (metric_id, period_type, period_start, level, org_code, segment)
 ORDER BY metric_id, level, org_code, segment, period_type, period_start
+"""
+
+# SPC points carry their month's disclosure flag, so that a chart can mask them too.
+SUPPRESSED_POINTS_SQL = """
+CREATE TABLE snap.spc_points AS
+SELECT p.* REPLACE (p.period_start::DATE AS period_start), s.suppressed
+FROM spc_points p
+JOIN suppression s
+  ON s.period_type = 'month' AND s.period_start = p.period_start::DATE
+ AND s.metric_id = p.metric_id AND s.level = p.level AND s.org_code = p.org_code
+ AND s.segment = p.segment
+ORDER BY p.metric_id, p.level, p.org_code, p.segment, p.period_start
 """
 
 SNAPSHOT_INFO_SQL = """
@@ -109,6 +122,7 @@ def _values_frame(values: pd.DataFrame, registry) -> pd.DataFrame:
     frame = values[VALUE_COLUMNS].copy()
     frame["method"] = frame["metric_id"].map(lambda metric: registry[metric].method)
     frame["denominator_is_count"] = frame["method"] != "count"
+    frame["accumulate"] = frame["metric_id"].map(lambda metric: registry[metric].accumulate)
     for column in ("period_start", "period_end"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame

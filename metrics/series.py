@@ -7,7 +7,6 @@ direction and its target (if any) the assurance.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from metrics.spc import spc_batch
@@ -39,7 +38,3 @@ def chart_series(values: pd.DataFrame, registry) -> tuple[pd.DataFrame, pd.DataF
     summary = keys[["series_id", *SERIES_KEYS]].merge(result.summary, on="series_id")
     return points, summary.drop(columns="series_id")
 
-
-def latest_icons(summary: pd.DataFrame) -> pd.DataFrame:
-    """Returns the summary with missing icons written as None (for storage)."""
-    return summary.replace({np.nan: None})

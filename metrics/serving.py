@@ -9,12 +9,15 @@ pack can name the version it used and a reader still holding an old one can fini
 
 from __future__ import annotations
 
+import fcntl
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from metrics.workspace import sql_text
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -62,6 +65,26 @@ def prune(settings: Settings, keep: int) -> list[str]:
     return doomed
 
 
+@contextmanager
+def publish_lock(settings: Settings):
+    """Holds the publish lock: one publish at a time, refused at once if another is running.
+
+    While it is held, leftovers of a publish that was killed (partial snapshot files and
+    scratch workspaces) are removed, since no other publish can be writing them.
+    """
+    settings.serving_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.serving_dir / ".publish.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError("another publish is running; try again when it has finished") from None
+        for leftover in settings.serving_dir.glob(f".{PREFIX}*.partial"):
+            leftover.unlink(missing_ok=True)
+        for leftover in settings.temp_dir.glob("publish-*.duckdb*"):
+            leftover.unlink(missing_ok=True)
+        yield
+
+
 def open_current(settings: Settings):
     """Returns (connection, version): an in-memory connection with the current snapshot
     attached READ_ONLY as `snapshot` and set as the default schema.
@@ -72,6 +95,7 @@ def open_current(settings: Settings):
             f"no published snapshot in {settings.serving_dir}; run `wholesystem publish` first"
         )
     connection = duckdb.connect()
-    connection.execute(f"ATTACH '{snapshot_path(settings, version)}' AS snapshot (READ_ONLY)")
+    path = sql_text(snapshot_path(settings, version))
+    connection.execute(f"ATTACH {path} AS snapshot (READ_ONLY)")
     connection.execute("USE snapshot")
     return connection, version

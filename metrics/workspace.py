@@ -32,8 +32,8 @@ def open_workspace(settings: Settings):
     connection = duckdb.connect(str(scratch))
     try:
         _attach_warehouse(connection, settings)
-        connection.execute(f"SET memory_limit = '{settings.publish_memory_limit}'")
-        connection.execute(f"SET temp_directory = '{settings.temp_dir}'")
+        connection.execute(f"SET memory_limit = {sql_text(settings.publish_memory_limit)}")
+        connection.execute(f"SET temp_directory = {sql_text(settings.temp_dir)}")
         connection.execute("SET enable_progress_bar = false")
         yield connection
     finally:
@@ -41,9 +41,15 @@ def open_workspace(settings: Settings):
         _remove(scratch)
 
 
+def sql_text(value) -> str:
+    """Returns `value` as a SQL string literal (for paths in ATTACH and SET, which take none
+    as parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _attach_warehouse(connection, settings: Settings) -> None:
     try:
-        connection.execute(f"ATTACH '{settings.warehouse_path}' AS wh (READ_ONLY)")
+        connection.execute(f"ATTACH {sql_text(settings.warehouse_path)} AS wh (READ_ONLY)")
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise UserError(

@@ -21,7 +21,7 @@ VALUES_TABLE = """
 CREATE TABLE indicator_values (
     metric_id VARCHAR, period_type VARCHAR, period_start DATE, level VARCHAR,
     org_code VARCHAR, segment VARCHAR, parent_code VARCHAR, numerator DOUBLE,
-    denominator DOUBLE, denominator_is_count BOOLEAN, method VARCHAR
+    denominator DOUBLE, denominator_is_count BOOLEAN, method VARCHAR, accumulate VARCHAR
 )
 """
 
@@ -45,7 +45,7 @@ def suppressed(rows: list[Row], threshold: int = 7) -> dict[tuple[str, str], boo
         for row in rows:
             connection.execute(
                 "INSERT INTO indicator_values VALUES ('m', 'month', DATE '2026-02-01', "
-                "?, ?, ?, ?, ?, ?, ?, ?)",
+                "?, ?, ?, ?, ?, ?, ?, ?, 'sum')",
                 [row.level, row.org, row.segment, row.parent, row.numerator, row.denominator,
                  row.method != "count", row.method],
             )  # fmt: skip
@@ -225,3 +225,40 @@ def test_no_published_group_is_left_with_one_suppressed_row(published):
     assert published.execute(
         "SELECT count(*) FROM indicator_values WHERE suppressed IS NULL"
     ).fetchone() == (0,)
+
+
+def month_flags(numerators: dict[str, float], accumulate: str = "sum") -> dict[str, bool]:
+    """Runs mark_suppressed on one system's months; returns {month: suppressed}."""
+    with duckdb.connect() as connection:
+        connection.execute(VALUES_TABLE)
+        for month, numerator in numerators.items():
+            connection.execute(
+                "INSERT INTO indicator_values VALUES ('m', 'month', ?::DATE, 'system', 'SYSTEM',"
+                " 'all', NULL, ?, 100, true, 'ratio', ?)",
+                [month, numerator, accumulate],
+            )
+        mark_suppressed(connection, 7)
+        found = connection.execute(
+            "SELECT strftime(period_start, '%Y-%m'), suppressed FROM suppression"
+        )
+        return dict(found.fetchall())
+
+
+def test_one_suppressed_month_of_a_quarter_takes_the_smallest_other_month_with_it():
+    # February (3) alone would be the quarter (Jan-Mar) less January and March, so the
+    # smaller of those, January (10), is hidden; it would also be the board period Feb-Mar
+    # less March, so March goes too. Then the board period Dec-Jan has January alone, so
+    # December follows. Q4 2025 holds only December here, so April-November are not needed.
+    flags = month_flags({"2025-12-01": 40, "2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20})
+    assert flags == {"2025-12": True, "2026-01": True, "2026-02": True, "2026-03": True}
+
+
+def test_a_suppressed_month_in_a_quarter_takes_only_its_complement():
+    # Q1 2026 without December: January is hidden for the quarter, March for Feb-Mar.
+    flags = month_flags({"2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20})
+    assert flags == {"2026-01": True, "2026-02": True, "2026-03": True}
+
+
+def test_months_of_a_status_indicator_are_not_siblings():
+    flags = month_flags({"2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20}, "period_end")
+    assert flags == {"2026-01": False, "2026-02": True, "2026-03": False}

@@ -9,7 +9,7 @@ import re
 import duckdb
 import pytest
 
-from metrics.serving import POINTER, current_version, open_current
+from metrics.serving import POINTER, current_version, open_current, publish_lock
 from tests.metrics.published_system import add_deaths
 from wholesystem.cli import main
 
@@ -17,8 +17,11 @@ VERSION = r"snapshot-\d{8}T\d{12}Z"
 
 
 def serving_files(system) -> list[str]:
-    """Every file in data/serving/, hidden ones (a partial snapshot) included."""
-    return sorted(path.name for path in system.settings.serving_dir.iterdir())
+    """Every file in data/serving/ but the publish lock, hidden ones (a partial snapshot)
+    included."""
+    return sorted(
+        path.name for path in system.settings.serving_dir.iterdir() if path.name != ".publish.lock"
+    )
 
 
 def digest(path) -> str:
@@ -111,3 +114,22 @@ def test_a_failed_first_publish_leaves_no_pointer(system, monkeypatch):
         system.publish()
     assert serving_files(system) == []
     assert current_version(system.settings) is None
+
+
+def test_a_second_publish_while_one_runs_is_refused(system, capsys, monkeypatch):
+    monkeypatch.chdir(system.root)
+    system.load()
+    with publish_lock(system.settings):
+        assert main(["publish"]) == 2
+    assert capsys.readouterr().err == (
+        "wholesystem publish: another publish is running; try again when it has finished\n"
+    )
+
+
+def test_leftovers_of_a_killed_publish_are_removed_by_the_next(system):
+    system.load()
+    system.settings.serving_dir.mkdir(parents=True)
+    partial = system.settings.serving_dir / ".snapshot-20260101T000000000000Z.partial"
+    partial.write_text("half a snapshot")
+    system.publish()
+    assert not partial.exists()
