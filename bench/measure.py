@@ -42,7 +42,10 @@ def measure(step: str, **arguments) -> Measurement:
     """Runs `step` ("module.function") with keyword arguments in a child; returns its figures."""
     completed = subprocess.run(
         [sys.executable, "-c", CHILD, step, json.dumps(arguments)],
-        check=True, capture_output=True, text=True,
+        check=False, capture_output=True, text=True,
     )  # fmt: skip
+    if completed.returncode != 0:
+        error = completed.stderr[-4000:]
+        raise SystemExit(f"{step} failed (exit {completed.returncode}):\n{error}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     return Measurement(result["seconds"], result["peak_mb"], result["detail"])
