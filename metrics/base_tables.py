@@ -12,7 +12,7 @@ import pandas as pd
 METRIC_PROPS_SQL = """
 CREATE OR REPLACE TABLE metric_props AS
 SELECT metric_id, family, accumulate, denominator_kind, age_lo, coalesce(age_hi, 120) AS age_hi,
-       method, standardise, segment_kinds
+       method, standardise, segment_kinds, polarity, isr
 FROM props_frame
 """
 
@@ -77,6 +77,7 @@ def props_frame(registry) -> pd.DataFrame:
                 "method": indicator.method,
                 "standardise": indicator.method == "dsr" or indicator.isr,
                 "segment_kinds": list(indicator.segments),
+                "polarity": indicator.polarity, "isr": indicator.isr,
             }  # fmt: skip
             for indicator in registry.values()
         ]

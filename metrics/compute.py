@@ -16,7 +16,7 @@ import pandas as pd
 from metrics.base_tables import build_base_tables
 from metrics.calendar import build_calendar, coverage
 from metrics.cells import build_level_numerators
-from metrics.compare import add_comparisons
+from metrics.compare import build_comparisons
 from metrics.denominators import build_level_denominators
 from metrics.families import (
     UNITS_COLUMNS,
@@ -32,7 +32,7 @@ from metrics.hierarchy import build_hierarchy
 from metrics.people import build_profiles
 from metrics.periods import build_period_totals
 from metrics.registry import Indicator, load_registry
-from metrics.values import add_values
+from metrics.values import STATISTIC_COLUMNS, add_values
 from wholesystem.settings import Settings
 
 FAMILIES = {
@@ -57,10 +57,9 @@ class Context:
         return (pd.Timestamp(self.last_month) + pd.offsets.MonthEnd(0)).date()
 
 
-def compute(connection, settings: Settings, today: date | None = None) -> pd.DataFrame:
-    """Returns every published value (one row per indicator, period, level, org, segment).
-
-    `connection` is a workspace (metrics.workspace); `today` bounds the last complete month.
+def compute_tables(connection, settings: Settings, today: date | None = None) -> Context:
+    """Creates `indicator_values` in the workspace: one row per indicator, period, level, org
+    and segment; returns the Context. `today` bounds the last complete month.
     """
     context = prepare(connection, settings, today)
     connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
@@ -71,10 +70,44 @@ def compute(connection, settings: Settings, today: date | None = None) -> pd.Dat
     build_level_denominators(connection)
     build_period_totals(connection)
     supplied.insert_totals(connection)
-    totals = connection.execute("SELECT * FROM period_totals").df()
-    valued = add_values(totals, context.registry)
-    compared = add_comparisons(connection, valued, context.registry)
-    return compared.sort_values(OUTPUT_ORDER, ignore_index=True)
+    build_values(connection, context.registry)
+    build_comparisons(connection)
+    return context
+
+
+def compute(connection, settings: Settings, today: date | None = None) -> pd.DataFrame:
+    """Returns every published value (one row per indicator, period, level, org, segment).
+
+    `connection` is a workspace (metrics.workspace); `today` bounds the last complete month.
+    """
+    compute_tables(connection, settings, today)
+    order = ", ".join(OUTPUT_ORDER)
+    return connection.execute(f"SELECT * FROM indicator_values ORDER BY {order}").df()
+
+
+# The counts and pieces the statistics need, keyed by row; the statistics come back by key.
+STATISTICS_INPUT_SQL = """
+CREATE OR REPLACE TABLE keyed_totals AS
+SELECT row_number() OVER () AS row_key, * FROM period_totals
+"""
+VALUED_SQL = """
+CREATE OR REPLACE TABLE valued AS
+SELECT t.*, s.* EXCLUDE (row_key) FROM keyed_totals t JOIN statistics s USING (row_key)
+"""
+
+
+def build_values(connection, registry) -> None:
+    """Creates `valued`: period_totals with value, limits and ISR columns (metrics.values)."""
+    connection.execute(STATISTICS_INPUT_SQL)
+    inputs = connection.execute(
+        "SELECT row_key, metric_id, num, den, sumsq, person_months, months, dsr_rate, "
+        "dsr_variance, expected FROM keyed_totals"
+    ).df()
+    statistics = add_values(inputs, registry)[["row_key", *STATISTIC_COLUMNS]]
+    connection.register("statistics_frame", statistics)
+    connection.execute("CREATE OR REPLACE TABLE statistics AS SELECT * FROM statistics_frame")
+    connection.unregister("statistics_frame")
+    connection.execute(VALUED_SQL)
 
 
 def prepare(connection, settings: Settings, today: date | None = None) -> Context:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from metrics.reference_data import esp2013
 
-PERIOD_CELLS_SQL = """
-CREATE OR REPLACE TABLE period_cells AS
-WITH combined AS (
+MONTHLY_CELLS_SQL = """
+CREATE OR REPLACE TABLE monthly_cells AS
+SELECT metric_id, month, level, org_code, segment, band, sex, sum(num) AS num, sum(den) AS den,
+       sum(sumsq) AS sumsq, sum(pop) AS person_months
+FROM (
     SELECT metric_id, month, level, org_code, segment, band, sex, num, den, sumsq,
            NULL::DOUBLE AS pop
     FROM level_num
@@ -22,13 +24,57 @@ WITH combined AS (
     SELECT metric_id, month, level, org_code, segment, band, sex, NULL, NULL, NULL, pop
     FROM level_pop
 )
+GROUP BY ALL
+"""
+
+# Months, quarters, board periods and financial years: each month joins the periods it is in.
+CALENDAR_PERIODS_SQL = """
+CREATE OR REPLACE TABLE period_cells AS
 SELECT c.metric_id, pm.period_type, pm.period_start, pm.period_end, pm.months, c.level,
        c.org_code, c.segment, c.band, c.sex, sum(c.num) AS num, sum(c.den) AS den,
-       sum(c.sumsq) AS sumsq, sum(c.pop) AS person_months
-FROM combined c
+       sum(c.sumsq) AS sumsq, sum(c.person_months) AS person_months
+FROM monthly_cells c
 JOIN metric_props p USING (metric_id)
-JOIN period_months pm ON pm.month = c.month AND (p.accumulate = 'sum' OR pm.is_last_month)
+JOIN period_months pm
+  ON pm.month = c.month AND pm.period_type <> 'rolling12'
+ AND (p.accumulate = 'sum' OR pm.is_last_month)
 GROUP BY ALL
+"""
+
+# Rolling 12 months: a window over each series' months (twelve times fewer rows than joining
+# each month to the twelve periods it is in). Months without a row are filled in as missing,
+# so the window always spans twelve calendar months.
+ROLLING_PERIODS_SQL = """
+INSERT INTO period_cells
+WITH series AS (
+    SELECT DISTINCT metric_id, level, org_code, segment, band, sex FROM monthly_cells
+),
+dense AS (
+    SELECT s.*, m.month, c.num, c.den, c.sumsq, c.person_months, p.accumulate
+    FROM series s CROSS JOIN months m
+    JOIN metric_props p USING (metric_id)
+    LEFT JOIN monthly_cells c
+      ON c.metric_id = s.metric_id AND c.month = m.month AND c.level = s.level
+     AND c.org_code = s.org_code AND c.segment = s.segment
+     AND c.band IS NOT DISTINCT FROM s.band AND c.sex IS NOT DISTINCT FROM s.sex
+),
+windowed AS (
+    SELECT *,
+        CASE WHEN accumulate = 'sum' THEN sum(num) OVER twelve ELSE num END AS num_12,
+        CASE WHEN accumulate = 'sum' THEN sum(den) OVER twelve ELSE den END AS den_12,
+        CASE WHEN accumulate = 'sum' THEN sum(sumsq) OVER twelve ELSE sumsq END AS sumsq_12,
+        CASE WHEN accumulate = 'sum' THEN sum(person_months) OVER twelve
+             ELSE person_months END AS person_months_12
+    FROM dense
+    WINDOW twelve AS (PARTITION BY metric_id, level, org_code, segment, band, sex
+                      ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+)
+SELECT metric_id, 'rolling12', (month - INTERVAL 11 MONTH)::DATE,
+       (month + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE, 12, level, org_code, segment, band,
+       sex, num_12, den_12, sumsq_12, person_months_12
+FROM windowed
+WHERE month >= (SELECT min(month) FROM months) + INTERVAL 11 MONTH
+  AND (num_12 IS NOT NULL OR den_12 IS NOT NULL OR person_months_12 IS NOT NULL)
 """
 
 # Person-years by band (sexes together) for the DSR; by band and sex for the ISR.
@@ -89,6 +135,8 @@ def build_period_totals(connection) -> None:
     connection.register("esp_frame", shares[["band", "share"]])
     connection.execute("CREATE OR REPLACE TEMP TABLE esp_shares AS SELECT * FROM esp_frame")
     connection.unregister("esp_frame")
-    connection.execute(PERIOD_CELLS_SQL)
+    connection.execute(MONTHLY_CELLS_SQL)
+    connection.execute(CALENDAR_PERIODS_SQL)
+    connection.execute(ROLLING_PERIODS_SQL)
     connection.execute(STANDARDISED_SQL)
     connection.execute(PERIOD_TOTALS_SQL)

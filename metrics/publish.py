@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.compute import compute
+from metrics.compute import compute_tables
 from metrics.disclosure import mark_suppressed
 from metrics.registry import load_registry
 from metrics.series import chart_series
@@ -45,8 +45,8 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
     with publish_lock(settings):
         try:
             with open_workspace(settings) as connection:
-                values = compute(connection, settings, today)
-                rows, series = _write(connection, staging, values, registry, settings, version)
+                compute_tables(connection, settings, today)
+                rows, series = _write(connection, staging, registry, settings, version)
             os.replace(staging, snapshot_path(settings, version))
         finally:
             staging.unlink(missing_ok=True)
@@ -56,10 +56,13 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
     return PublishResult(version, snapshot_path(settings, version), rows, series, elapsed, removed)
 
 
-def _write(connection, path: Path, values, registry, settings, version) -> tuple[int, int]:
-    points, summary = chart_series(values, registry)
+def _write(connection, path: Path, registry, settings, version) -> tuple[int, int]:
+    monthly = connection.execute(MONTHLY_VALUES_SQL).df()
+    points, summary = chart_series(monthly, registry)
     feeds, quarantine = feed_status_frames(connection)
-    _register_table(connection, "indicator_values", _values_frame(values, registry))
+    columns = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
+    connection.execute(PUBLISHABLE_SQL.format(columns=columns))
+    rows = connection.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
     mark_suppressed(connection, settings.suppression_threshold)
     connection.execute(f"ATTACH {sql_text(path)} AS snap")
     connection.execute(SUPPRESSED_VALUES_SQL)
@@ -78,7 +81,22 @@ def _write(connection, path: Path, values, registry, settings, version) -> tuple
         connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
     connection.execute(SNAPSHOT_INFO_SQL, _info(settings, version))
     connection.execute("DETACH snap")
-    return len(values), len(summary)
+    return rows, len(summary)
+
+
+MONTHLY_VALUES_SQL = """
+SELECT metric_id, period_type, level, org_code, segment, period_start, value
+FROM indicator_values WHERE period_type = 'month'
+"""
+
+# The published columns, and what disclosure control needs to know of each indicator.
+PUBLISHABLE_SQL = """
+CREATE OR REPLACE TABLE publishable AS
+SELECT {columns}, m.method, m.method <> 'count' AS denominator_is_count, m.accumulate
+FROM indicator_values v JOIN metric_props m USING (metric_id);
+DROP TABLE indicator_values;
+ALTER TABLE publishable RENAME TO indicator_values;
+"""
 
 
 SUPPRESSED_VALUES_SQL = """
@@ -116,16 +134,6 @@ def _info(settings: Settings, version: str) -> dict:
         "threshold": settings.suppression_threshold,
         "value_set": settings.eq5d_5l_value_set,
     }
-
-
-def _values_frame(values: pd.DataFrame, registry) -> pd.DataFrame:
-    frame = values[VALUE_COLUMNS].copy()
-    frame["method"] = frame["metric_id"].map(lambda metric: registry[metric].method)
-    frame["denominator_is_count"] = frame["method"] != "count"
-    frame["accumulate"] = frame["metric_id"].map(lambda metric: registry[metric].accumulate)
-    for column in ("period_start", "period_end"):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
-    return frame
 
 
 def _register_table(connection, name: str, frame: pd.DataFrame) -> None:

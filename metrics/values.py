@@ -16,6 +16,7 @@ from metrics import stats
 LEVELS_OF_CONFIDENCE = {"95": 0.95, "998": 0.998}
 LIMIT_COLUMNS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 ISR_COLUMNS = ["isr", "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998"]
+STATISTIC_COLUMNS = ["numerator", "denominator", "value", *LIMIT_COLUMNS, *ISR_COLUMNS]
 
 
 def add_values(frame: pd.DataFrame, registry) -> pd.DataFrame:

@@ -94,7 +94,7 @@ def fail(*args, **kwargs):
 
 
 # compute: before anything is written; segments_frame: with the new snapshot half-written.
-@pytest.mark.parametrize("failing", ["compute", "segments_frame"])
+@pytest.mark.parametrize("failing", ["compute_tables", "segments_frame"])
 def test_a_failed_publish_changes_nothing(system, monkeypatch, failing):
     add_deaths(system)
     before = system.publish()
