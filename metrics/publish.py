@@ -34,6 +34,7 @@ class PublishResult:
     series: int
     seconds: float
     removed: list[str]
+    notes: list[str]
 
 
 def publish(settings: Settings, today: date | None = None) -> PublishResult:
@@ -46,6 +47,7 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
         try:
             with open_workspace(settings) as connection:
                 compute_tables(connection, settings, today)
+                notes = _notes(connection)
                 rows, series = _write(connection, staging, registry, settings, version)
             os.replace(staging, snapshot_path(settings, version))
         finally:
@@ -53,7 +55,24 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
         point_to(settings, version)
         removed = prune(settings, settings.snapshots_kept)
     elapsed = time.perf_counter() - started
-    return PublishResult(version, snapshot_path(settings, version), rows, series, elapsed, removed)
+    path = snapshot_path(settings, version)
+    return PublishResult(version, path, rows, series, elapsed, removed, notes)
+
+
+# Supplied values for an indicator with no definition cannot be published: say which.
+UNDEFINED_SUPPLIED_SQL = """
+SELECT indicator_id, count(*) FROM aggregate_indicators
+WHERE indicator_id NOT IN (SELECT metric_id FROM metric_props)
+GROUP BY indicator_id ORDER BY indicator_id
+"""
+
+
+def _notes(connection) -> list[str]:
+    return [
+        f"aggregate_indicators: {rows:,} row(s) of {indicator} not published, as no "
+        f"definition in metrics/definitions/ has that id"
+        for indicator, rows in connection.execute(UNDEFINED_SUPPLIED_SQL).fetchall()
+    ]
 
 
 def _write(connection, path: Path, registry, settings, version) -> tuple[int, int]:

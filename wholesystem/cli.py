@@ -166,6 +166,8 @@ def _publish(arguments) -> int:
     )
     if result.removed:
         print(f"removed older snapshots: {', '.join(result.removed)}")
+    for note in result.notes:
+        print(f"note: {note}")
     return 0
 
 

@@ -133,3 +133,13 @@ def test_leftovers_of_a_killed_publish_are_removed_by_the_next(system):
     partial.write_text("half a snapshot")
     system.publish()
     assert not partial.exists()
+
+
+def test_supplied_values_without_a_definition_are_named(system):
+    system.add("aggregate_indicators", indicator="gpps_overall_experience", org_code="A00001")
+    system.add("aggregate_indicators", indicator="local_made_up_measure", org_code="A00001")
+    result = system.publish()
+    assert result.notes == [
+        "aggregate_indicators: 1 row(s) of local_made_up_measure not published, as no "
+        "definition in metrics/definitions/ has that id"
+    ]
