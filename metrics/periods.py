@@ -4,16 +4,17 @@ A period adds up its months for event indicators, and takes its last month for s
 ("registered at period end"). Population denominators are summed as person-months, so
 that the mean population is person-months / months and person-years are person-months
 / 12. Directly standardised rates use the European Standard Population 2013 (persons, 19
-bands); indirectly standardised ratios use the system's age- and sex-specific rates for
-the same period (METRICS.md, "Statistics").
+bands); indirectly standardised ratios use the system's age- and sex-specific rates month
+by month, so that a period's expected count is the sum of its months' (METRICS.md,
+"Statistics").
 """
 
 from __future__ import annotations
 
 from metrics.reference_data import esp2013
 
-MONTHLY_CELLS_SQL = """
-CREATE OR REPLACE TABLE monthly_cells AS
+MONTHLY_DETAIL_SQL = """
+CREATE OR REPLACE TABLE monthly_detail AS
 SELECT metric_id, month, level, org_code, segment, band, sex, sum(num) AS num, sum(den) AS den,
        sum(sumsq) AS sumsq, sum(pop) AS person_months
 FROM (
@@ -27,12 +28,40 @@ FROM (
 GROUP BY ALL
 """
 
+# Indirect standardisation month by month: each org's expected events are its age- and
+# sex-specific population times the system's rates that month. Expected counts then add up
+# over a period's months like the observed ones, so periods need no age-sex detail.
+MONTHLY_EXPECTED_SQL = """
+CREATE OR REPLACE TABLE monthly_expected AS
+WITH system_rates AS (
+    SELECT metric_id, month, band, sex, coalesce(num, 0) / person_months AS rate
+    FROM monthly_detail
+    WHERE level = 'system' AND segment = 'all' AND band IS NOT NULL AND person_months > 0
+)
+SELECT c.metric_id, c.month, c.level, c.org_code, sum(c.person_months * s.rate) AS expected
+FROM monthly_detail c JOIN system_rates s USING (metric_id, month, band, sex)
+WHERE c.segment = 'all'
+GROUP BY ALL
+"""
+
+# The month's counts with the sexes together (direct standardisation is by age band,
+# persons), and the expected counts as rows of their own.
+MONTHLY_CELLS_SQL = """
+CREATE OR REPLACE TABLE monthly_cells AS
+SELECT metric_id, month, level, org_code, segment, band, sum(num) AS num, sum(den) AS den,
+       sum(sumsq) AS sumsq, sum(person_months) AS person_months, NULL::DOUBLE AS expected
+FROM monthly_detail GROUP BY ALL
+UNION ALL
+SELECT metric_id, month, level, org_code, 'all', NULL, NULL, NULL, NULL, NULL, expected
+FROM monthly_expected
+"""
+
 # Months, quarters, board periods and financial years: each month joins the periods it is in.
 CALENDAR_PERIODS_SQL = """
 CREATE OR REPLACE TABLE period_cells AS
 SELECT c.metric_id, pm.period_type, pm.period_start, pm.period_end, pm.months, c.level,
-       c.org_code, c.segment, c.band, c.sex, sum(c.num) AS num, sum(c.den) AS den,
-       sum(c.sumsq) AS sumsq, sum(c.person_months) AS person_months
+       c.org_code, c.segment, c.band, sum(c.num) AS num, sum(c.den) AS den,
+       sum(c.sumsq) AS sumsq, sum(c.person_months) AS person_months, sum(c.expected) AS expected
 FROM monthly_cells c
 JOIN metric_props p USING (metric_id)
 JOIN period_months pm
@@ -47,16 +76,16 @@ GROUP BY ALL
 ROLLING_PERIODS_SQL = """
 INSERT INTO period_cells
 WITH series AS (
-    SELECT DISTINCT metric_id, level, org_code, segment, band, sex FROM monthly_cells
+    SELECT DISTINCT metric_id, level, org_code, segment, band FROM monthly_cells
 ),
 dense AS (
-    SELECT s.*, m.month, c.num, c.den, c.sumsq, c.person_months, p.accumulate
+    SELECT s.*, m.month, c.num, c.den, c.sumsq, c.person_months, c.expected, p.accumulate
     FROM series s CROSS JOIN months m
     JOIN metric_props p USING (metric_id)
     LEFT JOIN monthly_cells c
       ON c.metric_id = s.metric_id AND c.month = m.month AND c.level = s.level
      AND c.org_code = s.org_code AND c.segment = s.segment
-     AND c.band IS NOT DISTINCT FROM s.band AND c.sex IS NOT DISTINCT FROM s.sex
+     AND c.band IS NOT DISTINCT FROM s.band
 ),
 windowed AS (
     SELECT *,
@@ -64,50 +93,36 @@ windowed AS (
         CASE WHEN accumulate = 'sum' THEN sum(den) OVER twelve ELSE den END AS den_12,
         CASE WHEN accumulate = 'sum' THEN sum(sumsq) OVER twelve ELSE sumsq END AS sumsq_12,
         CASE WHEN accumulate = 'sum' THEN sum(person_months) OVER twelve
-             ELSE person_months END AS person_months_12
+             ELSE person_months END AS person_months_12,
+        sum(expected) OVER twelve AS expected_12
     FROM dense
-    WINDOW twelve AS (PARTITION BY metric_id, level, org_code, segment, band, sex
+    WINDOW twelve AS (PARTITION BY metric_id, level, org_code, segment, band
                       ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
 )
 SELECT metric_id, 'rolling12', (month - INTERVAL 11 MONTH)::DATE,
        (month + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE, 12, level, org_code, segment, band,
-       sex, num_12, den_12, sumsq_12, person_months_12
+       num_12, den_12, sumsq_12, person_months_12, expected_12
 FROM windowed
 WHERE month >= (SELECT min(month) FROM months) + INTERVAL 11 MONTH
-  AND (num_12 IS NOT NULL OR den_12 IS NOT NULL OR person_months_12 IS NOT NULL)
+  AND (num_12 IS NOT NULL OR den_12 IS NOT NULL OR person_months_12 IS NOT NULL
+       OR expected_12 IS NOT NULL)
 """
 
-# Person-years by band (sexes together) for the DSR; by band and sex for the ISR.
+# ESP 2013 directly standardised rates from each period's events and person-years by band.
 STANDARDISED_SQL = """
 CREATE OR REPLACE TABLE standardised AS
-WITH keyed AS (
-    SELECT * FROM period_cells WHERE band IS NOT NULL AND segment = 'all'
-),
-by_band AS (
+WITH by_band AS (
     SELECT metric_id, period_type, period_start, level, org_code, band,
            coalesce(sum(num), 0) AS events, sum(person_months) / 12 AS person_years
-    FROM keyed GROUP BY ALL
-),
-dsr AS (
-    SELECT b.metric_id, b.period_type, b.period_start, b.level, b.org_code,
-           sum(e.share * b.events / b.person_years) AS dsr_rate,
-           sum(e.share * e.share * b.events / (b.person_years * b.person_years)) AS dsr_variance
-    FROM by_band b JOIN esp_shares e USING (band)
-    WHERE b.person_years > 0
-    GROUP BY ALL
-),
-system_rates AS (
-    SELECT metric_id, period_type, period_start, band, sex,
-           coalesce(sum(num), 0) / (sum(person_months) / 12) AS rate
-    FROM keyed WHERE level = 'system' GROUP BY ALL HAVING sum(person_months) > 0
-),
-expected AS (
-    SELECT k.metric_id, k.period_type, k.period_start, k.level, k.org_code,
-           sum(k.person_months / 12 * s.rate) AS expected
-    FROM keyed k JOIN system_rates s USING (metric_id, period_type, period_start, band, sex)
+    FROM period_cells WHERE band IS NOT NULL AND segment = 'all'
     GROUP BY ALL
 )
-SELECT * FROM dsr FULL JOIN expected USING (metric_id, period_type, period_start, level, org_code)
+SELECT b.metric_id, b.period_type, b.period_start, b.level, b.org_code,
+       sum(e.share * b.events / b.person_years) AS dsr_rate,
+       sum(e.share * e.share * b.events / (b.person_years * b.person_years)) AS dsr_variance
+FROM by_band b JOIN esp_shares e USING (band)
+WHERE b.person_years > 0
+GROUP BY ALL
 """
 
 PERIOD_TOTALS_SQL = """
@@ -115,10 +130,10 @@ CREATE OR REPLACE TABLE period_totals AS
 WITH totals AS (
     SELECT metric_id, period_type, period_start, period_end, months, level, org_code, segment,
            coalesce(sum(num), 0) AS num, sum(den) AS den, sum(sumsq) AS sumsq,
-           sum(person_months) AS person_months
+           sum(person_months) AS person_months, sum(expected) AS expected
     FROM period_cells GROUP BY ALL
 )
-SELECT t.*, s.dsr_rate, s.dsr_variance, s.expected
+SELECT t.*, s.dsr_rate, s.dsr_variance
 FROM totals t
 LEFT JOIN standardised s
   ON s.metric_id = t.metric_id AND s.period_type = t.period_type
@@ -135,6 +150,8 @@ def build_period_totals(connection) -> None:
     connection.register("esp_frame", shares[["band", "share"]])
     connection.execute("CREATE OR REPLACE TEMP TABLE esp_shares AS SELECT * FROM esp_frame")
     connection.unregister("esp_frame")
+    connection.execute(MONTHLY_DETAIL_SQL)
+    connection.execute(MONTHLY_EXPECTED_SQL)
     connection.execute(MONTHLY_CELLS_SQL)
     connection.execute(CALENDAR_PERIODS_SQL)
     connection.execute(ROLLING_PERIODS_SQL)
