@@ -20,32 +20,35 @@ STATISTIC_COLUMNS = ["numerator", "denominator", "value", *LIMIT_COLUMNS, *ISR_C
 
 
 def add_values(frame: pd.DataFrame, registry) -> pd.DataFrame:
-    """Returns `frame` (period_totals rows) with value, limit and ISR columns added."""
-    frame = frame.copy()
-    for column in ["numerator", "denominator", "value", *LIMIT_COLUMNS, *ISR_COLUMNS]:
-        frame[column] = np.nan
-    for metric_id, rows in frame.groupby("metric_id", sort=False).groups.items():
-        indicator = registry[metric_id]
-        frame.loc[rows, _value_columns()] = METHODS[indicator.method](
-            frame.loc[rows], indicator
-        ).to_numpy()
+    """Returns `frame` (period_totals rows) with value, limit and ISR columns added.
+
+    The rows are taken indicator by indicator as contiguous slices (after a stable sort),
+    so each method runs once on whole numpy columns.
+    """
+    frame = frame.sort_values("metric_id", kind="stable", ignore_index=True)
+    results = np.full((len(frame), len(STATISTIC_COLUMNS)), np.nan)
+    bounds = frame.groupby("metric_id", sort=False).indices
+    for metric_id, positions in bounds.items():
+        indicator, rows = registry[metric_id], slice(positions[0], positions[-1] + 1)
+        part = frame.iloc[rows]
+        results[rows, : len(_value_columns())] = METHODS[indicator.method](part, indicator)
         if indicator.isr:
-            frame.loc[rows, ISR_COLUMNS] = _isr(frame.loc[rows]).to_numpy()
-    return frame
+            results[rows, len(_value_columns()) :] = _isr(part)
+    return pd.concat([frame, pd.DataFrame(results, columns=STATISTIC_COLUMNS)], axis=1)
 
 
 def _value_columns() -> list[str]:
     return ["numerator", "denominator", "value", *LIMIT_COLUMNS]
 
 
-def _result(numerator, denominator, value, limits: dict) -> pd.DataFrame:
-    columns = {"numerator": numerator, "denominator": denominator, "value": value}
+def _result(numerator, denominator, value, limits: dict) -> np.ndarray:
+    columns = [numerator, denominator, value]
     for level in LEVELS_OF_CONFIDENCE:
-        columns[f"lower_{level}"], columns[f"upper_{level}"] = limits[level]
-    return pd.DataFrame({name: np.asarray(values, dtype=float) for name, values in columns.items()})
+        columns.extend(limits[level])
+    return np.column_stack([np.asarray(column, dtype=float) for column in columns])
 
 
-def _proportion(rows: pd.DataFrame, indicator) -> pd.DataFrame:
+def _proportion(rows: pd.DataFrame, indicator) -> np.ndarray:
     """Wilson score limits (Fingertips technical guidance), scaled by the multiplier."""
     x, n = rows["num"].to_numpy(float), rows["den"].to_numpy(float)
     limits = {}
@@ -60,7 +63,7 @@ def _proportion(rows: pd.DataFrame, indicator) -> pd.DataFrame:
     return _result(x, n, value, limits)
 
 
-def _rate(rows: pd.DataFrame, indicator) -> pd.DataFrame:
+def _rate(rows: pd.DataFrame, indicator) -> np.ndarray:
     """Events per person-year (annualised) or per head; exact Poisson under 10, else Byar's."""
     x = rows["num"].to_numpy(float)
     mean_population = rows["person_months"].to_numpy(float) / rows["months"].to_numpy(float)
@@ -78,7 +81,7 @@ def _exposure(rows: pd.DataFrame, indicator, mean_population: np.ndarray) -> np.
     return np.where(exposure > 0, exposure, np.nan)
 
 
-def _dsr(rows: pd.DataFrame, indicator) -> pd.DataFrame:
+def _dsr(rows: pd.DataFrame, indicator) -> np.ndarray:
     """ESP 2013 directly standardised rate, Dobson limits; none under 10 events."""
     x = rows["num"].to_numpy(float)
     mean_population = rows["person_months"].to_numpy(float) / rows["months"].to_numpy(float)
@@ -92,7 +95,7 @@ def _dsr(rows: pd.DataFrame, indicator) -> pd.DataFrame:
     return _result(x, mean_population, value, limits)
 
 
-def _ratio(rows: pd.DataFrame, indicator) -> pd.DataFrame:
+def _ratio(rows: pd.DataFrame, indicator) -> np.ndarray:
     """A count per unit of another count (admissions per 100 deaths); Poisson limits."""
     x, n = rows["num"].to_numpy(float), rows["den"].to_numpy(float)
     n_or_nan = np.where(n > 0, n, np.nan)
@@ -103,7 +106,7 @@ def _ratio(rows: pd.DataFrame, indicator) -> pd.DataFrame:
     return _result(x, n, value, limits)
 
 
-def _mean(rows: pd.DataFrame, indicator) -> pd.DataFrame:
+def _mean(rows: pd.DataFrame, indicator) -> np.ndarray:
     """Mean with a Student-t interval; none under the indicator's minimum count."""
     total, count = rows["num"].to_numpy(float), rows["den"].to_numpy(float)
     squares = rows["sumsq"].to_numpy(float)
@@ -115,7 +118,7 @@ def _mean(rows: pd.DataFrame, indicator) -> pd.DataFrame:
     return _result(total, count, np.where(enough, value, np.nan), limits)
 
 
-def _count(rows: pd.DataFrame, indicator) -> pd.DataFrame:
+def _count(rows: pd.DataFrame, indicator) -> np.ndarray:
     """A plain count (registered population): no limits."""
     x = rows["num"].to_numpy(float)
     nothing = np.full(len(rows), np.nan)
@@ -123,7 +126,7 @@ def _count(rows: pd.DataFrame, indicator) -> pd.DataFrame:
     return _result(x, nothing, x * indicator.multiplier, no_limits)
 
 
-def _isr(rows: pd.DataFrame) -> pd.DataFrame:
+def _isr(rows: pd.DataFrame) -> np.ndarray:
     """Observed / expected against the system's age-sex rates; exact or Byar's limits."""
     observed, expected = rows["num"].to_numpy(float), rows["expected"].to_numpy(float)
     expected = np.where(expected > 0, expected, np.nan)
@@ -131,7 +134,7 @@ def _isr(rows: pd.DataFrame) -> pd.DataFrame:
     for level, conf in LEVELS_OF_CONFIDENCE.items():
         ratio, lower, upper = stats.isr_ci(observed, expected, conf)
         columns.update({"isr": ratio, f"isr_lower_{level}": lower, f"isr_upper_{level}": upper})
-    return pd.DataFrame({name: np.asarray(columns[name], float) for name in ISR_COLUMNS})
+    return np.column_stack([np.asarray(columns[name], float) for name in ISR_COLUMNS])
 
 
 METHODS = {
