@@ -226,8 +226,9 @@ def scope(run: SystemRun) -> str:
     return (
         f"`publish` computes all {len(load_registry()):,} indicators (here "
         f"{run.publishes[-1].detail['values']:,} values: five levels, every segment, months, "
-        "rolling 12 months, quarters and financial years, with confidence limits, comparisons "
-        "and SPC) and writes the snapshot. The reference (bench/pandas_reference.py) computes "
+        "rolling 12 months, quarters, two-month board periods and financial years, with "
+        "confidence limits, comparisons and SPC) and writes the snapshot. The reference "
+        "(bench/pandas_reference.py) computes "
         "bed_days, nel_last_100_days, acsc_chronic (crude rate) and care_home_admissions_65plus "
         f"for the five levels, months and quarters only ({run.references[-1].detail['rows']:,} "
         "values). The big warehouse has the APC, organisations, population, deaths and care "
