@@ -8,6 +8,7 @@ only, so that small cells stay rare.
 from __future__ import annotations
 
 from metrics.hierarchy import SYSTEM_CODE
+from metrics.segments import SEGMENT_LEVELS
 
 LEVEL_COLUMNS = {
     "practice": "practice_code",
@@ -16,7 +17,6 @@ LEVEL_COLUMNS = {
     "area": "area_code",
     "system": f"'{SYSTEM_CODE}'",
 }
-SEGMENTED_LEVELS = ("locality", "area", "system")
 
 
 def roll_up_sql(source: str, keys: str, measures: str) -> str:
@@ -28,7 +28,7 @@ def roll_up_sql(source: str, keys: str, measures: str) -> str:
     parts = []
     for level, column in LEVEL_COLUMNS.items():
         where = f"{column} IS NOT NULL" if level != "system" else "true"
-        if level not in SEGMENTED_LEVELS:
+        if level not in SEGMENT_LEVELS:
             where += " AND segment = 'all'"
         parts.append(
             f"SELECT {keys}, segment, '{level}' AS level, {column} AS org_code, {measures}\n"
