@@ -15,7 +15,8 @@ from metrics.segments import age_band_sql, sex_sql
 CELLS_SQL = """
 CREATE OR REPLACE TABLE cells AS
 SELECT u.metric_id, u.month, pm.practice_code, pm.network_code, pm.locality_code,
-       coalesce(pm.area_code, la.area_code) AS area_code, pp.profile_id,
+       coalesce(pm.area_code, la.area_code) AS area_code,
+       coalesce(u.profile_id, pp.profile_id) AS profile_id,
        CASE WHEN p.standardise THEN least(u.age // 5, 18) END AS band,
        CASE WHEN p.standardise THEN u.sex END AS sex,
        CASE WHEN list_contains(p.segment_kinds, 'age_band') THEN {age_band} END AS age_segment,
@@ -26,7 +27,8 @@ JOIN metric_props p USING (metric_id)
 JOIN months m ON m.month = u.month
 LEFT JOIN practice_months pm ON pm.practice_code = u.gpprac AND pm.month = u.month
 LEFT JOIN la_areas la ON la.la_code = u.la_code
-LEFT JOIN person_profiles pp ON pp.person_id = u.person_id AND len(p.segment_kinds) > 0
+LEFT JOIN person_profiles pp
+  ON pp.person_id = u.person_id AND u.profile_id IS NULL AND len(p.segment_kinds) > 0
 WHERE pm.practice_code IS NOT NULL OR la.area_code IS NOT NULL
 GROUP BY ALL
 """

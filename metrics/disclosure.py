@@ -28,7 +28,7 @@ FROM indicator_values
 """
 
 # Each month of an indicator that adds its months up, with the quarter, board period and
-# financial year it is in.
+# financial year it is in; and each quarter and board period with its financial year.
 MONTH_GROUPS_SQL = """
 CREATE OR REPLACE TEMP TABLE month_groups AS
 SELECT row_key, unnest([
@@ -37,6 +37,9 @@ SELECT row_key, unnest([
     'board ' || (period_start - to_months((month(period_start) + 8) % 2))
 ]) AS whole
 FROM suppression WHERE period_type = 'month' AND accumulate = 'sum'
+UNION ALL
+SELECT row_key, period_type || ' in fy ' || make_date(year(period_start - INTERVAL 3 MONTH), 4, 1)
+FROM suppression WHERE period_type IN ('quarter', 'board') AND accumulate = 'sum'
 """
 
 # In every group with exactly one suppressed row, suppress the smallest other row (ties to
@@ -63,7 +66,8 @@ SEGMENT_SIBLINGS = (
 )
 # The months of a quarter, board period or financial year are siblings too, for indicators
 # that add their months up: one suppressed month would otherwise be the period total minus
-# the others. (Rolling 12-month totals overlap, so they are not covered; see docs.)
+# the others; so are the quarters, and the board periods, of a financial year. (Rolling
+# 12-month totals overlap, so they are not covered; see docs.)
 MONTH_SIBLINGS = (
     "(SELECT * FROM suppression JOIN month_groups USING (row_key))",
     "metric_id, level, org_code, segment, whole",

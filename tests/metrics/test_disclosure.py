@@ -262,3 +262,21 @@ def test_a_suppressed_month_in_a_quarter_takes_only_its_complement():
 def test_months_of_a_status_indicator_are_not_siblings():
     flags = month_flags({"2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20}, "period_end")
     assert flags == {"2026-01": False, "2026-02": True, "2026-03": False}
+
+
+def test_one_suppressed_quarter_of_a_year_takes_the_smallest_other_quarter_with_it():
+    with duckdb.connect() as connection:
+        connection.execute(VALUES_TABLE)
+        quarters = {"2025-04-01": 40, "2025-07-01": 3, "2025-10-01": 20, "2026-01-01": 30}
+        for start, numerator in quarters.items():
+            connection.execute(
+                "INSERT INTO indicator_values VALUES ('m', 'quarter', ?::DATE, 'system', "
+                "'SYSTEM', 'all', NULL, ?, 100, true, 'ratio', 'sum')",
+                [start, numerator],
+            )
+        mark_suppressed(connection, 7)
+        found = connection.execute(
+            "SELECT strftime(period_start, '%Y-%m'), suppressed FROM suppression"
+        ).fetchall()
+    # July (3) would be the year less the other three quarters: October (20) goes too.
+    assert dict(found) == {"2025-04": False, "2025-07": True, "2025-10": True, "2026-01": False}
