@@ -27,32 +27,43 @@ JOIN metric_props p USING (metric_id)
 JOIN months m ON m.month = u.month
 LEFT JOIN practice_months pm ON pm.practice_code = u.gpprac AND pm.month = u.month
 LEFT JOIN la_areas la ON la.la_code = u.la_code
-LEFT JOIN person_profiles pp
-  ON pp.person_id = u.person_id AND u.profile_id IS NULL AND len(p.segment_kinds) > 0
+LEFT JOIN person_profiles pp ON pp.person_id = u.person_id AND len(p.segment_kinds) > 0
 WHERE pm.practice_code IS NOT NULL OR la.area_code IS NOT NULL
 GROUP BY ALL
 """
 
 SEGMENT_CELLS_SQL = """
 CREATE OR REPLACE TABLE segment_cells AS
+WITH practices AS (
+    -- Profiles matter only for the profile segments below: add them up first.
+    SELECT metric_id, month, practice_code, network_code, locality_code, area_code, band, sex,
+           age_segment, sex_segment, sum(num) AS num, sum(den) AS den, sum(sumsq) AS sumsq
+    FROM cells GROUP BY ALL
+)
 SELECT metric_id, month, practice_code, network_code, locality_code, area_code, band, sex,
        'all' AS segment, num, den, sumsq
-FROM cells
+FROM practices
 UNION ALL
 SELECT metric_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, age_segment,
        num, den, sumsq
-FROM cells WHERE age_segment IS NOT NULL
+FROM practices WHERE age_segment IS NOT NULL
 UNION ALL
 SELECT metric_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, sex_segment,
        num, den, sumsq
-FROM cells WHERE sex_segment IS NOT NULL
+FROM practices WHERE sex_segment IS NOT NULL
 UNION ALL
 SELECT c.metric_id, c.month, NULL, NULL, c.locality_code, c.area_code, NULL, NULL, l.segment,
-       c.num, c.den, c.sumsq
-FROM cells c
+       sum(c.num), sum(c.den), sum(c.sumsq)
+FROM (
+    -- Segments start at locality level, so profiles are first added up to localities.
+    SELECT metric_id, month, locality_code, area_code, profile_id, sum(num) AS num,
+           sum(den) AS den, sum(sumsq) AS sumsq
+    FROM cells WHERE profile_id IS NOT NULL GROUP BY ALL
+) c
 JOIN profile_labels l USING (profile_id)
 JOIN metric_props p USING (metric_id)
 WHERE list_contains(p.segment_kinds, split_part(l.segment, ':', 1))
+GROUP BY ALL
 """
 
 # Unit-based indicators get a zero row for every org and month, so that a month with no
