@@ -17,24 +17,13 @@ from statistics import NormalDist
 import pytest
 from scipy.stats import chi2, t
 
-from tests.etl.rows import quarantine
 from tests.metrics.conftest import FixtureSystem, value
+from tests.metrics.spells import computed, spell
 
 EMERGENCY = ("21", "22", "23", "24", "25", "28", "2A", "2B", "2C", "2D")
 Z95 = NormalDist().inv_cdf(0.975)
 
 
-def spell(system, spell_id: str, **fields) -> None:
-    """Adds a spell (apc_row defaults: emergency, classpat 1, age 80) at practice A00001."""
-    fields.setdefault("gpprac", "A00001")
-    system.add("apc_spells", spell_id, **fields)
-
-
-def computed(system):
-    """Computes the system, checking first that no row was quarantined on the way in."""
-    frame = system.compute()
-    assert quarantine(system.settings) == []
-    return frame
 
 
 def test_emergency_admissions_count_only_emergency_methods(system):

@@ -20,8 +20,8 @@ from statistics import NormalDist
 import pytest
 from scipy.stats import chi2
 
-from tests.etl.rows import quarantine
 from tests.metrics.conftest import value
+from tests.metrics.spells import computed, spell
 
 PRACTICE_POPULATION = 1920  # 2 sexes × 96 ages (0–94, 95+) × 10
 POPULATION_65PLUS = 620  # 2 sexes × 31 ages (65–94, 95+) × 10
@@ -29,17 +29,6 @@ SYSTEM_POPULATION = 4 * PRACTICE_POPULATION
 Z95 = NormalDist().inv_cdf(0.975)
 
 
-def spell(system, spell_id: str, **fields) -> None:
-    """Adds a spell (apc_row defaults: emergency, classpat 1, age 80) at practice A00001."""
-    fields.setdefault("gpprac", "A00001")
-    system.add("apc_spells", spell_id, **fields)
-
-
-def computed(system):
-    """Computes the system, checking first that no spell was quarantined on the way in."""
-    frame = system.compute()
-    assert quarantine(system.settings) == []
-    return frame
 
 
 def add_men_aged_40(system, practice: str, extract: str, extra: int) -> None:
