@@ -65,6 +65,21 @@ FROM expanded
 """
 
 
+# People on each QOF register at each month end while registered with a practice. Joining
+# the registers first keeps the month-by-month expansion to the people on them.
+REGISTER_MONTHS_SQL = """
+CREATE OR REPLACE TEMP VIEW register_months AS
+SELECT m.month, m.month_end, c.condition, c.diagnosed_on, p.person_id, p.gpprac, p.sex,
+       p.frailty, age_at(p.birth_month, m.month) AS age
+FROM conditions c
+JOIN patients p USING (person_id)
+JOIN months m
+  ON c.diagnosed_on <= m.month_end AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
+ AND p.registered_from <= m.month_end
+ AND (p.registered_to IS NULL OR p.registered_to >= m.month_end)
+"""
+
+
 def props_frame(registry) -> pd.DataFrame:
     """Returns one row per indicator with the properties the SQL needs."""
     return pd.DataFrame(
@@ -95,3 +110,4 @@ def build_base_tables(connection, registry) -> None:
         "SELECT month_index(min(month)), month_index(max(month)) FROM months"
     ).fetchone()
     connection.execute(REGISTERED_SQL.format(first_index=int(first), last_index=int(last)))
+    connection.execute(REGISTER_MONTHS_SQL)

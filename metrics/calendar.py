@@ -15,6 +15,19 @@ from wholesystem.errors import UserError
 
 PERIOD_TYPES = ("month", "rolling12", "quarter", "fy", "board")
 
+# The first month of the quarter, financial year and board period a month is in, as SQL
+# over a DATE column; disclosure control groups months by the same expressions.
+PERIOD_STARTS = {
+    "quarter": "date_trunc('quarter', {month})::DATE",
+    "fy": "make_date(year({month} - INTERVAL 3 MONTH), 4, 1)",
+    "board": "({month} - to_months((month({month}) + 8) % 2))::DATE",
+}
+
+
+def period_start_sql(period_type: str, month: str) -> str:
+    """Returns SQL for the start of the `period_type` period containing `month`."""
+    return PERIOD_STARTS[period_type].format(month=month)
+
 # The latest population extract or activity date in any feed is the last month covered.
 ACTIVITY_DATES_SQL = """
 SELECT max(d) FROM (
@@ -41,11 +54,11 @@ WITH candidates AS (
     UNION ALL
     SELECT 'rolling12', (month - INTERVAL 11 MONTH)::DATE, 12 FROM months
     UNION ALL
-    SELECT DISTINCT 'quarter', date_trunc('quarter', month)::DATE, 3 FROM months
+    SELECT DISTINCT 'quarter', {quarter}, 3 FROM months
     UNION ALL
-    SELECT DISTINCT 'fy', make_date(year(month - INTERVAL 3 MONTH), 4, 1), 12 FROM months
+    SELECT DISTINCT 'fy', {fy}, 12 FROM months
     UNION ALL
-    SELECT DISTINCT 'board', (month - to_months((month(month) + 8) % 2))::DATE, 2 FROM months
+    SELECT DISTINCT 'board', {board}, 2 FROM months
 ),
 periods AS (
     SELECT period_type, period_start, months,
@@ -88,7 +101,8 @@ def build_calendar(connection, first: date, last: date) -> None:
     if last < first:
         raise UserError(f"no complete month to publish: data starts {first} and ends {last}")
     connection.execute(MONTHS_SQL, {"first": first, "last": last})
-    connection.execute(PERIOD_MONTHS_SQL)
+    starts = {kind: period_start_sql(kind, "month") for kind in PERIOD_STARTS}
+    connection.execute(PERIOD_MONTHS_SQL.format(**starts))
 
 
 def _add_months(month: date, count: int) -> date:

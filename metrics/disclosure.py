@@ -14,6 +14,7 @@ org siblings, and the other way round.
 
 from __future__ import annotations
 
+from metrics.calendar import PERIOD_STARTS, period_start_sql
 from metrics.segments import PARTITIONS
 
 PRIMARY_SQL = """
@@ -32,13 +33,11 @@ FROM indicator_values
 MONTH_GROUPS_SQL = """
 CREATE OR REPLACE TEMP TABLE month_groups AS
 SELECT row_key, unnest([
-    'quarter ' || date_trunc('quarter', period_start),
-    'fy ' || make_date(year(period_start - INTERVAL 3 MONTH), 4, 1),
-    'board ' || (period_start - to_months((month(period_start) + 8) % 2))
+    'quarter ' || {quarter}, 'fy ' || {fy}, 'board ' || {board}
 ]) AS whole
 FROM suppression WHERE period_type = 'month' AND accumulate = 'sum'
 UNION ALL
-SELECT row_key, period_type || ' in fy ' || make_date(year(period_start - INTERVAL 3 MONTH), 4, 1)
+SELECT row_key, period_type || ' in fy ' || {fy}
 FROM suppression WHERE period_type IN ('quarter', 'board') AND accumulate = 'sum'
 """
 
@@ -81,7 +80,8 @@ def mark_suppressed(connection, threshold: int) -> None:
     until a round suppresses nothing more (each round only adds, so it ends).
     """
     connection.execute(PRIMARY_SQL, {"threshold": threshold})
-    connection.execute(MONTH_GROUPS_SQL)
+    starts = {kind: period_start_sql(kind, "period_start") for kind in PERIOD_STARTS}
+    connection.execute(MONTH_GROUPS_SQL.format(**starts))
     kinds = ", ".join(f"'{kind}'" for kind in PARTITIONS)
     passes = [
         SECONDARY_SQL.format(rows=rows.format(kinds=kinds), group=group)

@@ -54,20 +54,14 @@ FROM (SELECT *, unnest([
 ]) AS unit FROM totals)
 """
 
-# The registers first, then the months they cover: far fewer rows than everyone's months.
+# Counted from register_months, which expands only the people on a register month by month.
 PREVALENCE_SQL = INSERT_UNITS + """)
 WITH registered AS (
     SELECT month, gpprac, sum(persons) AS everyone FROM profile_pop GROUP BY ALL
 ),
 on_register AS (
-    SELECT m.month, p.gpprac, c.condition, count(DISTINCT p.person_id) AS people
-    FROM conditions c
-    JOIN patients p USING (person_id)
-    JOIN months m
-      ON c.diagnosed_on <= m.month_end AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
-     AND p.registered_from <= m.month_end
-     AND (p.registered_to IS NULL OR p.registered_to >= m.month_end)
-    WHERE c.condition IN ('DM', 'COPD', 'HF', 'DEM')
+    SELECT month, gpprac, condition, count(DISTINCT person_id) AS people
+    FROM register_months WHERE condition IN ('DM', 'COPD', 'HF', 'DEM')
     GROUP BY ALL
 )
 SELECT 'prevalence_' || lower(c.condition), g.month, g.gpprac, NULL, NULL, NULL, NULL,

@@ -23,19 +23,11 @@ LATEST = """ASOF LEFT JOIN (SELECT person_id, event_date AS {name}_date, value A
                 FROM gp_events WHERE code = '{code}') {name}
        ON {name}.person_id = c.person_id AND c.month_end >= {name}.{name}_date"""
 
-# People on the diabetes register at each month end. Joining the register first keeps the
-# month-by-month expansion to the people on it.
+# People on the diabetes register at each month end.
 DIABETES_COHORT_SQL = """
 CREATE OR REPLACE TEMP TABLE diabetes_months AS
-SELECT DISTINCT m.month, m.month_end, p.person_id, p.gpprac, p.sex, p.frailty,
-       age_at(p.birth_month, m.month) AS age
-FROM conditions d
-JOIN patients p USING (person_id)
-JOIN months m
-  ON d.diagnosed_on <= m.month_end AND (d.resolved_on IS NULL OR d.resolved_on > m.month_end)
- AND p.registered_from <= m.month_end
- AND (p.registered_to IS NULL OR p.registered_to >= m.month_end)
-WHERE d.condition = 'DM'
+SELECT DISTINCT month, month_end, person_id, gpprac, sex, frailty, age
+FROM register_months WHERE condition = 'DM'
 """
 
 DIABETES_SQL = """
