@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# axe-core, from npm, which the browser tests inject into every page (package-lock.json pins it).
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test lint bench bench-publish clean
+.PHONY: demo test lint bench bench-publish bench-dashboard clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -17,7 +19,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/wholesystem demo
 
-test: $(STAMP)
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund && touch $(AXE); \
+	else \
+	  echo "npm not found: the browser tests will skip their accessibility (axe-core) checks"; \
+	fi
+
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -26,6 +35,9 @@ bench: $(STAMP)
 
 bench-publish: $(STAMP)
 	$(BIN)/python -m bench.publish
+
+bench-dashboard: $(STAMP)
+	$(BIN)/python -m bench.dashboard
 
 clean:
 	rm -rf $(VENV) data sample_data/generated

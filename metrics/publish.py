@@ -118,12 +118,22 @@ ALTER TABLE publishable RENAME TO indicator_values;
 """
 
 
+# Each row also carries whether its parent's and the system's rows are suppressed, so a
+# reader can hide parent_value and system_value without joining the table to itself.
 SUPPRESSED_VALUES_SQL = """
 CREATE TABLE snap.indicator_values AS
-SELECT v.* EXCLUDE (denominator_is_count, accumulate), s.suppressed
+SELECT v.* EXCLUDE (denominator_is_count, accumulate), s.suppressed,
+       coalesce(ps.suppressed, false) AS parent_suppressed,
+       coalesce(ss.suppressed, false) AS system_suppressed
 FROM indicator_values v
 JOIN suppression s USING (metric_id, period_type, period_start, level, org_code, segment)
-ORDER BY metric_id, level, org_code, segment, period_type, period_start
+LEFT JOIN suppression ps
+  ON ps.metric_id = v.metric_id AND ps.period_type = v.period_type
+ AND ps.period_start = v.period_start AND ps.segment = v.segment AND ps.org_code = v.parent_code
+LEFT JOIN suppression ss
+  ON ss.metric_id = v.metric_id AND ss.period_type = v.period_type
+ AND ss.period_start = v.period_start AND ss.segment = v.segment AND ss.level = 'system'
+ORDER BY v.metric_id, v.level, v.org_code, v.segment, v.period_type, v.period_start
 """
 
 # SPC points carry their month's disclosure flag, so that a chart can mask them too.

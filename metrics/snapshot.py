@@ -12,6 +12,8 @@ from dataclasses import asdict
 
 import pandas as pd
 
+from etl.feeds import FEEDS
+from etl.status import feed_status
 from metrics.segments import SEGMENT_DESCRIPTIONS, SEGMENTS, all_segments, segment_kind
 
 ROW_LEVEL_COLUMNS = ("person_id", "spell_id", "event_id", "response_id", "lsoa", "birth_month")
@@ -67,5 +69,20 @@ def segments_frame() -> pd.DataFrame:
 
 
 def feed_status_frames(connection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (per-feed load statistics, quarantined rows by feed and rule)."""
-    return connection.execute(FEED_STATUS_SQL).df(), connection.execute(QUARANTINE_SQL).df()
+    """Returns (per-feed load statistics with the dates each feed's table covers, quarantined
+    rows by feed and rule). The dates let the dashboard show how fresh each feed is.
+    """
+    loads = connection.execute(FEED_STATUS_SQL).df()
+    coverage = pd.DataFrame(
+        {"feed": feed, "date_from": status["date_from"], "date_to": status["date_to"]}
+        for table, status in feed_status(connection).items()
+        for feed in _feeds_of(table)
+    )
+    feeds = loads.merge(coverage, on="feed", how="left")
+    for column in ("date_from", "date_to"):
+        feeds[column] = pd.to_datetime(feeds[column]).dt.date
+    return feeds, connection.execute(QUARANTINE_SQL).df()
+
+
+def _feeds_of(table: str) -> list[str]:
+    return [feed.name for feed in FEEDS if feed.table == table]

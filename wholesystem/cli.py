@@ -1,4 +1,4 @@
-"""The `wholesystem` command line: sample, load, status, publish, export and demo.
+"""The `wholesystem` command line: sample, load, status, publish, export, users, serve, demo.
 
 Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
 reports bad arguments the same way. Nothing a user can do should print a traceback.
@@ -51,8 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="validate and load feed files into the warehouse")
     load.add_argument("files", nargs="+", type=Path)
     load.add_argument("--feed", help="the feed, when the header does not say it")
-    demo = commands.add_parser("demo", help="generate the sample system, load it, summarise")
+    demo = commands.add_parser(
+        "demo", help="generate, load and publish the sample system, then serve the dashboard"
+    )
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     status = commands.add_parser("status", help="what the warehouse holds, per feed")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     commands.add_parser("publish", help="compute every indicator and publish a serving snapshot")
@@ -69,7 +72,33 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-suppress", action="store_true", help="show small counts (operators only)"
     )
+    _add_users_parser(commands)
+    serve = commands.add_parser("serve", help="serve the dashboard for local use")
+    serve.add_argument("--host", default=DEMO_HOST, help=f"address to listen on ({DEMO_HOST})")
+    serve.add_argument("--port", type=_port, default=DEMO_PORT, help=f"({DEMO_PORT})")
     return parser
+
+
+def _add_users_parser(commands) -> None:
+    users = commands.add_parser("users", help="dashboard users: add, list, set-password")
+    actions = users.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="create a user and print (or read) their password")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help="admin, analyst or viewer")
+    add.add_argument(
+        "--scope", help="LEVEL:CODE the user may see, e.g. locality:L01 (default: whole system)"
+    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password")
+    actions.add_parser("list", help="every user with role and scope")
+    reset = actions.add_parser("set-password", help="give a user a new password")
+    reset.add_argument("name")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +164,17 @@ def _demo(arguments) -> int:
     if any(result.outcome == "rejected" for result in results):
         return 1
     print()
-    return _publish(arguments)
+    status = _publish(arguments)
+    if status:
+        return status
+    from dashboard import users
+
+    password = users.new_password()
+    users.add_or_reset(settings, DEMO_ADMIN, "admin", password)
+    print(f"Sign in at http://{DEMO_HOST}:{DEMO_PORT} as {DEMO_ADMIN} with password {password}")
+    if arguments.no_serve:
+        return 0
+    return _serve_dashboard(settings, DEMO_HOST, DEMO_PORT)
 
 
 def _status(arguments) -> int:
@@ -182,6 +221,74 @@ def _export(arguments) -> int:
     return 0
 
 
+def _users(arguments) -> int:
+    from dashboard import users
+
+    settings = load_settings()
+    if arguments.users_command == "list":
+        for user in users.list_users(settings):
+            print(f"{user.name}\t{user.role}\t{user.scope}\t{user.created_at}")
+        return 0
+    password = _read_password() if arguments.password_stdin else users.new_password()
+    if arguments.users_command == "set-password":
+        users.set_password(settings, arguments.name, password)
+        print(f"new password for {arguments.name}")
+    else:
+        user = users.add_user(settings, arguments.name, arguments.role, arguments.scope, password)
+        print(f"added {user.name}: {user.role}, {user.scope}")
+    if not arguments.password_stdin:
+        print(f"password: {password}  (shown once; only its hash is stored)")
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        from getpass import getpass
+
+        return getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _serve(arguments) -> int:
+    return _serve_dashboard(load_settings(), arguments.host, arguments.port)
+
+
+def _serve_dashboard(settings, host: str, port: int) -> int:
+    """Serves the dashboard with the threaded development server until interrupted."""
+    from dashboard import auth, users
+    from dashboard.app import create_app
+    from metrics.serving import current_version
+
+    if current_version(settings) is None:
+        raise UserError(
+            f"nothing is published under {settings.serving_dir}; run `wholesystem publish` first"
+        )
+    temporary = not settings.secret_key
+    if temporary and not auth.is_loopback(host):
+        raise UserError(
+            f"WHOLESYSTEM_SECRET_KEY is not set; set it to serve on {host} "
+            "(only 127.0.0.1 or localhost may use a temporary key)"
+        )
+    app = create_app(settings, temporary_secret=temporary)
+    if temporary:
+        print("note: a temporary secret key; sign-ins end when the server stops", file=sys.stderr)
+    if not users.list_users(settings):
+        print("note: no users yet; add one with `wholesystem users add NAME --role admin`")
+    try:
+        run_server(app, host, port)
+    except KeyboardInterrupt:  # Ctrl+C is how a person stops a local server: not an error
+        print("stopped")
+    return 0
+
+
+def run_server(app, host: str, port: int) -> None:
+    """Runs Flask's threaded development server (local use; production uses gunicorn)."""
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 8050
+DEMO_ADMIN = "demo-admin"
 DEMO_SAMPLE_DIR = Path("sample_data/generated")
 DEMO_SCALE = 1.0
 DEMO_END_MONTH = None  # the last complete month
@@ -192,7 +299,7 @@ DEMO_LOAD_ORDER = (
 )  # fmt: skip
 COMMANDS = {
     "sample": _sample, "load": _load, "status": _status, "demo": _demo, "publish": _publish,
-    "export": _export,
+    "export": _export, "users": _users, "serve": _serve,
 }  # fmt: skip
 
 if __name__ == "__main__":

@@ -34,6 +34,10 @@ class Settings:
         publish_memory_limit: DuckDB memory limit while publishing.
         indicators: per-indicator overrides from the TOML file's `[indicators.<id>]` tables:
             `target`, `target_lower`, `target_upper` and the indicator's parameters.
+        secret_key: the dashboard's Flask secret key. A production server (gunicorn) refuses
+            to start without it; only `wholesystem serve`/`demo` on localhost make a
+            temporary one. Set it in the environment, never in the repo.
+        level_labels: display names for the hierarchy's levels, e.g. `network = "PCN"`.
     """
 
     data_dir: Path = Path("data")
@@ -46,6 +50,8 @@ class Settings:
     snapshots_kept: int = 3
     publish_memory_limit: str = "2GB"
     indicators: dict = field(default_factory=dict)
+    secret_key: str | None = None
+    level_labels: dict = field(default_factory=dict)
 
     @property
     def warehouse_path(self) -> Path:
@@ -56,6 +62,11 @@ class Settings:
     def serving_dir(self) -> Path:
         """Where `publish` writes the aggregate-only serving snapshots."""
         return self.data_dir / "serving"
+
+    @property
+    def users_path(self) -> Path:
+        """The dashboard's users and audit log (SQLite; the web tier never writes DuckDB)."""
+        return self.data_dir / "users.sqlite"
 
     @property
     def temp_dir(self) -> Path:
@@ -106,6 +117,8 @@ def _coerce(name: str, value):
             return float(value)
         if kind == "int":
             return int(value)
+        if kind == "str | None":
+            return str(value)
         if kind == "dict":
             if not isinstance(value, dict):
                 raise TypeError(name)

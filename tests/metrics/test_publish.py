@@ -143,3 +143,25 @@ def test_supplied_values_without_a_definition_are_named(system):
         "aggregate_indicators: 1 row(s) of local_made_up_measure not published, as no "
         "definition in metrics/definitions/ has that id"
     ]
+
+
+def test_each_row_says_whether_its_parent_and_system_rows_are_suppressed(system):
+    # The dashboard hides parent_value and system_value by these flags.
+    add_deaths(system)
+    result = system.publish()
+    with duckdb.connect(str(result.path), read_only=True) as snapshot:
+        wrong = snapshot.execute(
+            """SELECT count(*) FILTER (v.parent_suppressed IS DISTINCT FROM
+                                       coalesce(p.suppressed, false)),
+                      count(*) FILTER (v.system_suppressed IS DISTINCT FROM s.suppressed),
+                      count(*) FILTER (p.suppressed), count(*) FILTER (s.suppressed)
+               FROM indicator_values v
+               LEFT JOIN indicator_values p
+                 ON (p.metric_id, p.period_type, p.period_start, p.segment, p.org_code)
+                  = (v.metric_id, v.period_type, v.period_start, v.segment, v.parent_code)
+               JOIN indicator_values s
+                 ON (s.metric_id, s.period_type, s.period_start, s.segment, s.level)
+                  = (v.metric_id, v.period_type, v.period_start, v.segment, 'system')"""
+        ).fetchone()
+    assert wrong[:2] == (0, 0)
+    assert wrong[2] > 0 and wrong[3] > 0  # the fixture has suppressed parents to check

@@ -123,3 +123,16 @@ def test_the_ids_scanned_for_are_in_the_warehouse(snapshot):
         ("patients", "person_id"): 4, ("patients", "lsoa"): 4,
         ("care_home_admissions", "event_id"): 4, ("survey_responses", "response_id"): 4,
     }  # fmt: skip
+
+
+def test_feed_status_gives_the_dates_each_feed_covers(snapshot):
+    # The dashboard shows data freshness from these: the latest date each feed holds.
+    connection, _, settings = snapshot
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as warehouse:
+        deaths = warehouse.execute("SELECT min(dod), max(dod) FROM deaths")
+        expected = deaths.fetchone()
+    published = connection.execute(
+        "SELECT date_from, date_to FROM feed_status WHERE feed = 'deaths'"
+    ).fetchone()
+    assert published == expected
+    assert None not in expected

@@ -1,5 +1,5 @@
-"""The command line: sample arguments, and the demo's sample → load → status → publish,
-then an export of what it published."""
+"""The command line: sample arguments, and the demo's sample → load → status → publish
+(without serving: `--no-serve`), then an export of what it published."""
 
 from __future__ import annotations
 
@@ -57,9 +57,11 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
     monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr("wholesystem.cli.DEMO_END_MONTH", __import__("datetime").date(2026, 10, 1))
     monkeypatch.setattr("wholesystem.cli.DEMO_SCALE", 0.05)
-    assert main(["demo"]) == 0
+    assert main(["demo", "--no-serve"]) == 0
     output = capsys.readouterr().out
     assert "total: 46 loaded, 0 skipped, 0 rejected" in output
+    assert re.search(r"^Sign in at http://127\.0\.0\.1:8050 as demo-admin with password \S{20}$",
+                     output, re.MULTILINE)  # fmt: skip
     assert re.search(
         r"^published snapshot-\d{8}T\d{12}Z: [\d,]+ values, [\d,]+ SPC series in [\d.]+ s -> "
         rf"{re.escape(str(tmp_path / 'data' / 'serving'))}/snapshot-\d{{8}}T\d{{12}}Z\.duckdb$",

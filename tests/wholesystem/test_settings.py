@@ -75,6 +75,6 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     for setting in fields(Settings):
         documented = f"`WHOLESYSTEM_{setting.name.upper()}`" in readme
-        if setting.name == "indicators":
-            documented = "`[indicators.<id>]`" in readme
+        if setting.type == "dict":  # tables, set in the TOML file only
+            documented = f"`[{setting.name}" in readme
         assert documented, f"setting {setting.name} is not documented in README.md"

@@ -1,0 +1,264 @@
+"""The one data-access module: every read the dashboard makes goes through here.
+
+Each function takes the user's `Scope` (where rows are org-specific), reads the current
+serving snapshot through `SnapshotReader`, and returns a small DataFrame or dict with two
+controls already applied, so that no page, callback or download can bypass them:
+
+- **scope**: rows for orgs outside the user's scope are never selected (see `scope.py`);
+- **disclosure**: a suppressed row keeps its key and `suppressed = True`, but its counts,
+  value, limits and comparisons are NULL; a parent or system value is NULL wherever that
+  benchmark row is itself suppressed (publish records that on each row as
+  `parent_suppressed` and `system_suppressed`), so no count of 1-7 can be read or recovered.
+
+Call `configure(settings)` once per process (the app factory does) before reading.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+
+from dashboard.reader import SnapshotReader
+from dashboard.scope import Scope, visible_codes
+from metrics.registry import LEVELS
+from wholesystem.settings import Settings
+
+MASKED_COLUMNS = (
+    "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
+    "expected", "isr", "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998",
+)  # fmt: skip
+KEY_COLUMNS = (
+    "metric_id", "period_type", "period_start", "period_end", "months", "level", "org_code",
+    "parent_code", "segment", "method", "suppressed",
+)  # fmt: skip
+LEVELS_TOP_DOWN = tuple(reversed(LEVELS))  # system, area, locality, network, practice
+JSON_COLUMNS = ("sources", "levels", "segments", "caveats", "references", "ages", "parameters")
+
+_reader: SnapshotReader | None = None
+_cache: dict[tuple[str, str, str], pd.DataFrame] = {}
+ORG_UNITS_SQL = """
+SELECT level, org_code, org_name, parent_code FROM org_units
+ORDER BY list_position(['system', 'area', 'locality', 'network', 'practice'], level),
+         org_name, org_code
+"""
+
+
+def configure(settings: Settings) -> None:
+    """Points the module at a data directory's serving snapshots."""
+    global _reader
+    _reader = SnapshotReader(settings)
+    _cache.clear()
+
+
+def _cursor():
+    if _reader is None:
+        raise RuntimeError("dashboard.access.configure(settings) has not been called")
+    return _reader.cursor()
+
+
+def _query(sql: str, parameters: Sequence | dict = ()) -> pd.DataFrame:
+    return _cursor().execute(sql, parameters).df()
+
+
+def version() -> str:
+    """Returns the version name of the snapshot being shown."""
+    cursor = _cursor()
+    return cursor.execute("SELECT version FROM snapshot_info").fetchone()[0]
+
+
+def snapshot_info() -> dict:
+    """Returns the snapshot's version, publication time, months covered and settings."""
+    return _query("SELECT * FROM snapshot_info").iloc[0].to_dict()
+
+
+def indicators() -> pd.DataFrame:
+    """Returns every indicator's definition, list fields decoded from JSON, in id order
+    within group."""
+    return _per_snapshot("indicators", _read_indicators).copy()
+
+
+def _read_indicators(cursor) -> pd.DataFrame:
+    frame = cursor.execute('SELECT * FROM indicators ORDER BY "group", id').df()
+    for column in JSON_COLUMNS:
+        frame[column] = frame[column].map(json.loads)
+    return frame
+
+
+def indicator(metric_id: str) -> dict | None:
+    """Returns one indicator's definition, or None for an unknown id."""
+    frame = indicators()
+    rows = frame[frame["id"] == metric_id]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def segments() -> pd.DataFrame:
+    """Returns every segment with its kind, value and description, in display order."""
+    return _query("SELECT * FROM segments ORDER BY kind_order, segment")
+
+
+def months() -> list:
+    """Returns the months covered, oldest first (first days, as dates)."""
+    return [row[0] for row in _cursor().execute("SELECT month FROM months ORDER BY 1").fetchall()]
+
+
+def periods(period_type: str) -> pd.DataFrame:
+    """Returns the periods of a type (period_start, period_end, months), oldest first."""
+    return _query(
+        """SELECT DISTINCT period_start, period_end, months FROM period_months
+           WHERE period_type = ? ORDER BY period_start""",
+        [period_type],
+    )
+
+
+def org_units(scope: Scope, level: str | None = None) -> pd.DataFrame:
+    """Returns the orgs the scope may see (level, org_code, org_name, parent_code), by
+    level from the system down and then by name."""
+    frame = _all_org_units()
+    frame = frame[frame["org_code"].isin(visible_codes(frame, scope))]
+    if level is not None:
+        frame = frame[frame["level"] == level]
+    return frame.reset_index(drop=True)
+
+
+def _all_org_units() -> pd.DataFrame:
+    return _per_snapshot("org_units", lambda cursor: cursor.execute(ORG_UNITS_SQL).df()).copy()
+
+
+def _per_snapshot(name: str, read) -> pd.DataFrame:
+    # A snapshot never changes, so small tables every page needs are read once per version.
+    cursor = _cursor()
+    key = (str(_reader.settings.serving_dir), _reader.version, name)
+    if key not in _cache:
+        for stale in [k for k in _cache if k[:2] != key[:2]]:
+            _cache.pop(stale, None)
+        _cache[key] = read(cursor)
+    return _cache[key]
+
+
+def visible(scope: Scope) -> set[str]:
+    """Returns the org codes the scope may see."""
+    return visible_codes(_all_org_units(), scope)
+
+
+VALUES_SQL = """
+SELECT {keys}, {masked},
+       CASE WHEN v.suppressed OR v.parent_suppressed THEN NULL ELSE v.parent_value END
+            AS parent_value,
+       CASE WHEN v.suppressed OR v.system_suppressed THEN NULL ELSE v.system_value END
+            AS system_value,
+       CASE WHEN v.suppressed THEN 'suppressed' ELSE v.comparison_parent END
+            AS comparison_parent,
+       CASE WHEN v.suppressed THEN 'suppressed' ELSE v.comparison_system END
+            AS comparison_system
+FROM indicator_values v
+WHERE list_contains($visible, v.org_code) {filters}
+ORDER BY v.metric_id, v.level, v.org_code, v.segment, v.period_start
+"""
+
+
+def values(
+    scope: Scope,
+    *,
+    metric_ids: Sequence[str] | None = None,
+    levels: Sequence[str] | None = None,
+    org_codes: Sequence[str] | None = None,
+    period_type: str = "month",
+    period_starts: Sequence | None = None,
+    segments: Sequence[str] = ("all",),
+) -> pd.DataFrame:
+    """Returns published values, scoped and disclosure-controlled.
+
+    Each argument left as None places no filter. Org codes outside the scope are dropped
+    silently, so a crafted request for another locality returns no rows. Suppressed rows
+    come back with `suppressed` true and NULL counts, value, limits and comparisons
+    ('suppressed').
+    """
+    filters, parameters = _value_filters(
+        metric_ids=metric_ids, levels=levels, org_codes=org_codes,
+        period_starts=period_starts, segments=segments,
+    )  # fmt: skip
+    parameters.update(visible=sorted(visible(scope)), period_type=period_type)
+    sql = VALUES_SQL.format(
+        keys=", ".join(f"v.{column}" for column in KEY_COLUMNS),
+        masked=", ".join(
+            f"CASE WHEN v.suppressed THEN NULL ELSE v.{column} END AS {column}"
+            for column in MASKED_COLUMNS
+        ),
+        filters="AND v.period_type = $period_type " + filters,
+    )
+    return _query(sql, parameters)
+
+
+def _value_filters(**lists) -> tuple[str, dict]:
+    clauses, parameters = [], {}
+    columns = {"metric_ids": "metric_id", "levels": "level", "org_codes": "org_code",
+               "period_starts": "period_start", "segments": "segment"}  # fmt: skip
+    for name, chosen in lists.items():
+        if chosen is not None:
+            clauses.append(f"AND list_contains(${name}, v.{columns[name]})")
+            parameters[name] = list(chosen)
+    return " ".join(clauses), parameters
+
+
+SPC_POINTS_SQL = """
+SELECT metric_id, level, org_code, segment, period_start,
+       CASE WHEN suppressed THEN NULL ELSE value END AS value,
+       mean, lower_limit, upper_limit,
+       CASE WHEN suppressed THEN NULL ELSE rule END AS rule,
+       CASE WHEN suppressed THEN NULL ELSE point_type END AS point_type, suppressed
+FROM spc_points
+WHERE list_contains($visible, org_code) AND list_contains($metric_ids, metric_id)
+  AND list_contains($org_codes, org_code) AND segment = $segment
+ORDER BY metric_id, org_code, period_start
+"""
+
+SPC_SUMMARY_SQL = """
+SELECT metric_id, level, org_code, segment, variation, assurance FROM spc_summary
+WHERE list_contains($visible, org_code) AND list_contains($metric_ids, metric_id)
+  AND list_contains($org_codes, org_code) AND segment = $segment
+ORDER BY metric_id, org_code
+"""
+
+
+def spc_points(
+    scope: Scope, metric_ids: Sequence[str], org_codes: Sequence[str], segment: str = "all"
+) -> pd.DataFrame:
+    """Returns the monthly SPC points of the chosen series (value, mean, process limits,
+    rule, point type), scoped; a suppressed month has no value, rule or point type."""
+    return _query(SPC_POINTS_SQL, _series_parameters(scope, metric_ids, org_codes, segment))
+
+
+def spc_summary(
+    scope: Scope, metric_ids: Sequence[str], org_codes: Sequence[str], segment: str = "all"
+) -> pd.DataFrame:
+    """Returns the variation and assurance icons of the chosen series, scoped."""
+    return _query(SPC_SUMMARY_SQL, _series_parameters(scope, metric_ids, org_codes, segment))
+
+
+def _series_parameters(scope, metric_ids, org_codes, segment) -> dict:
+    return {
+        "visible": sorted(visible(scope)),
+        "metric_ids": list(metric_ids),
+        "org_codes": list(org_codes),
+        "segment": segment,
+    }
+
+
+def feed_status() -> pd.DataFrame:
+    """Returns per feed: files loaded and rejected, latest load and file, rows accepted and
+    quarantined, and the dates the feed covers (date_from, date_to)."""
+    return _query("SELECT * FROM feed_status ORDER BY feed")
+
+
+def quarantine_by_rule() -> pd.DataFrame:
+    """Returns rows quarantined by feed and rule, most first within each feed."""
+    return _query("SELECT * FROM quarantine_by_rule ORDER BY feed, rows DESC")
+
+
+def level_label(level: str) -> str:
+    """Returns a level's display name: the `level_labels` setting's (e.g. "PCN" for
+    network), else the level's own name, capitalised."""
+    labels = _reader.settings.level_labels if _reader is not None else {}
+    return str(labels.get(level, level.capitalize()))

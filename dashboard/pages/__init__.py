@@ -1,0 +1,20 @@
+"""The dashboard's pages. Each module exposes the same small interface:
+
+- `PATH`: its route (`/indicator` also serves `/indicator/<id>`);
+- `TITLE`: its name in the navigation bar and the browser tab;
+- `IN_NAV`: whether the navigation bar links to it;
+- `layout(path: str, query: dict[str, str])`: the page's components for a URL, built for
+  the signed-in user;
+- `register(app)`: registers the page's callbacks on a Dash app.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+PAGE_MODULES = ("board", "indicator", "networks", "drilldown", "practice", "definitions", "status")
+
+
+def all_pages() -> tuple:
+    """Returns the page modules in navigation order."""
+    return tuple(importlib.import_module(f"dashboard.pages.{name}") for name in PAGE_MODULES)

@@ -1,0 +1,38 @@
+"""The NHS identity colours the dashboard uses, and the Making Data Count icon colours.
+
+Colours follow the NHS identity guidelines and the NHS.UK frontend palette (blue #005EB8,
+its greys and its red/amber/green), so that charts read as NHS charts. Making Data Count
+uses blue for improvement, orange for concern and purple for neutral special cause.
+"""
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_BLACK = "#212B32"
+NHS_WHITE = "#FFFFFF"
+GREY_1 = "#4C6272"
+GREY_2 = "#768692"
+GREY_3 = "#AEB7BD"
+GREY_4 = "#D8DDE0"
+GREY_5 = "#F0F4F5"
+RED = "#D5281B"
+AMBER = "#FFB81C"
+GREEN = "#007F3B"
+ORANGE = "#ED8B00"
+PURPLE = "#330072"
+LIGHT_BLUE = "#41B6E6"
+
+POINT_COLOURS = {
+    "improvement": LIGHT_BLUE,
+    "concern": ORANGE,
+    "neutral": PURPLE,
+    "common_cause": GREY_2,
+}
+COMPARISON_COLOURS = {
+    "better": GREEN,
+    "similar": AMBER,
+    "worse": RED,
+    "higher": LIGHT_BLUE,
+    "lower": PURPLE,
+    "not compared": GREY_4,
+}
+FONT = "Frutiger, Arial, sans-serif"

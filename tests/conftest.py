@@ -1,0 +1,68 @@
+"""Fixtures shared across packages: the sample system, loaded and published once.
+
+The dashboard's unit, security and browser tests all read this snapshot, the same one
+`make demo` serves (seed 42, 36 months to October 2026). Building it takes about a
+minute, so it is kept in pytest's cache directory under a key made from the source of
+everything that shapes it (sample generator, ETL, metrics); any change there rebuilds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from wholesystem.settings import Settings
+
+SAMPLE_END_MONTH = date(2026, 10, 1)
+SHAPING_PACKAGES = ("sample_data", "etl", "metrics", "wholesystem")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def published_sample(request) -> Settings:
+    """Settings whose data directory holds the sample warehouse and a published snapshot."""
+    cache = Path(request.config.cache.mkdir("published_sample"))
+    data_dir = cache / _source_key()
+    # One build at a time: a second test run waits for the first instead of racing it.
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (data_dir / "serving" / "CURRENT").exists():
+            for stale in cache.iterdir():
+                if stale.name != ".lock":
+                    shutil.rmtree(stale, ignore_errors=True)
+            building = cache / "building"
+            _build(building / "sample", building / "data")
+            os.replace(building / "data", data_dir)
+            shutil.rmtree(building, ignore_errors=True)
+    return Settings(data_dir=data_dir)
+
+
+def _source_key() -> str:
+    digest = hashlib.sha256()
+    for package in SHAPING_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*")):
+            if path.suffix in (".py", ".toml", ".csv") and "generated" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build(sample_dir: Path, data_dir: Path) -> None:
+    from etl.load import load_files
+    from metrics.publish import publish
+    from sample_data.generate import generate
+    from wholesystem.cli import DEMO_LOAD_ORDER
+
+    written = generate(sample_dir, seed=42, scale=1.0, end_month=SAMPLE_END_MONTH)
+    settings = Settings(data_dir=data_dir)
+    files = [path for feed in DEMO_LOAD_ORDER for path in sorted(written.get(feed, []))]
+    results = load_files(files, settings, report=lambda message: None)
+    assert all(result.outcome != "rejected" for result in results)
+    publish(settings)
+    shutil.rmtree(sample_dir, ignore_errors=True)

@@ -1,0 +1,15 @@
+"""Every page test reads the published sample as a whole-system user unless it says
+otherwise (a test narrows the scope by monkeypatching `session.current_scope` again)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import access, session
+from dashboard.scope import Scope
+
+
+@pytest.fixture(autouse=True)
+def whole_system(published_sample, monkeypatch):
+    access.configure(published_sample)
+    monkeypatch.setattr(session, "current_scope", Scope.whole_system)

@@ -1,0 +1,120 @@
+"""The Data status page: per-feed rows, dates and loads, quarantine by rule, and the
+snapshot version, with file names but never server paths."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import html
+
+from dashboard import access
+from dashboard.pages import status
+
+
+def walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if children is None or isinstance(children, str | int | float):
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def table_rows(page, table_id: str) -> tuple[list[str], list[list[str]]]:
+    (table,) = [node for node in walk(page) if getattr(node, "id", None) == table_id]
+    header = [node.children for node in walk(table) if isinstance(node, html.Th)]
+    rows = [
+        [cell.children for cell in row.children]
+        for row in walk(table)
+        if isinstance(row, html.Tr) and isinstance(row.children[0], html.Td)
+    ]
+    return header, rows
+
+
+def test_every_feed_has_a_row_with_its_counts_and_dates():
+    feeds = access.feed_status()
+    header, rows = table_rows(status.layout("/status", {}), "status-feeds")
+    assert header[:3] == ["Feed", "Rows accepted", "Rows quarantined"]
+    by_feed = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert sorted(by_feed) == sorted(feeds["feed"])
+    apc = feeds.set_index("feed").loc["apc_spells"]
+    assert by_feed["apc_spells"]["Rows accepted"] == f"{int(apc['rows_accepted']):,}"
+    assert by_feed["apc_spells"]["Rows quarantined"] == f"{int(apc['rows_quarantined']):,}"
+    assert by_feed["apc_spells"]["Files loaded"] == str(apc["files_loaded"])
+    assert by_feed["apc_spells"]["Data from"] == apc["date_from"].strftime("%d %b %Y")
+    assert by_feed["apc_spells"]["Data to"] == apc["date_to"].strftime("%d %b %Y")
+    assert by_feed["apc_spells"]["Last load"] == apc["latest_load"].strftime("%d %b %Y %H:%M")
+
+
+def test_feed_rows_show_exact_sample_values():
+    rows = {row["feed"]: row for row in status.feed_rows(access.feed_status())}
+    assert rows["apc_spells"]["date_from"] == "01 Nov 2023"
+    assert rows["population"]["files_loaded"] == "36"
+    assert rows["lsoa_deprivation"]["date_from"] == "–"  # a reference table has no dates
+
+
+def test_only_the_latest_file_name_is_shown_never_a_path():
+    feeds = access.feed_status().set_index("feed")
+    _, rows = table_rows(status.layout("/status", {}), "status-feeds")
+    files = {row[0]: row[-1] for row in rows}
+    assert files["apc_spells"] == "apc_spells.csv"
+    assert files["population"] == feeds.loc["population", "latest_file"].split("/")[-1]
+    assert not any("/" in name or "\\" in name for name in files.values())
+
+
+def test_base_name_handles_both_separators_and_nothing():
+    assert status.base_name("/srv/data/in/apc.csv") == "apc.csv"
+    assert status.base_name(r"C:\feeds\deaths.parquet") == "deaths.parquet"
+    assert status.base_name(None) == ""
+
+
+def test_the_snapshot_version_being_shown_is_named():
+    page = status.layout("/status", {})
+    (version,) = [node for node in walk(page) if getattr(node, "id", None) == "status-version"]
+    assert version.children == access.version() == access.snapshot_info()["version"]
+    sentence = [node for node in walk(page) if isinstance(node, str) and "covering" in node]
+    assert sentence[0].endswith("covering November 2023 to October 2026. Counts from 1 to 7 "
+                                "are shown as *.")  # fmt: skip
+
+
+def test_no_quarantine_gets_a_sentence(monkeypatch):
+    empty = access.quarantine_by_rule().iloc[0:0]
+    monkeypatch.setattr(access, "quarantine_by_rule", lambda: empty)
+    page = status.layout("/status", {})
+    (node,) = [node for node in walk(page) if getattr(node, "id", None) == "status-quarantine"]
+    assert node.children == "No rows have been quarantined."
+
+
+def test_quarantined_rows_are_listed_by_feed_and_rule(monkeypatch):
+    rules = pd.DataFrame(
+        {"feed": ["apc_spells", "apc_spells", "deaths"],
+         "rule": ["bad_nhs_number", "future_date", "missing_date"], "rows": [1200, 3, 1]}
+    )  # fmt: skip
+    monkeypatch.setattr(access, "quarantine_by_rule", lambda: rules)
+    header, rows = table_rows(status.layout("/status", {}), "status-quarantine")
+    assert header == ["Feed", "Rule", "Rows quarantined"]
+    assert rows == [
+        ["apc_spells", "bad_nhs_number", "1,200"],
+        ["apc_spells", "future_date", "3"],
+        ["deaths", "missing_date", "1"],
+    ]
+
+
+def test_an_empty_feed_status_gets_a_sentence():
+    assert status.feeds_table(access.feed_status().iloc[0:0]).children == (
+        "No feed has been loaded yet."
+    )
+
+
+def test_feed_rows_format_counts_dates_and_file_names():
+    frame = pd.DataFrame(
+        {"feed": ["apc_spells"], "files_loaded": [3],
+         "latest_load": [pd.Timestamp("2026-03-05 14:07:31")],
+         "latest_file": [r"C:\drop\apc_2026_02.csv"], "rows_accepted": [1234567.0],
+         "rows_quarantined": [float("nan")], "files_rejected": [0],
+         "date_from": [pd.NaT], "date_to": [pd.Timestamp("2026-02-28")]}
+    )  # fmt: skip
+    assert status.feed_rows(frame) == [
+        {"feed": "apc_spells", "rows_accepted": "1,234,567", "rows_quarantined": "",
+         "files_loaded": "3", "files_rejected": "0", "date_from": "–", "date_to": "28 Feb 2026",
+         "latest_load": "05 Mar 2026 14:07", "latest_file": "apc_2026_02.csv"}
+    ]  # fmt: skip

@@ -1,0 +1,48 @@
+"""The Definitions and Data status pages in Chromium: searching as the user types, an
+indicator addressed by its URL, and the snapshot version and file names shown."""
+
+from __future__ import annotations
+
+from dashboard import access
+from tests.e2e.browser import open_page, settle
+
+
+def card_ids(tab) -> list[str]:
+    return tab.eval_on_selector_all(
+        "#definitions-list article", "cards => cards.map(card => card.id.slice(11))"
+    )
+
+
+def test_definitions_are_searched_as_the_user_types(page, base_url):
+    open_page(page, "/definitions")
+    page.type("#definitions-search", "last 100")
+    page.wait_for_url("**/definitions?q=last+100")
+    settle(page)
+    frame = access.indicators()
+    text = frame["id"] + " " + frame["title"] + " " + frame["description"] + " " + frame["group"]
+    mentions = text.str.lower().str.split().str.join(" ").str.contains("last 100")
+    assert sorted(card_ids(page)) == sorted(frame.loc[mentions, "id"])
+    assert page.inner_text("#definitions-count") == (
+        f"{mentions.sum()} of {len(frame)} indicators match “last 100”."
+    )
+    assert page.errors == []
+
+
+def test_an_indicator_is_addressable_and_links_to_its_data(page, base_url):
+    open_page(page, "/definitions?id=bed_days")
+    assert card_ids(page) == ["bed_days"]
+    page.click("#definition-bed_days >> text=See the data for Total bed days")
+    page.wait_for_url("**/indicator/bed_days")
+    settle(page)
+    assert page.inner_text("h1") == "Total bed days"
+    assert page.errors == []
+
+
+def test_data_status_names_the_snapshot_and_only_file_names(page):
+    open_page(page, "/status")
+    assert page.inner_text("#status-version") == access.version()
+    files = page.eval_on_selector_all(
+        "#status-feeds tbody tr td:last-child", "cells => cells.map(cell => cell.innerText)"
+    )
+    assert len(files) == len(access.feed_status())
+    assert files and not any("/" in name or "\\" in name for name in files)
