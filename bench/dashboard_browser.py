@@ -2,9 +2,10 @@
 
 Headless Chromium (Debian's, through Playwright) signs in and opens each page. A page is
 usable when Dash has no callback in flight and every Plotly chart on it has been drawn;
-the time is `performance.now()` at that moment, i.e. from the start of navigation. Then
-the page's first few selects are changed in turn. Every `/_dash-update-component` request
-the pages make is kept, so the load test replays exactly what a browser sends.
+the time is `performance.now()` at that moment, i.e. from the start of navigation. Every
+`/_dash-update-component` request the pages make is kept, so the load test replays exactly
+what a browser sends: each page's drawing (the router callback builds a page's whole
+content) and the definitions search.
 """
 
 from __future__ import annotations
@@ -61,19 +62,6 @@ def browse(base_url: str, user: str, password: str, rounds: int = 5) -> tuple[di
         cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
         browser.close()
     return timings, bodies, cookies
-
-
-def exercise(page, most: int = 4) -> None:
-    """Changes each of the page's first few selects to its second option in turn, so the
-    page's own callbacks (not only its first drawing) are among the requests kept."""
-    page.wait_for_timeout(500)  # Dash wires a new page's callbacks just after drawing it
-    selects = page.locator("#page-content select")
-    for index in range(min(selects.count(), most)):
-        select = selects.nth(index)
-        if select.locator("option").count() > 1:
-            select.select_option(index=1)
-            page.wait_for_timeout(100)
-            page.wait_for_function(USABLE, timeout=30_000, polling=20)
 
 
 def _keep(request, bodies: list) -> None:
