@@ -13,3 +13,16 @@ from dashboard.scope import Scope
 def whole_system(published_sample, monkeypatch):
     access.configure(published_sample)
     monkeypatch.setattr(session, "current_scope", Scope.whole_system)
+
+
+@pytest.fixture
+def scope_as(published_sample, monkeypatch):
+    """Returns `use(scope)`, which makes a test's requests come from a user with that scope."""
+    access.configure(published_sample)
+
+    def use(scope: Scope) -> Scope:
+        monkeypatch.setattr(session, "current_scope", lambda: scope)
+        return scope
+
+    use(Scope.whole_system())
+    return use

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-import pytest
 from dash import dcc, html
 
-from dashboard import access, session
+from dashboard import access
 from dashboard.icons import variation_label
 from dashboard.pages import board, board_data
 from dashboard.pages.board_data import format_value, previous_board_month
@@ -37,18 +36,6 @@ def area_value(scope, metric_id, area, month):
         scope, metric_ids=[metric_id], levels=["area"], org_codes=[area], period_starts=[month]
     )
     return frame.iloc[0]
-
-
-@pytest.fixture
-def scope_as(published_sample, monkeypatch):
-    access.configure(published_sample)
-
-    def use(scope: Scope) -> Scope:
-        monkeypatch.setattr(session, "current_scope", lambda: scope)
-        return scope
-
-    use(Scope.whole_system())
-    return use
 
 
 def test_one_row_per_system_wide_metric_northumbria_first(scope_as):

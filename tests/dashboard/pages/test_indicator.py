@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 from urllib.parse import parse_qsl
 
-import pytest
 from dash import dcc, html
 
-from dashboard import access, session
+from dashboard import access
 from dashboard.pages import indicator
 from dashboard.pages.board_data import format_value
 from dashboard.scope import Scope
@@ -24,18 +23,6 @@ def spaced_text(component) -> str:
 def body_rows(table) -> list[list[str]]:
     body = next(item for item in components(table) if isinstance(item, html.Tbody))
     return [[spaced_text(cell) for cell in row.children] for row in body.children]
-
-
-@pytest.fixture
-def scope_as(published_sample, monkeypatch):
-    access.configure(published_sample)
-
-    def use(scope: Scope) -> Scope:
-        monkeypatch.setattr(session, "current_scope", lambda: scope)
-        return scope
-
-    use(Scope.whole_system())
-    return use
 
 
 def latest() -> str:
