@@ -36,3 +36,13 @@ COMPARISON_COLOURS = {
     "not compared": GREY_4,
 }
 FONT = "Frutiger, Arial, sans-serif"
+
+
+def chart_layout(**layout) -> dict:
+    """Returns a Plotly layout in the NHS style (font, white background), plus `layout`."""
+    return {
+        "font": {"family": FONT, "color": NHS_BLACK},
+        "plot_bgcolor": NHS_WHITE,
+        "paper_bgcolor": NHS_WHITE,
+        **layout,
+    }

@@ -196,14 +196,11 @@ def _line(name: str, x, y, colour: str, dash: str) -> go.Scatter:
 
 
 def _layout() -> dict:
-    return {
-        "font": {"family": theme.FONT, "color": theme.NHS_BLACK},
-        "plot_bgcolor": theme.NHS_WHITE,
-        "paper_bgcolor": theme.NHS_WHITE,
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 50},
-        "height": 400,
-        "xaxis": {"title": {"text": "Denominator"}, "type": "log", "gridcolor": theme.GREY_5},
-        "yaxis": {"gridcolor": theme.GREY_4},
-        "legend": {"orientation": "h", "y": -0.2},
-        "hovermode": "closest",
-    }
+    return theme.chart_layout(
+        margin={"l": 60, "r": 20, "t": 20, "b": 50},
+        height=400,
+        xaxis={"title": {"text": "Denominator"}, "type": "log", "gridcolor": theme.GREY_5},
+        yaxis={"gridcolor": theme.GREY_4},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="closest",
+    )

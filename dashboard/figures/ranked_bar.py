@@ -80,14 +80,11 @@ def _labels(shown: pd.DataFrame, highlight: str | None) -> list[str]:
 
 
 def _layout(rows: int) -> dict:
-    return {
-        "font": {"family": theme.FONT, "color": theme.NHS_BLACK},
-        "plot_bgcolor": theme.NHS_WHITE,
-        "paper_bgcolor": theme.NHS_WHITE,
-        "margin": {"l": 200, "r": 20, "t": 20, "b": 40},
-        "height": max(260, ROW_HEIGHT * rows + 80),
-        "xaxis": {"gridcolor": theme.GREY_4},
-        "yaxis": {"automargin": True, "type": "category"},
-        "showlegend": False,
-        "bargap": 0.25,
-    }
+    return theme.chart_layout(
+        margin={"l": 200, "r": 20, "t": 20, "b": 40},
+        height=max(260, ROW_HEIGHT * rows + 80),
+        xaxis={"gridcolor": theme.GREY_4},
+        yaxis={"automargin": True, "type": "category"},
+        showlegend=False,
+        bargap=0.25,
+    )

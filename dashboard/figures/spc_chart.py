@@ -88,17 +88,14 @@ def _line(name: str, x: list, y, colour: str, dash: str) -> go.Scatter:
 
 
 def _layout(unit: str) -> dict:
-    return {
-        "font": {"family": theme.FONT, "color": theme.NHS_BLACK},
-        "plot_bgcolor": theme.NHS_WHITE,
-        "paper_bgcolor": theme.NHS_WHITE,
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
-        "height": 380,
-        "yaxis": {"title": {"text": unit}, "gridcolor": theme.GREY_4},
-        "xaxis": {"gridcolor": theme.GREY_5},
-        "legend": {"orientation": "h", "y": -0.15},
-        "hovermode": "closest",
-    }
+    return theme.chart_layout(
+        margin={"l": 60, "r": 20, "t": 20, "b": 40},
+        height=380,
+        yaxis={"title": {"text": unit}, "gridcolor": theme.GREY_4},
+        xaxis={"gridcolor": theme.GREY_5},
+        legend={"orientation": "h", "y": -0.15},
+        hovermode="closest",
+    )
 
 
 def _nullable(values) -> list:
