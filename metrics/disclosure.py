@@ -19,13 +19,17 @@ from metrics.segments import PARTITIONS
 
 PRIMARY_SQL = """
 CREATE OR REPLACE TABLE suppression AS
-SELECT row_number() OVER () AS row_key, metric_id, period_type, period_start, level, org_code,
-       segment, split_part(segment, ':', 1) AS segment_kind, parent_code, numerator, accumulate,
-       coalesce(numerator BETWEEN 1 AND $threshold
-                OR (denominator_is_count AND denominator BETWEEN 1 AND $threshold)
-                OR (method = 'proportion' AND denominator - numerator BETWEEN 1 AND $threshold),
-                false) AS suppressed
-FROM indicator_values
+SELECT *, CASE WHEN suppressed THEN 0 END AS changed_in
+FROM (
+    SELECT row_number() OVER () AS row_key, metric_id, period_type, period_start, level,
+           org_code, segment, split_part(segment, ':', 1) AS segment_kind, parent_code,
+           numerator, accumulate,
+           coalesce(numerator BETWEEN 1 AND $threshold
+                    OR (denominator_is_count AND denominator BETWEEN 1 AND $threshold)
+                    OR (method = 'proportion' AND denominator - numerator BETWEEN 1 AND $threshold),
+                    false) AS suppressed
+    FROM indicator_values
+)
 """
 
 # Each month of an indicator that adds its months up, with the quarter, board period and
@@ -42,13 +46,16 @@ FROM suppression WHERE period_type IN ('quarter', 'board') AND accumulate = 'sum
 """
 
 # In every group with exactly one suppressed row, suppress the smallest other row (ties to
-# the first code, then segment). Returns the number of rows changed.
+# the first code, then segment). Only groups with a row suppressed since this kind of
+# sibling was last looked at (pass `since`, 0 being primary suppression) can have changed,
+# so the others are not grouped again. Returns the number of rows changed.
 SECONDARY_SQL = """
-UPDATE suppression s SET suppressed = true
+UPDATE suppression s SET suppressed = true, changed_in = $this_pass
 FROM (
     SELECT arg_min(row_key, {{'n': numerator, 'o': org_code, 's': segment, 'p': period_start}})
                FILTER (NOT suppressed) AS pick
-    FROM {rows}
+    FROM {rows} r
+    SEMI JOIN (SELECT DISTINCT {group} FROM {rows} WHERE changed_in >= $since) USING ({group})
     GROUP BY {group}
     HAVING count(*) FILTER (suppressed) = 1
 ) chosen
@@ -87,6 +94,12 @@ def mark_suppressed(connection, threshold: int) -> None:
         SECONDARY_SQL.format(rows=rows.format(kinds=kinds), group=group)
         for rows, group in (ORG_SIBLINGS, SEGMENT_SIBLINGS, MONTH_SIBLINGS)
     ]
-    changed = True
+    last_looked = [0] * len(passes)
+    this_pass, changed = 0, True
     while changed:
-        changed = sum(connection.execute(sql).fetchone()[0] for sql in passes) > 0
+        changed = False
+        for kind, sql in enumerate(passes):
+            this_pass += 1
+            parameters = {"this_pass": this_pass, "since": last_looked[kind]}
+            changed |= connection.execute(sql, parameters).fetchone()[0] > 0
+            last_looked[kind] = this_pass

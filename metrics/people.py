@@ -61,6 +61,11 @@ GROUP BY ALL
 AGE_CLASS_SQL = """CASE WHEN {age} < 18 THEN 0 WHEN {age} < 65 THEN 18 WHEN {age} < 75 THEN 65
     WHEN {age} < 85 THEN 75 ELSE 85 END"""
 
+# The lower bound of an age's five-year band, with the 15-19 band split at 18: fine enough
+# to give both the standardisation band (age // 5, 90+ together) and the age band segment.
+AGE_KEY_SQL = """CASE WHEN {age} BETWEEN 18 AND 19 THEN 18 WHEN {age} < 90 THEN {age} // 5 * 5
+    WHEN {age} >= 90 THEN 90 END"""
+
 NO_DEPRIVATION = "(SELECT NULL::VARCHAR AS lsoa_code, NULL::INTEGER AS imd_decile)"
 
 
@@ -88,6 +93,12 @@ def build_profiles(connection, snapshot_date) -> None:
 def age_class_sql(age: str) -> str:
     """Returns SQL giving the lower bound of the age band segment an age falls in."""
     return AGE_CLASS_SQL.format(age=age)
+
+
+def age_key_sql(age: str) -> str:
+    """Returns SQL giving an age's key for indicators that are also standardised: the
+    lower bound of its five-year band, 18 for 18 and 19, and 90 for 90 and over."""
+    return AGE_KEY_SQL.format(age=age)
 
 
 def has_table(connection, name: str) -> bool:

@@ -8,7 +8,7 @@ them by segment, the same way for every indicator.
 
 from __future__ import annotations
 
-from metrics.people import age_class_sql
+from metrics.people import age_class_sql, age_key_sql
 
 UNITS_COLUMNS = """
     metric_id VARCHAR, month DATE, gpprac VARCHAR, la_code VARCHAR, person_id VARCHAR,
@@ -24,11 +24,11 @@ TRANSFERS = "('51', '52', '53')"
 
 # Person-level rows added up by profile before they are stored: the many people-months of a
 # register become one row per month, practice, age class, sex and profile. An age class is
-# the lower bound of its age band segment, which is all these (unstandardised) indicators
-# need of age.
+# the lower bound of its age band segment, which is all unstandardised indicators need of
+# age.
 BY_PROFILE_SQL = """
 INSERT INTO units
-SELECT u.metric_id, u.month, u.gpprac, u.la_code, NULL, {age_class} AS age, u.sex, sum(u.num),
+SELECT u.metric_id, u.month, u.gpprac, u.la_code, NULL, {age} AS age, u.sex, sum(u.num),
        sum(u.den),
        sum(u.sumsq), pp.profile_id
 FROM ({select}) u(metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq)
@@ -37,7 +37,14 @@ GROUP BY ALL
 """
 
 
-def insert_by_profile(connection, select: str, parameters: dict | None = None) -> None:
-    """Inserts the rows of `select` (units columns but profile_id) added up by profile."""
-    sql = BY_PROFILE_SQL.format(select=select, age_class=age_class_sql("u.age"))
+def insert_by_profile(
+    connection, select: str, parameters: dict | None = None, *, standardised: bool = False
+) -> None:
+    """Inserts the rows of `select` (units columns but profile_id) added up by profile.
+
+    Ages are kept as their age band segment's lower bound, or, for `standardised` families,
+    as the finer metrics.people.age_key_sql, which standardisation's five-year bands need.
+    """
+    age = age_key_sql("u.age") if standardised else age_class_sql("u.age")
+    sql = BY_PROFILE_SQL.format(select=select, age=age)
     connection.execute(sql, parameters)

@@ -2,7 +2,8 @@
 
 The diagnosis rules are evaluated once per spell into a compact table of flags; one pass
 over it then tags each spell with the indicators it counts towards (a list of structs,
-unnested), so ten indicators cost one scan. Bed days are split over the months
+unnested), so ten indicators cost one scan; the units are added up by person profile as
+they are stored, since spells are many and profiles few. Bed days are split over the months
 their nights fall in (METRICS.md, "Bed days"): the nights of [admidate, disdate), none for
 a day case (classpat 2, or discharge on the day of admission), and an open spell counts
 to the end of the last month covered.
@@ -11,7 +12,7 @@ to the end of the last month covered.
 from __future__ import annotations
 
 from metrics.acsc import acsc_all_sql, acsc_chronic_sql
-from metrics.families import CARE_HOME_CODES, ELECTIVE, EMERGENCY, INSERT_UNITS, TRANSFERS
+from metrics.families import CARE_HOME_CODES, ELECTIVE, EMERGENCY, TRANSFERS, insert_by_profile
 
 METRICS = (
     "bed_days", "bed_days_elective", "bed_days_emergency", "emergency_bed_days_65plus",
@@ -21,7 +22,7 @@ METRICS = (
 )  # fmt: skip
 
 FLAGGED_SQL = """
-CREATE OR REPLACE TABLE flagged_spells AS
+CREATE OR REPLACE TEMP TABLE flagged_spells AS
 SELECT spell_id, person_id, gpprac, admidate, disdate, admisorc, disdest, classpat, startage,
        sex,
        admimeth IN {emergency} AS emergency,
@@ -46,7 +47,7 @@ WHERE d.startage >= 75 AND d.disdate IS NOT NULL AND coalesce(d.disdest, '') <> 
   AND r.emergency AND coalesce(r.admisorc, '') NOT IN {transfers}
 """
 
-SPELL_UNITS_SQL = INSERT_UNITS + """)
+SPELL_UNITS_SQL = """
 WITH tagged AS (
     SELECT s.*, r.spell_id IS NOT NULL AS readmitted, unnest(list_filter([
         CASE WHEN emergency THEN {{'m': 'emergency_admissions', 'd': admidate, 'n': 1.0}} END,
@@ -77,7 +78,7 @@ FROM tagged
 WHERE unit.d <= $last_day
 """
 
-BED_DAY_UNITS_SQL = INSERT_UNITS + """)
+BED_DAY_UNITS_SQL = """
 WITH stays AS (
     SELECT *, coalesce(disdate, $last_day + 1) AS night_end,
            unnest(generate_series(date_trunc('month', admidate),
@@ -113,5 +114,6 @@ def insert_units(connection, context) -> None:
     )
     connection.execute(READMITTED_SQL.format(transfers=TRANSFERS))
     parameters = {"last_day": context.last_day}
-    connection.execute(SPELL_UNITS_SQL.format(care_homes=CARE_HOME_CODES), parameters)
-    connection.execute(BED_DAY_UNITS_SQL, parameters)
+    spell_units = SPELL_UNITS_SQL.format(care_homes=CARE_HOME_CODES)
+    insert_by_profile(connection, spell_units, parameters, standardised=True)
+    insert_by_profile(connection, BED_DAY_UNITS_SQL, parameters, standardised=True)
