@@ -256,7 +256,8 @@ def report(default: SystemRun, big: SystemRun, command: str) -> str:
     """The results as a Markdown section."""
     lines = [
         f"Command: `{command}` (run {date.today().isoformat()}; medians over the rounds; "
-        "in each round `publish` then the reference, each in a fresh process; peak memory is "
+        "in each round `publish`, `publish` of the four indicators, then the reference, each in a "
+        "fresh process; peak memory is "
         "that process's `VmHWM`, highest over the rounds).",
         "",
         f"Machine: {machine()}.",
