@@ -23,9 +23,9 @@ CARE_HOME_CODES = "('54', '65', '85')"
 TRANSFERS = "('51', '52', '53')"
 
 # Person-level rows added up by profile before they are stored: the many people-months of a
-# register become one row per month, practice, age class, sex and profile. An age class is
-# the lower bound of its age band segment, which is all unstandardised indicators need of
-# age.
+# register, or the many spells, become one row per month, practice, age class, sex and
+# profile. An age class is the lower bound of its age band segment, which is all
+# unstandardised indicators need of age.
 BY_PROFILE_SQL = """
 INSERT INTO units
 SELECT u.metric_id, u.month, u.gpprac, u.la_code, NULL, {age} AS age, u.sex, sum(u.num),
