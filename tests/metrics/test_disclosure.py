@@ -1,18 +1,21 @@
 """Disclosure control (metrics.disclosure): primary and complementary suppression.
 
 Most tests build a tiny `indicator_values` table by hand and run `mark_suppressed` on it;
-the last ones check a real publish of the end-of-life fixture (published_system.py).
+the last ones check a real publish of the end-of-life fixture (published_system.py). The
+attack on the whole published sample is in test_disclosure_attack.py.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import NamedTuple
 
 import duckdb
 import pytest
 
+from metrics.calendar import build_calendar
 from metrics.disclosure import mark_suppressed
-from metrics.segments import PARTITIONS
+from metrics.disclosure_relations import build_relations
 from metrics.serving import open_current
 from tests.metrics.conftest import FixtureSystem
 from tests.metrics.published_system import MONTHS, add_deaths
@@ -42,6 +45,7 @@ def suppressed(rows: list[Row], threshold: int = 7) -> dict[tuple[str, str], boo
     """Runs mark_suppressed on the rows; returns {(org, segment): suppressed}."""
     with duckdb.connect() as connection:
         connection.execute(VALUES_TABLE)
+        build_calendar(connection, date(2026, 2, 1), date(2026, 2, 1))
         for row in rows:
             connection.execute(
                 "INSERT INTO indicator_values VALUES ('m', 'month', DATE '2026-02-01', "
@@ -91,7 +95,8 @@ def test_one_suppressed_practice_takes_the_next_smallest_sibling_with_it():
         Row("practice", "P4", "U1", 30),
         Row("practice", "P5", "U2", 12),  # another network: untouched
         Row("practice", "P6", "U2", 60),
-        Row("system", "SYSTEM", None, 175),
+        Row("network", "U1", "L1", 103),  # the total is kept: a practice loses less
+        Row("network", "U2", "L1", 72),
     ])  # fmt: skip
     assert {org for (org, _), flag in flags.items() if flag} == {"P1", "P3"}
 
@@ -99,7 +104,7 @@ def test_one_suppressed_practice_takes_the_next_smallest_sibling_with_it():
 def test_ties_for_the_smallest_sibling_go_to_the_first_code():
     flags = suppressed([
         Row("network", "U1", "L1", 2), Row("network", "U3", "L1", 20),
-        Row("network", "U2", "L1", 20),
+        Row("network", "U2", "L1", 20), Row("locality", "L1", "AR1", 42),
     ])  # fmt: skip
     assert {org for (org, _), flag in flags.items() if flag} == {"U1", "U2"}
 
@@ -108,13 +113,23 @@ def test_two_suppressed_siblings_need_no_third():
     flags = suppressed([
         Row("practice", "P1", "U1", 3), Row("practice", "P2", "U1", 6),
         Row("practice", "P3", "U1", 20), Row("practice", "P4", "U1", 30),
+        Row("network", "U1", "L1", 59),
     ])  # fmt: skip
     assert {org for (org, _), flag in flags.items() if flag} == {"P1", "P2"}
 
 
-def test_a_suppressed_system_row_has_no_siblings():
-    flags = suppressed([Row("system", "SYSTEM", None, 4), Row("area", "AR1", "SYSTEM", 4)])
-    assert flags == {("SYSTEM", "all"): True, ("AR1", "all"): True}
+def test_rows_without_their_total_published_are_not_related():
+    # Nothing adds the practices up, so one suppressed practice gives nothing away.
+    flags = suppressed([Row("practice", "P1", "U1", 3), Row("practice", "P2", "U1", 50)])
+    assert flags == {("P1", "all"): True, ("P2", "all"): False}
+
+
+def test_a_suppressed_system_row_hides_one_of_its_areas():
+    flags = suppressed([
+        Row("system", "SYSTEM", None, 4), Row("area", "AR1", "SYSTEM", 4),
+        Row("area", "AR2", "SYSTEM", 0),
+    ])  # fmt: skip
+    assert flags == {("SYSTEM", "all"): True, ("AR1", "all"): True, ("AR2", "all"): False}
 
 
 # Three values of each partitioning segment kind (two where there are only two), with
@@ -151,18 +166,25 @@ def test_overlapping_segments_are_not_partitions(kind):
     assert {segment for (_, segment), flag in flags.items() if flag} == {f"{kind}:{value[0]}"}
 
 
-def test_suppression_repeats_until_no_sibling_is_left_alone():
-    # Round 1: the partition of AR1 takes 85+ with 18-64. Round 2: AR1's 85+ is then alone
-    # among the areas (the system total less AR2's 85+ would give it), so AR2's goes too,
-    # which leaves AR2's partition with one suppressed value, and so on.
+def test_suppression_repeats_until_no_relation_has_one_hidden_row():
+    # AR1's age bands take 85+ with 18-64 (3). The system's 18-64 (3) takes the system's
+    # 85+ with it, which leaves the system's 85+ with AR1's hidden: AR2's 85+ stays shown.
     flags = suppressed([
+        Row("area", "AR1", "SYSTEM", 63), Row("area", "AR2", "SYSTEM", 100),
+        Row("system", "SYSTEM", None, 163),
         Row("area", "AR1", "SYSTEM", 3, segment="age_band:18-64"),
         Row("area", "AR1", "SYSTEM", 10, segment="age_band:85+"),
         Row("area", "AR1", "SYSTEM", 50, segment="age_band:75-84"),
         Row("area", "AR2", "SYSTEM", 40, segment="age_band:85+"),
         Row("area", "AR2", "SYSTEM", 60, segment="age_band:75-84"),
+        Row("system", "SYSTEM", None, 3, segment="age_band:18-64"),
+        Row("system", "SYSTEM", None, 50, segment="age_band:85+"),
+        Row("system", "SYSTEM", None, 110, segment="age_band:75-84"),
     ])  # fmt: skip
-    assert all(flags.values()), flags
+    assert {key for key, flag in flags.items() if flag} == {
+        ("AR1", "age_band:18-64"), ("AR1", "age_band:85+"),
+        ("SYSTEM", "age_band:18-64"), ("SYSTEM", "age_band:85+"),
+    }  # fmt: skip
 
 
 # --- a real publish ------------------------------------------------------------------
@@ -208,75 +230,102 @@ def test_a_published_age_band_partition_hides_the_smallest_other_band(published)
 
 
 def test_no_published_group_is_left_with_one_suppressed_row(published):
-    groups = {
-        "org": "metric_id, period_type, period_start, level, parent_code, segment",
-        "partition": "metric_id, period_type, period_start, level, org_code, "
-        "split_part(segment, ':', 1)",
-    }
-    kinds = ", ".join(f"'{kind}'" for kind in PARTITIONS)
-    wheres = {"org": "level <> 'system'", "partition": f"split_part(segment, ':', 1) IN ({kinds})"}
-    for name, group in groups.items():
-        alone = published.execute(
-            f"SELECT {group}, count(*) FILTER (suppressed) AS hidden, count(*) AS rows "
-            f"FROM indicator_values WHERE {wheres[name]} GROUP BY ALL "
-            "HAVING hidden = 1 AND rows > 1"
-        ).fetchall()
-        assert alone == [], name
+    # A relation is the total's row and its parts' rows: none may have one hidden row.
+    published.execute(
+        "CREATE TEMP TABLE period_months AS SELECT * FROM period_months;"
+        "CREATE TEMP TABLE keyed AS SELECT v.*, row_number() OVER () AS row_key, i.accumulate "
+        "FROM indicator_values v JOIN indicators i ON i.id = v.metric_id"
+    )
+    build_relations(published, "keyed")
+    alone = published.execute(
+        "SELECT relation FROM relation_members JOIN keyed USING (row_key) GROUP BY relation "
+        "HAVING count(*) FILTER (suppressed) = 1"
+    ).fetchall()
+    assert alone == []
     assert published.execute(
         "SELECT count(*) FROM indicator_values WHERE suppressed IS NULL"
     ).fetchone() == (0,)
 
 
-def month_flags(numerators: dict[str, float], accumulate: str = "sum") -> dict[str, bool]:
-    """Runs mark_suppressed on one system's months; returns {month: suppressed}."""
+def period_flags(values: dict[tuple[str, str], float], accumulate: str = "sum"):
+    """Runs mark_suppressed on one system's periods, {(period_type, 'YYYY-MM'): numerator},
+    with a calendar of the months given; returns {(period_type, 'YYYY-MM'): suppressed}."""
+    months = sorted(date.fromisoformat(f"{start}-01") for kind, start in values if kind == "month")
     with duckdb.connect() as connection:
         connection.execute(VALUES_TABLE)
-        for month, numerator in numerators.items():
+        build_calendar(connection, months[0], months[-1])
+        for (period_type, start), numerator in values.items():
             connection.execute(
-                "INSERT INTO indicator_values VALUES ('m', 'month', ?::DATE, 'system', 'SYSTEM',"
+                "INSERT INTO indicator_values VALUES ('m', ?, ?::DATE, 'system', 'SYSTEM',"
                 " 'all', NULL, ?, 100, true, 'ratio', ?)",
-                [month, numerator, accumulate],
+                [period_type, f"{start}-01", numerator, accumulate],
             )
         mark_suppressed(connection, 7)
         found = connection.execute(
-            "SELECT strftime(period_start, '%Y-%m'), suppressed FROM suppression"
+            "SELECT period_type, strftime(period_start, '%Y-%m'), suppressed FROM suppression"
         )
-        return dict(found.fetchall())
+        return {(kind, start): flag for kind, start, flag in found.fetchall()}
 
 
-def test_one_suppressed_month_of_a_quarter_takes_the_smallest_other_month_with_it():
-    # February (3) alone would be the quarter (Jan-Mar) less January and March, so the
-    # smaller of those, January (10), is hidden; it would also be the board period Feb-Mar
-    # less March, so March goes too. Then the board period Dec-Jan has January alone, so
-    # December follows. Q4 2025 holds only December here, so April-November are not needed.
-    flags = month_flags({"2025-12-01": 40, "2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20})
-    assert flags == {"2025-12": True, "2026-01": True, "2026-02": True, "2026-03": True}
+def test_a_month_alone_hidden_in_its_quarter_takes_another_month_with_it():
+    # February (3) alone would be the quarter less January and March: January (10), the
+    # smallest other row, goes too; the board periods are not published here.
+    flags = period_flags({
+        ("month", "2026-01"): 10, ("month", "2026-02"): 3, ("month", "2026-03"): 20,
+        ("quarter", "2026-01"): 33,
+    })  # fmt: skip
+    assert flags == {
+        ("month", "2026-01"): True,
+        ("month", "2026-02"): True,
+        ("month", "2026-03"): False,
+        ("quarter", "2026-01"): False,
+    }
 
 
-def test_a_suppressed_month_in_a_quarter_takes_only_its_complement():
-    # Q1 2026 without December: January is hidden for the quarter, March for Feb-Mar.
-    flags = month_flags({"2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20})
-    assert flags == {"2026-01": True, "2026-02": True, "2026-03": True}
+def test_months_of_an_unpublished_period_are_not_related():
+    # No quarter or board row: nothing adds the months up, so nothing more is hidden.
+    flags = period_flags({("month", "2026-01"): 10, ("month", "2026-02"): 3})
+    assert flags == {("month", "2026-01"): False, ("month", "2026-02"): True}
 
 
-def test_months_of_a_status_indicator_are_not_siblings():
-    flags = month_flags({"2026-01-01": 10, "2026-02-01": 3, "2026-03-01": 20}, "period_end")
-    assert flags == {"2026-01": False, "2026-02": True, "2026-03": False}
+def test_a_quarter_less_an_overlapping_board_period_does_not_give_a_month_away():
+    # The issue's case: April-June 39 and April-May 32 would give June's 7. Each relation
+    # alone is closed after complementary suppression (June takes May for the quarter and
+    # July for June-July; April follows for April-May), but the quarter less the board
+    # period is still June, so the audit hides more until no combination gives it.
+    flags = period_flags({
+        ("month", "2024-04"): 20, ("month", "2024-05"): 12, ("month", "2024-06"): 7,
+        ("month", "2024-07"): 15, ("quarter", "2024-04"): 39, ("board", "2024-04"): 32,
+        ("board", "2024-06"): 22,
+    })  # fmt: skip
+    assert flags[("month", "2024-06")]
+    assert flags[("quarter", "2024-04")] or flags[("board", "2024-04")]
+
+
+def test_months_of_a_status_indicator_are_their_period_only_at_its_end():
+    # A period-end indicator's quarter is its last month: March, not February.
+    flags = period_flags(
+        {("month", "2026-01"): 10, ("month", "2026-02"): 3, ("month", "2026-03"): 5,
+         ("quarter", "2026-01"): 5},
+        "period_end",
+    )  # fmt: skip
+    assert flags == {
+        ("month", "2026-01"): False,
+        ("month", "2026-02"): True,
+        ("month", "2026-03"): True,
+        ("quarter", "2026-01"): True,
+    }
 
 
 def test_one_suppressed_quarter_of_a_year_takes_the_smallest_other_quarter_with_it():
-    with duckdb.connect() as connection:
-        connection.execute(VALUES_TABLE)
-        quarters = {"2025-04-01": 40, "2025-07-01": 3, "2025-10-01": 20, "2026-01-01": 30}
-        for start, numerator in quarters.items():
-            connection.execute(
-                "INSERT INTO indicator_values VALUES ('m', 'quarter', ?::DATE, 'system', "
-                "'SYSTEM', 'all', NULL, ?, 100, true, 'ratio', 'sum')",
-                [start, numerator],
-            )
-        mark_suppressed(connection, 7)
-        found = connection.execute(
-            "SELECT strftime(period_start, '%Y-%m'), suppressed FROM suppression"
-        ).fetchall()
+    quarters = {"2025-04": 40, "2025-07": 3, "2025-10": 20, "2026-01": 30}
+    values = {("quarter", start): numerator for start, numerator in quarters.items()}
+    values[("fy", "2025-04")] = 93
+    values[("month", "2025-04")] = 10  # the calendar's first month
+    values[("month", "2026-03")] = 10  # and its last
+    flags = period_flags(values)
     # July (3) would be the year less the other three quarters: October (20) goes too.
-    assert dict(found) == {"2025-04": False, "2025-07": True, "2025-10": True, "2026-01": False}
+    assert {key for key, flag in flags.items() if flag} == {
+        ("quarter", "2025-07"),
+        ("quarter", "2025-10"),
+    }

@@ -1,0 +1,92 @@
+"""Plays the attacker against a published snapshot: which suppressed counts can be worked out.
+
+The attacker sees every row of `indicator_values` that is not suppressed, at every level,
+period type and segment, and knows which rows are suppressed. For the numerators, and
+separately the denominators, they write down every relation of metrics.disclosure_relations
+that holds exactly in the published counts (they are checked here on the true values: some
+do not hold, for example care home admissions counted only at area and system level), then
+solve them all together (metrics.disclosure_audit). Used by the disclosure test and by
+bench/disclosure.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.disclosure_audit import determined, relation_matrix
+from metrics.disclosure_relations import build_relations
+
+ROWS_SQL = """
+CREATE TEMP TABLE attacked AS
+SELECT (row_number() OVER (ORDER BY v.metric_id, v.period_type, v.period_start, v.level,
+                                    v.org_code, v.segment) - 1)::BIGINT AS row_key,
+       v.metric_id, v.period_type, v.period_start, v.level, v.org_code, v.parent_code,
+       v.segment, i.accumulate, v.method, v.numerator, v.denominator, v.suppressed
+FROM snap.indicator_values v JOIN snap.indicators i ON i.id = v.metric_id
+WHERE v.period_type <> 'rolling12' OR $rolling12
+"""
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What the attacker worked out exactly, as row flags over `rows`."""
+
+    rows: pd.DataFrame  # metric_id, period_type, ..., numerator, denominator, suppressed
+    numerator: np.ndarray  # the numerator of a suppressed row is determined
+    denominator: np.ndarray  # its denominator is determined
+
+    @property
+    def small_counts(self) -> np.ndarray:
+        """Rows whose recovered count is one that primary suppression hides: a numerator
+        (not a mean's sum of scores) or count denominator from 1 to the threshold, or a
+        proportion's complement (both recovered) in that range."""
+        rows, threshold = self.rows, self.threshold
+        small = lambda values: ((values >= 1) & (values <= threshold)).to_numpy()  # noqa: E731
+        method = rows["method"].to_numpy()
+        numerator = self.numerator & small(rows["numerator"]) & (method != "mean")
+        denominator = self.denominator & small(rows["denominator"]) & (method != "count")
+        complement = (
+            self.numerator & self.denominator & (method == "proportion")
+            & small(rows["denominator"] - rows["numerator"])
+        )  # fmt: skip
+        return numerator | denominator | complement
+
+    @property
+    def threshold(self) -> int:
+        return int(self.rows.attrs["threshold"])
+
+
+def attack(snapshot: str, rolling12: bool = False) -> Recovered:
+    """Returns what the published rows of the snapshot file give away."""
+    with duckdb.connect() as connection:
+        connection.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
+        connection.execute(ROWS_SQL, {"rolling12": rolling12})
+        connection.execute("CREATE TEMP TABLE period_months AS SELECT * FROM snap.period_months")
+        build_relations(connection, "attacked", rolling12=rolling12)
+        rows = connection.execute("SELECT * FROM attacked ORDER BY row_key").df()
+        rows.attrs["threshold"] = connection.execute(
+            "SELECT suppression_threshold FROM snap.snapshot_info"
+        ).fetchone()[0]
+        members = connection.execute(
+            "SELECT relation, row_key, coefficient FROM relation_members"
+        ).fetchnumpy()
+    matrix = relation_matrix(
+        members["relation"], members["row_key"], members["coefficient"], len(rows)
+    )
+    hidden = rows["suppressed"].to_numpy(dtype=bool)
+    found = {
+        quantity: determined(_holding(matrix, rows[quantity].to_numpy(float)), hidden)
+        for quantity in ("numerator", "denominator")
+    }
+    return Recovered(rows, found["numerator"], found["denominator"])
+
+
+def _holding(matrix, values: np.ndarray):
+    """Returns the relations that hold exactly in `values` (none with a missing value)."""
+    missing = (abs(matrix) @ np.isnan(values).astype(float)) > 0
+    residual = np.abs(matrix @ np.nan_to_num(values))
+    return matrix[np.flatnonzero((residual < 1e-6) & ~missing)]
