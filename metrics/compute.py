@@ -3,11 +3,15 @@
 The order is the flow of DESIGN.md: calendar and hierarchy, person profiles, each family's
 units, counts by level, population denominators, periods and standardisation, then values,
 limits and comparisons. Everything up to the values is SQL in the workspace database; the
-statistics are vectorised calls on the finished totals.
+statistics are vectorised calls on the finished totals. A caller that wants progress passes
+`report`, which hears each stage's name and seconds as it ends (see `stage`).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +44,16 @@ FAMILIES = {
     "registers": registers, "context": context,
 }  # fmt: skip
 OUTPUT_ORDER = ["metric_id", "period_type", "period_start", "level", "org_code", "segment"]
+Report = Callable[[str, float], None]
+
+
+@contextmanager
+def stage(report: Report | None, name: str) -> Iterator[None]:
+    """Times the block and tells `report` (name, seconds) when it ends; silent without one."""
+    started = time.perf_counter()
+    yield
+    if report is not None:
+        report(name, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -57,21 +71,31 @@ class Context:
         return (pd.Timestamp(self.last_month) + pd.offsets.MonthEnd(0)).date()
 
 
-def compute_tables(connection, settings: Settings, today: date | None = None) -> Context:
+def compute_tables(
+    connection, settings: Settings, today: date | None = None, report: Report | None = None
+) -> Context:
     """Creates `indicator_values` in the workspace: one row per indicator, period, level, org
-    and segment; returns the Context. `today` bounds the last complete month.
+    and segment; returns the Context. `today` bounds the last complete month; `report`
+    hears each stage's name and seconds.
     """
-    context = prepare(connection, settings, today)
-    connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
+    with stage(report, "calendar, hierarchy and profiles"):
+        context = prepare(connection, settings, today)
+        connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
     for name in sorted({indicator.family for indicator in context.registry.values()}):
         if name in FAMILIES:
-            FAMILIES[name].insert_units(connection, context)
-    build_level_numerators(connection)
-    build_level_denominators(connection)
-    build_period_totals(connection)
-    supplied.insert_totals(connection)
-    build_values(connection, context.registry)
-    build_comparisons(connection)
+            with stage(report, f"units: {name}"):
+                FAMILIES[name].insert_units(connection, context)
+    with stage(report, "counts by level"):
+        build_level_numerators(connection)
+    with stage(report, "denominators"):
+        build_level_denominators(connection)
+    with stage(report, "periods and standardisation"):
+        build_period_totals(connection)
+        supplied.insert_totals(connection)
+    with stage(report, "values and limits"):
+        build_values(connection, context.registry)
+    with stage(report, "comparisons"):
+        build_comparisons(connection)
     return context
 
 
@@ -100,7 +124,7 @@ def build_values(connection, registry) -> None:
     """Creates `valued`: period_totals with value, limits and ISR columns (metrics.values)."""
     connection.execute(STATISTICS_INPUT_SQL)
     inputs = connection.execute(
-        "SELECT row_key, metric_id, num, den, sumsq, person_months, months, dsr_rate, "
+        "SELECT row_key, metric_id, segment, num, den, sumsq, person_months, months, dsr_rate, "
         "dsr_variance, expected FROM keyed_totals"
     ).df()
     statistics = add_values(inputs, registry)[["row_key", *STATISTIC_COLUMNS]]

@@ -2,6 +2,9 @@
 
 The snapshot is written to a temporary file beside the others and renamed into place
 before the pointer moves, so a failed publish leaves the current snapshot untouched.
+Disclosure control runs before the SPC charts, so that a suppressed month is a gap in its
+series and nothing charted is derived from it. The charts rebase at the analysts' change
+points (wholesystem.annotations), and the snapshot records the ones it used.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.compute import compute_tables
+from metrics.compute import Report, compute_tables, stage
 from metrics.disclosure import mark_suppressed
 from metrics.registry import load_registry
 from metrics.series import chart_series
 from metrics.serving import new_version, point_to, prune, publish_lock, snapshot_path
 from metrics.snapshot import VALUE_COLUMNS, feed_status_frames, indicators_frame, segments_frame
 from metrics.workspace import open_workspace, sql_text
+from wholesystem.annotations import annotations_frame
 from wholesystem.settings import Settings
 
 
@@ -35,10 +39,17 @@ class PublishResult:
     seconds: float
     removed: list[str]
     notes: list[str]
+    suppressed: int = 0  # rows shown as * to non-operators
 
 
-def publish(settings: Settings, today: date | None = None) -> PublishResult:
-    """Computes every indicator and publishes a new snapshot; returns what it wrote."""
+def publish(
+    settings: Settings, today: date | None = None, report: Report | None = None
+) -> PublishResult:
+    """Computes every indicator and publishes a new snapshot; returns what it wrote.
+
+    `report`, when given, hears each stage's name and seconds as it ends (the command line
+    prints them); the library itself prints nothing.
+    """
     started = time.perf_counter()
     registry = load_registry(settings.indicators)
     version = new_version()
@@ -46,9 +57,9 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
     with publish_lock(settings):
         try:
             with open_workspace(settings) as connection:
-                compute_tables(connection, settings, today)
+                compute_tables(connection, settings, today, report)
                 notes = _notes(connection)
-                rows, series = _write(connection, staging, registry, settings, version)
+                counts = _write(connection, staging, registry, settings, version, report)
             os.replace(staging, snapshot_path(settings, version))
         finally:
             staging.unlink(missing_ok=True)
@@ -56,7 +67,8 @@ def publish(settings: Settings, today: date | None = None) -> PublishResult:
         removed = prune(settings, settings.snapshots_kept)
     elapsed = time.perf_counter() - started
     path = snapshot_path(settings, version)
-    return PublishResult(version, path, rows, series, elapsed, removed, notes)
+    rows, series, suppressed = counts
+    return PublishResult(version, path, rows, series, elapsed, removed, notes, suppressed)
 
 
 # Supplied values for an indicator with no definition cannot be published: say which.
@@ -75,20 +87,33 @@ def _notes(connection) -> list[str]:
     ]
 
 
-def _write(connection, path: Path, registry, settings, version) -> tuple[int, int]:
-    monthly = connection.execute(MONTHLY_VALUES_SQL).df()
-    points, summary = chart_series(monthly, registry)
-    feeds, quarantine = feed_status_frames(connection)
+def _write(connection, path: Path, registry, settings, version, report) -> tuple[int, ...]:
+    """Writes the snapshot; returns (value rows, SPC series, suppressed rows)."""
     columns = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
     connection.execute(PUBLISHABLE_SQL.format(columns=columns))
     rows = connection.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
-    mark_suppressed(connection, settings.suppression_threshold)
+    with stage(report, "disclosure control"):
+        mark_suppressed(connection, settings.suppression_threshold)
+    with stage(report, "SPC charts"):
+        annotations = annotations_frame(settings, registry)
+        monthly = connection.execute(MONTHLY_VALUES_SQL).df()
+        points, summary = chart_series(monthly, registry, annotations)
+    with stage(report, "writing the snapshot"):
+        _write_snapshot(connection, path, registry, settings, version, points, summary)
+        _register_table(connection, "snap.spc_annotations", annotations, ANNOTATIONS_SCHEMA)
+        suppressed = connection.execute(SUPPRESSED_COUNT_SQL).fetchone()[0]
+        connection.execute("DETACH snap")
+    return rows, len(summary), suppressed
+
+
+def _write_snapshot(connection, path, registry, settings, version, points, summary) -> None:
+    feeds, quarantine = feed_status_frames(connection)
     connection.execute(f"ATTACH {sql_text(path)} AS snap")
     connection.execute(SUPPRESSED_VALUES_SQL)
     _register_table(connection, "spc_points", points)
-    connection.execute(SUPPRESSED_POINTS_SQL)
+    connection.execute(SPC_POINTS_SQL)
+    _register_table(connection, "snap.spc_summary", summary, SUMMARY_SCHEMA)
     tables = {
-        "spc_summary": summary,
         "indicators": indicators_frame(registry),
         "segments": segments_frame(),
         "feed_status": feeds,
@@ -99,14 +124,18 @@ def _write(connection, path: Path, registry, settings, version) -> tuple[int, in
     for name in ("org_units", "practice_months", "months", "period_months"):
         connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
     connection.execute(SNAPSHOT_INFO_SQL, _info(settings, version))
-    connection.execute("DETACH snap")
-    return rows, len(summary)
 
 
+# Each monthly value with its disclosure flag: SPC treats a suppressed month as a gap.
 MONTHLY_VALUES_SQL = """
-SELECT metric_id, period_type, level, org_code, segment, period_start, value
-FROM indicator_values WHERE period_type = 'month'
+SELECT v.metric_id, v.period_type, v.level, v.org_code, v.segment, v.period_start, v.value,
+       s.suppressed
+FROM indicator_values v
+JOIN suppression s USING (metric_id, period_type, period_start, level, org_code, segment)
+WHERE v.period_type = 'month'
 """
+
+SUPPRESSED_COUNT_SQL = "SELECT count(*) FILTER (suppressed) FROM snap.indicator_values"
 
 # The published columns, and what disclosure control needs to know of each indicator.
 PUBLISHABLE_SQL = """
@@ -137,16 +166,23 @@ ORDER BY v.metric_id, v.level, v.org_code, v.segment, v.period_type, v.period_st
 """
 
 # SPC points carry their month's disclosure flag, so that a chart can mask them too.
-SUPPRESSED_POINTS_SQL = """
+SPC_POINTS_SQL = """
 CREATE TABLE snap.spc_points AS
-SELECT p.* REPLACE (p.period_start::DATE AS period_start), s.suppressed
-FROM spc_points p
-JOIN suppression s
-  ON s.period_type = 'month' AND s.period_start = p.period_start::DATE
- AND s.metric_id = p.metric_id AND s.level = p.level AND s.org_code = p.org_code
- AND s.segment = p.segment
-ORDER BY p.metric_id, p.level, p.org_code, p.segment, p.period_start
+SELECT metric_id, level, org_code, segment, period_start::DATE AS period_start, value, mean,
+       lower_limit, upper_limit, rule::VARCHAR AS rule, point_type::VARCHAR AS point_type,
+       suppressed, phase::INTEGER AS phase, in_limits::BOOLEAN AS in_limits,
+       excluded_reason::VARCHAR AS excluded_reason
+FROM spc_points
+ORDER BY metric_id, level, org_code, segment, period_start
 """
+
+SUMMARY_SCHEMA = (
+    "metric_id VARCHAR, level VARCHAR, org_code VARCHAR, segment VARCHAR, variation VARCHAR, "
+    "assurance VARCHAR, status VARCHAR, points INTEGER"
+)
+ANNOTATIONS_SCHEMA = (
+    "metric_id VARCHAR, org_code VARCHAR, month DATE, label VARCHAR, recalculate BOOLEAN"
+)
 
 SNAPSHOT_INFO_SQL = """
 CREATE TABLE snap.snapshot_info AS
@@ -165,7 +201,12 @@ def _info(settings: Settings, version: str) -> dict:
     }
 
 
-def _register_table(connection, name: str, frame: pd.DataFrame) -> None:
+def _register_table(connection, name: str, frame: pd.DataFrame, schema: str = "") -> None:
+    """Copies a frame into a table; with `schema`, typed so that an empty frame is too."""
     connection.register("frame_to_copy", frame)
-    connection.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_to_copy")
+    if schema:
+        connection.execute(f"CREATE TABLE {name} ({schema})")
+        connection.execute(f"INSERT INTO {name} SELECT * FROM frame_to_copy")
+    else:
+        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_to_copy")
     connection.unregister("frame_to_copy")

@@ -3,8 +3,9 @@
 A definition is data, in the spirit of OpenPrescribing's measure files: what the indicator
 is, why it matters, how its numerator and denominator are counted, its polarity, method,
 target and caveats. The engine reads the `computation` table to know which SQL family
-produces the indicator and how its months combine into longer periods. Every field listed
-in REQUIRED_FIELDS must be present (a test fails otherwise).
+produces the indicator and how its months combine into longer periods, and the optional
+`spc` table for the months its SPC limits leave out (SPC_KEYS). Every field listed in
+REQUIRED_FIELDS must be present (a test fails otherwise).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ REQUIRED_FIELDS = (
     "sources", "unit", "multiplier", "polarity", "method", "levels", "segments",
     "disclosure", "caveats", "references", "last_reviewed", "computation",
 )  # fmt: skip
+# The optional `[spc]` table: months of each monthly series left out of the SPC mean and
+# limits, the first N (a lead-in the caveats call biased) and the latest N (still revised).
+SPC_KEYS = ("lead_in_months", "provisional_months")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class Indicator:
     annualised: bool = False
     isr: bool = False
     minimum_denominator: int = 0
+    lead_in_months: int = 0
+    provisional_months: int = 0
     target: Target = Target()
     parameters: dict = field(default_factory=dict)
 
@@ -118,8 +124,28 @@ def build_indicator(raw: dict, overrides: dict | None = None) -> Indicator:
         annualised=bool(computation.get("annualised", False)),
         isr=bool(computation.get("isr", False)),
         minimum_denominator=int(computation.get("minimum_denominator", 0)),
-        target=Target(**target), parameters=parameters,
+        **spc_months(raw), target=Target(**target), parameters=parameters,
     )  # fmt: skip
+
+
+def spc_months(raw: dict) -> dict[str, int]:
+    """Returns the `[spc]` table's month counts (0 when absent); raises UserError naming the
+    definition for an unknown key or a value that is not a whole number of months."""
+    table = raw.get("spc", {})
+    unknown = sorted(set(table) - set(SPC_KEYS)) if isinstance(table, dict) else ["spc"]
+    if unknown:
+        raise UserError(
+            f"indicator definition {raw['id']}.toml: [spc] has unknown key(s) "
+            f"{', '.join(unknown)}; the keys are {', '.join(SPC_KEYS)}"
+        )
+    months = {key: table.get(key, 0) for key in SPC_KEYS}
+    for key, value in months.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120:
+            raise UserError(
+                f"indicator definition {raw['id']}.toml: [spc] {key} = {value!r} is not a "
+                "whole number of months from 0 to 120"
+            )
+    return months
 
 
 def _target_overrides(overrides: dict) -> dict:

@@ -37,6 +37,12 @@ LIMIT_FACTOR = 2.66  # 3 / d2, the three-sigma limits
 # 1.7733); 2 / d2 would be 1.7730. The package's line is kept so that flags agree with it.
 TWO_SIGMA_FACTOR = 2 * LIMIT_FACTOR / 3
 SCREEN_FACTOR = 3.267  # D4 for n = 2: the upper limit of the moving-range chart
+# The fewest points a phase needs for its mean and limits to be published, and a series for
+# its icons (metrics.series). NHSRplotthedots warns below 12 points per rebase group, whose
+# limits its vignette "Number of points required" calls only "trial limits"
+# (R/ptd_add_short_group_warnings.R, warning_threshold = 12); Making Data Count guidance asks
+# for 15 or more before a chart's limits are relied on, and the project uses that.
+MINIMUM_POINTS = 15
 
 IMPROVEMENT_DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
 

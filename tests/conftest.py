@@ -57,12 +57,13 @@ def _build(sample_dir: Path, data_dir: Path) -> None:
     from etl.load import load_files
     from metrics.publish import publish
     from sample_data.generate import generate
-    from wholesystem.cli import DEMO_LOAD_ORDER
+    from wholesystem.cli import DEMO_LOAD_ORDER, record_demo_change_points
 
     written = generate(sample_dir, seed=42, scale=1.0, end_month=SAMPLE_END_MONTH)
     settings = Settings(data_dir=data_dir)
     files = [path for feed in DEMO_LOAD_ORDER for path in sorted(written.get(feed, []))]
     results = load_files(files, settings, report=lambda message: None)
     assert all(result.outcome != "rejected" for result in results)
+    record_demo_change_points(settings, SAMPLE_END_MONTH)  # as `make demo` does
     publish(settings)
     shutil.rmtree(sample_dir, ignore_errors=True)

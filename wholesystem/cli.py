@@ -1,4 +1,5 @@
-"""The `wholesystem` command line: sample, load, status, publish, export, users, serve, demo.
+"""The `wholesystem` command line: sample, load, status, publish, export, users, annotations,
+serve, demo.
 
 Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
 reports bad arguments the same way. Nothing a user can do should print a traceback.
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-suppress", action="store_true", help="show small counts (operators only)"
     )
     _add_users_parser(commands)
+    _add_annotations_parser(commands)
     serve = commands.add_parser("serve", help="serve the dashboard for local use")
     serve.add_argument("--host", default=DEMO_HOST, help=f"address to listen on ({DEMO_HOST})")
     serve.add_argument("--port", type=_port, default=DEMO_PORT, help=f"({DEMO_PORT})")
@@ -93,6 +95,31 @@ def _add_users_parser(commands) -> None:
     reset = actions.add_parser("set-password", help="give a user a new password")
     reset.add_argument("name")
     reset.add_argument("--password-stdin", action="store_true", help="read the password")
+
+
+def _add_annotations_parser(commands) -> None:
+    annotations = commands.add_parser(
+        "annotations", help="SPC change points: add, list, remove (used at the next publish)"
+    )
+    actions = annotations.add_subparsers(dest="annotations_command", required=True)
+    add = actions.add_parser("add", help="record a change point on an indicator's charts")
+    add.add_argument("metric", help="indicator id, e.g. bed_days")
+    add.add_argument("--month", required=True, type=_month, help="the month, e.g. 2025-06")
+    add.add_argument("--label", required=True, help="what changed, e.g. 'New discharge pathway'")
+    add.add_argument("--org", help="one org's charts only (default: every org)")
+    add.add_argument(
+        "--no-recalculate", action="store_true", help="mark the month; keep the same limits"
+    )
+    listing = actions.add_parser("list", help="every change point, by indicator and month")
+    listing.add_argument("--metric", help="one indicator's only")
+    remove = actions.add_parser("remove", help="delete a change point by its id")
+    remove.add_argument("id", type=_annotation_id)
+
+
+def _annotation_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an annotation id (see `list`)")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -149,6 +176,7 @@ def _demo(arguments) -> int:
     from etl.load import load_files
     from etl.summary import print_summary
     from sample_data.generate import generate
+    from sample_data.timeline import default_end_month
 
     settings = load_settings()
     report = lambda message: print(message, file=sys.stderr)  # noqa: E731
@@ -163,6 +191,7 @@ def _demo(arguments) -> int:
     _status(argparse.Namespace(json=False))
     if any(result.outcome == "rejected" for result in results):
         return 1
+    record_demo_change_points(settings, DEMO_END_MONTH or default_end_month(date.today()))
     print()
     status = _publish(arguments)
     if status:
@@ -198,16 +227,21 @@ def _publish(arguments) -> int:
     from metrics.publish import publish
 
     settings = load_settings()
-    result = publish(settings)
+    result = publish(settings, report=_print_stage)
     print(
-        f"published {result.version}: {result.rows:,} values, {result.series:,} SPC series "
-        f"in {result.seconds:.1f} s -> {result.path}"
+        f"published {result.version}: {result.rows:,} values ({result.suppressed:,} "
+        f"suppressed), {result.series:,} SPC series in {result.seconds:.1f} s -> {result.path}"
     )
     if result.removed:
         print(f"removed older snapshots: {', '.join(result.removed)}")
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _print_stage(name: str, seconds: float) -> None:
+    """One progress line per publish stage, on stderr like the load's progress."""
+    print(f"publish: {name:<34} {seconds:6.1f} s", file=sys.stderr, flush=True)
 
 
 def _export(arguments) -> int:
@@ -239,6 +273,84 @@ def _users(arguments) -> int:
     if not arguments.password_stdin:
         print(f"password: {password}  (shown once; only its hash is stored)")
     return 0
+
+
+def _annotations(arguments) -> int:
+    from wholesystem import annotations
+
+    settings = load_settings()
+    if arguments.annotations_command == "add":
+        added = annotations.add_annotation(
+            settings, arguments.metric, arguments.month, arguments.label,
+            recalculate=not arguments.no_recalculate, org_code=arguments.org,
+            author=_login_name(),
+        )  # fmt: skip
+        print(f"added {_annotation_line(added)}")
+        print("it takes effect at the next `wholesystem publish`")
+    elif arguments.annotations_command == "list":
+        for annotation in annotations.list_annotations(settings, arguments.metric):
+            print(_annotation_line(annotation))
+    elif annotations.remove_annotation(settings, arguments.id):
+        print(f"removed annotation {arguments.id}; it takes effect at the next publish")
+    else:
+        raise UserError(f"there is no annotation with id {arguments.id} (see `annotations list`)")
+    return 0
+
+
+def _login_name() -> str | None:
+    from getpass import getuser
+
+    try:
+        return getuser()
+    except OSError:  # no login name (e.g. a container's anonymous uid)
+        return None
+
+
+def _annotation_line(annotation) -> str:
+    org = annotation.org_code or "every org"
+    limits = "recalculate" if annotation.recalculate else "same limits"
+    month = annotation.month.strftime("%Y-%m")
+    return f"{annotation.id}\t{annotation.metric_id}\t{month}\t{org}\t{limits}\t{annotation.label}"
+
+
+def record_demo_change_points(settings, end_month: date) -> None:
+    """Records the sample's known changes (sample_data/README.md, "The four stories") as
+    annotations: Tynebridge Central's emergency admissions step down from the
+    window's middle month, which moves every emergency measure of the orgs that contain it
+    (its practices and networks, the locality, Tynebridge Place and the whole system); and
+    Hollinsdale Place's gains start to reverse two thirds of the way through (marked, not
+    recalculated: a turning trend is not a new process level). The previous demo's are
+    replaced (its window may have ended in another month); analysts' own are kept."""
+    from wholesystem import annotations
+
+    for annotation in annotations.list_annotations(settings):
+        if annotation.author == DEMO_AUTHOR:
+            annotations.remove_annotation(settings, annotation.id)
+    for metric, org, month, label, recalculate in demo_change_points(end_month):
+        annotations.add_annotation(
+            settings, metric, month, label, recalculate=recalculate, org_code=org,
+            author=DEMO_AUTHOR,
+        )  # fmt: skip
+
+
+def demo_change_points(end_month: date, months: int = 36) -> list[tuple]:
+    """(metric, org, month, label, recalculate) of the sample's known changes."""
+    from sample_data import system
+    from sample_data.organisations import build_practices
+    from sample_data.stories import step_month, turn_month
+    from sample_data.timeline import Window
+
+    window = Window(end_month, months)
+    starts = [date.fromisoformat(str(day)) for day in window.month_starts.astype("datetime64[D]")]
+    step, turn = starts[step_month(window)], starts[turn_month(window)]
+    stepped = [p for p in build_practices(DEMO_SCALE) if p.locality.code == system.STEP_LOCALITY]
+    orgs = sorted({p.code for p in stepped} | {p.network_code for p in stepped})
+    orgs += [system.STEP_LOCALITY, stepped[0].area.code, "SYSTEM"]
+    step_label = "Tynebridge Central emergency admissions step down (sample story 1)"
+    turn_label = "Hollinsdale Place gains start to reverse (sample story 2)"
+    return [
+        (metric, org, step, step_label, True) for metric in EMERGENCY_MEASURES for org in orgs
+    ] + [(metric, system.TREND_AREA, turn, turn_label, False) for metric in EMERGENCY_MEASURES]
 
 
 def _read_password() -> str:
@@ -289,9 +401,16 @@ def run_server(app, host: str, port: int) -> None:
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8050
 DEMO_ADMIN = "demo-admin"
+DEMO_AUTHOR = "wholesystem demo"  # the author of the change points the demo records
 DEMO_SAMPLE_DIR = Path("sample_data/generated")
 DEMO_SCALE = 1.0
 DEMO_END_MONTH = None  # the last complete month
+# The indicators counting emergency admissions or their bed days: the sample's stories
+# change the emergency admission rate, so these move with them.
+EMERGENCY_MEASURES = (
+    "emergency_admissions", "bed_days", "bed_days_emergency", "emergency_bed_days_65plus",
+    "acsc_all", "acsc_chronic", "acsc_bed_days",
+)  # fmt: skip
 DEMO_LOAD_ORDER = (
     "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
@@ -299,7 +418,7 @@ DEMO_LOAD_ORDER = (
 )  # fmt: skip
 COMMANDS = {
     "sample": _sample, "load": _load, "status": _status, "demo": _demo, "publish": _publish,
-    "export": _export, "users": _users, "serve": _serve,
+    "export": _export, "users": _users, "annotations": _annotations, "serve": _serve,
 }  # fmt: skip
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
 import duckdb
 import pytest
 
 from metrics.serving import POINTER, current_version, open_current, publish_lock
 from tests.metrics.published_system import add_deaths
+from wholesystem.annotations import add_annotation, list_annotations
 from wholesystem.cli import main
 
 VERSION = r"snapshot-\d{8}T\d{12}Z"
@@ -68,8 +70,8 @@ def test_the_command_publishes_and_reports_what_it_removed(system, monkeypatch, 
     assert main(["publish"]) == 0
     first = current_version(system.settings)
     assert re.fullmatch(
-        rf"published {first}: [\d,]+ values, [\d,]+ SPC series in [\d.]+ s -> "
-        rf"{re.escape(str(system.settings.serving_dir / first))}\.duckdb\n",
+        rf"published {first}: [\d,]+ values \([\d,]+ suppressed\), [\d,]+ SPC series in "
+        rf"[\d.]+ s -> {re.escape(str(system.settings.serving_dir / first))}\.duckdb\n",
         capsys.readouterr().out,
     )
     assert main(["publish"]) == 0
@@ -165,3 +167,84 @@ def test_each_row_says_whether_its_parent_and_system_rows_are_suppressed(system)
         ).fetchone()
     assert wrong[:2] == (0, 0)
     assert wrong[2] > 0 and wrong[3] > 0  # the fixture has suppressed parents to check
+
+
+PUBLISH_STAGES = (
+    "calendar, hierarchy and profiles", "units: deaths", "units: spells", "counts by level",
+    "denominators", "periods and standardisation", "values and limits", "comparisons",
+    "disclosure control", "SPC charts", "writing the snapshot",
+)  # fmt: skip
+
+
+def test_the_command_prints_each_stage_with_its_time_and_a_summary(system, monkeypatch, capsys):
+    add_deaths(system)
+    system.load()
+    monkeypatch.chdir(system.root)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(system.settings.data_dir))
+    capsys.readouterr()
+    assert main(["publish"]) == 0
+    captured = capsys.readouterr()
+    stages = re.findall(r"^publish: (.+?) +(\d+\.\d) s$", captured.err, re.MULTILINE)
+    names = [name for name, _ in stages]
+    assert [name for name in PUBLISH_STAGES if name not in names] == []
+    assert names.index("disclosure control") < names.index("SPC charts")  # no SPC leak
+    assert names[-1] == "writing the snapshot" and len(names) == len(captured.err.splitlines())
+    with duckdb.connect(str(open_current_path(system)), read_only=True) as snapshot:
+        rows, suppressed = snapshot.execute(
+            "SELECT count(*), count(*) FILTER (suppressed) FROM indicator_values"
+        ).fetchone()
+        series = snapshot.execute("SELECT count(*) FROM spc_summary").fetchone()[0]
+    assert suppressed > 0
+    assert captured.out.startswith(
+        f"published {current_version(system.settings)}: {rows:,} values ({suppressed:,} "
+        f"suppressed), {series:,} SPC series in "
+    )
+
+
+def test_the_library_publish_prints_nothing(system, capsys):
+    add_deaths(system)
+    system.load()
+    capsys.readouterr()
+    system.publish()
+    assert capsys.readouterr() == ("", "")
+
+
+def open_current_path(system):
+    version = current_version(system.settings)
+    return system.settings.serving_dir / f"{version}.duckdb"
+
+
+def test_change_points_survive_publishes_and_rebase_the_charts(system):
+    add_deaths(system)
+    system.load()
+    add_annotation(system.settings, "nel_last_100_days", date(2026, 2, 1), "New hospice team")
+    add_annotation(
+        system.settings, "nel_last_100_days", date(2026, 3, 1), "Marker only",
+        recalculate=False, org_code="A00001",
+    )  # fmt: skip
+    for _ in range(2):
+        result = system.publish()
+    assert len(list_annotations(system.settings)) == 2
+    with duckdb.connect(str(result.path), read_only=True) as snapshot:
+        written = snapshot.execute(
+            "SELECT metric_id, org_code, month, label, recalculate FROM spc_annotations "
+            "ORDER BY month"
+        ).fetchall()
+        # Phase 1 from February in every series that began before it (phase 0 is a
+        # series' first phase, so one that begins in February has only phase 0).
+        phases = snapshot.execute(
+            """SELECT count(*) FILTER (phase = 1), count(*) FILTER (phase <> expected)
+               FROM (SELECT phase, (period_start >= DATE '2026-02-01' AND min(period_start)
+                       OVER (PARTITION BY level, org_code, segment) < DATE '2026-02-01')::INT
+                       AS expected
+                     FROM spc_points WHERE metric_id = 'nel_last_100_days')"""
+        ).fetchone()
+        others = snapshot.execute(
+            "SELECT max(phase) FROM spc_points WHERE metric_id <> 'nel_last_100_days'"
+        ).fetchone()[0]
+    assert written == [
+        ("nel_last_100_days", None, date(2026, 2, 1), "New hospice team", True),
+        ("nel_last_100_days", "A00001", date(2026, 3, 1), "Marker only", False),
+    ]
+    assert phases[0] > 0 and phases[1] == 0
+    assert others == 0

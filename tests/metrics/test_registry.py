@@ -25,6 +25,7 @@ from metrics.registry import (
     METHODS,
     POLARITIES,
     REQUIRED_FIELDS,
+    SPC_KEYS,
     load_registry,
     missing_fields,
     read_definition,
@@ -286,4 +287,47 @@ def test_load_registry_rejects_an_incomplete_definition(monkeypatch):
     del broken["caveats"]
     monkeypatch.setattr(registry, "_raw_definitions", lambda: (("acsc_chronic", broken),))
     with pytest.raises(UserError, match="caveats"):
+        load_registry()
+
+
+# --- the optional [spc] table -----------------------------------------------------------
+
+LEAD_IN_CAVEAT = "Deaths within 100 days of the start of the hospital data"
+
+
+def test_spc_months_default_to_none_left_out():
+    indicator = load_registry()["bed_days"]
+    assert (indicator.lead_in_months, indicator.provisional_months) == (0, 0)
+
+
+@pytest.mark.parametrize("stem", list(DEFINITIONS))
+def test_a_lead_in_is_declared_where_the_caveats_call_the_first_months_biased(stem):
+    raw = DEFINITIONS[stem]
+    biased_start = any(caveat.startswith(LEAD_IN_CAVEAT) for caveat in raw["caveats"])
+    assert load_registry()[stem].lead_in_months == (4 if biased_start else 0)
+    assert set(raw.get("spc", {})) <= set(SPC_KEYS)
+
+
+def test_provisional_months_are_declared_for_the_measures_still_revised():
+    declared = {
+        stem: indicator.provisional_months
+        for stem, indicator in load_registry().items()
+        if indicator.provisional_months
+    }
+    assert declared == {"readmission_30d_75plus": 1, "care_home_admissions_65plus": 1}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"lead_in_month": 4}, r"\[spc\] has unknown key\(s\) lead_in_month"),
+        ({"lead_in_months": -1}, r"\[spc\] lead_in_months = -1 is not a whole number of months"),
+        ({"provisional_months": 1.5}, r"\[spc\] provisional_months = 1.5 is not a whole number"),
+        ({"provisional_months": True}, r"\[spc\] provisional_months = True is not a whole number"),
+    ],
+)
+def test_a_bad_spc_table_is_refused_naming_the_file(monkeypatch, table, message):
+    broken = copy.deepcopy(DEFINITIONS["bed_days"]) | {"spc": table}
+    monkeypatch.setattr(registry, "_raw_definitions", lambda: (("bed_days", broken),))
+    with pytest.raises(UserError, match=r"bed_days\.toml: " + message):
         load_registry()

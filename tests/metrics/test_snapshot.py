@@ -15,8 +15,8 @@ from tests.metrics.published_system import MONTHS, add_deaths
 
 SNAPSHOT_TABLES = {
     "feed_status", "indicator_values", "indicators", "months", "org_units", "period_months",
-    "practice_months", "quarantine_by_rule", "segments", "snapshot_info", "spc_points",
-    "spc_summary",
+    "practice_months", "quarantine_by_rule", "segments", "snapshot_info", "spc_annotations",
+    "spc_points", "spc_summary",
 }  # fmt: skip
 LSOA = "E01033333"
 

@@ -16,8 +16,13 @@ from wholesystem.cli import main
 EXPORT_HEADER = [
     "metric_id", "period_type", "period_start", "period_end", "level", "org_code", "segment",
     "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
-    "comparison_parent", "comparison_system",
+    "comparison_parent", "comparison_system", "parent_value", "system_value", "isr",
+    "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998", "comparison_parent_998",
+    "comparison_system_998",
 ]  # fmt: skip
+# The row's own numbers; the verdicts and benchmark values also hang on the benchmark rows,
+# and are `*` where those are suppressed.
+OWN_COLUMNS = EXPORT_HEADER[:14]
 
 
 def test_sample_writes_only_the_feeds_asked_for(tmp_path, capsys):
@@ -58,16 +63,21 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr("wholesystem.cli.DEMO_END_MONTH", __import__("datetime").date(2026, 10, 1))
     monkeypatch.setattr("wholesystem.cli.DEMO_SCALE", 0.05)
     assert main(["demo", "--no-serve"]) == 0
-    output = capsys.readouterr().out
+    captured = capsys.readouterr()
+    output = captured.out
     assert "total: 46 loaded, 0 skipped, 0 rejected" in output
     assert re.search(r"^Sign in at http://127\.0\.0\.1:8050 as demo-admin with password \S{20}$",
                      output, re.MULTILINE)  # fmt: skip
     assert re.search(
-        r"^published snapshot-\d{8}T\d{12}Z: [\d,]+ values, [\d,]+ SPC series in [\d.]+ s -> "
+        r"^published snapshot-\d{8}T\d{12}Z: [\d,]+ values \([\d,]+ suppressed\), [\d,]+ SPC "
+        r"series in [\d.]+ s -> "
         rf"{re.escape(str(tmp_path / 'data' / 'serving'))}/snapshot-\d{{8}}T\d{{12}}Z\.duckdb$",
         output,
         re.MULTILINE,
     )
+    # The publish's progress: a line per stage with its time, on stderr.
+    assert re.search(r"^publish: SPC charts +\d+\.\d s$", captured.err, re.MULTILINE)
+    _check_demo_change_points(capsys)
     assert main(["status", "--json"]) == 0
     feeds = json.loads(capsys.readouterr().out)["feeds"]
     assert {name for name, item in feeds.items() if item["rows"] == 0} == {"epcn_memberships"}
@@ -90,10 +100,29 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
         assert float(row["value"]) == pytest.approx(numerator / denominator * 100, abs=1e-6)
     for row, full in zip(shown, everything, strict=True):
         masked = row["numerator"] == "*"
-        assert row == ({**full, **dict.fromkeys(EXPORT_HEADER[7:], "*")} if masked else full)
+        if masked:
+            assert row == {**full, **dict.fromkeys(EXPORT_HEADER[7:], "*")}
+        else:
+            assert [row[column] for column in OWN_COLUMNS] == [full[c] for c in OWN_COLUMNS]
     # At this scale (5%) an area has a few deaths a month, so masking reaches every month
     # through the month and area siblings; at scale 1 none of these rows is masked.
     assert sum(row["numerator"] == "*" for row in shown) > 0
+
+
+def _check_demo_change_points(capsys) -> None:
+    """The demo records the sample's known changes (its stories) before publishing: the
+    step in Tynebridge Central's emergency admissions from the window's middle month (May
+    2025 for a window ending October 2026) for every org that contains it, and a marker
+    where Hollinsdale's gains start to reverse."""
+    assert main(["annotations", "list", "--metric", "bed_days"]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    step = [line for line in lines if line[4] == "recalculate"]
+    assert {line[2] for line in step} == {"2025-05"}
+    assert {line[3] for line in step} >= {"TBC", "U91003", "U91004", "E38000991", "SYSTEM"}
+    assert "E38000992" not in {line[3] for line in step}
+    assert [line[2:5] for line in lines if line[4] == "same limits"] == [
+        ["2025-11", "E38000992", "same limits"]
+    ]
 
 
 def _export_area_values(capsys, *flags: str) -> list[dict[str, str]]:
