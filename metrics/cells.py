@@ -4,7 +4,8 @@ Each unit is placed in the hierarchy through its practice's membership that mont
 for a social care record with no practice, in the area of its local authority) and given
 its segments: `all`, its age band and sex, and the labels of the person's profile. Units
 are added up by profile before segments are attached, so the cost of segmenting does not
-grow with the number of spells.
+grow with the number of spells. Standardised indicators keep the standardisation band and
+sex on every segment's rows, so that segments are standardised too (metrics.periods).
 """
 
 from __future__ import annotations
@@ -44,19 +45,19 @@ SELECT metric_id, month, practice_code, network_code, locality_code, area_code, 
        'all' AS segment, num, den, sumsq
 FROM practices
 UNION ALL
-SELECT metric_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, age_segment,
+SELECT metric_id, month, NULL, NULL, locality_code, area_code, band, sex, age_segment,
        num, den, sumsq
 FROM practices WHERE age_segment IS NOT NULL
 UNION ALL
-SELECT metric_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, sex_segment,
+SELECT metric_id, month, NULL, NULL, locality_code, area_code, band, sex, sex_segment,
        num, den, sumsq
 FROM practices WHERE sex_segment IS NOT NULL
 UNION ALL
-SELECT c.metric_id, c.month, NULL, NULL, c.locality_code, c.area_code, NULL, NULL, l.segment,
-       sum(c.num), sum(c.den), sum(c.sumsq)
+SELECT c.metric_id, c.month, NULL, NULL, c.locality_code, c.area_code, c.band, c.sex,
+       l.segment, sum(c.num), sum(c.den), sum(c.sumsq)
 FROM (
     -- Segments start at locality level, so profiles are first added up to localities.
-    SELECT metric_id, month, locality_code, area_code, profile_id, sum(num) AS num,
+    SELECT metric_id, month, locality_code, area_code, profile_id, band, sex, sum(num) AS num,
            sum(den) AS den, sum(sumsq) AS sumsq
     FROM cells WHERE profile_id IS NOT NULL GROUP BY ALL
 ) c

@@ -1,10 +1,17 @@
-"""Each value against its parent level and against the whole system.
+"""Each value against its parent level and against the whole system, at 95% and 99.8%.
 
 The parent is the org's parent at the period's last month (a practice's network then), in
 the same segment. The words follow the indicator's polarity: better / similar / worse, or
-higher / similar / lower where there is none, by whether the 95% interval excludes the
-benchmark (METRICS.md). At practice level an indirectly standardised indicator is compared
-with the system through its ratio's interval against 1, which allows for age and sex.
+higher / similar / lower where there is none, by whether the interval excludes the
+benchmark (METRICS.md). One rule decides every verdict (docs/metrics.md, "Comparisons"):
+
+- `comparison_parent` (`_998`): the value's interval (`lower_95`/`upper_95`, or the 99.8%
+  pair) against `parent_value`;
+- `comparison_system` (`_998`): for an indicator with `isr = true`, at every level below
+  system, the indirectly standardised ratio's interval (`isr_lower_95`/`isr_upper_95`, or
+  the 99.8% pair) against 1, which allows for age and sex; otherwise the value's interval
+  against `system_value`. The system itself is 'not compared'.
+
 The words are those of `metrics.stats.compare`, here as a SQL macro so that the whole
 table is compared in one statement (a test checks the two agree).
 """
@@ -23,6 +30,13 @@ CREATE OR REPLACE TEMP MACRO compare_words(lower, upper, benchmark, polarity) AS
         THEN CASE polarity WHEN 'lower' THEN 'better' WHEN 'higher' THEN 'worse' ELSE 'lower' END
     ELSE 'similar' END
 """
+
+# The system verdict of one level of confidence ({level} is 95 or 998).
+SYSTEM_VERDICT = """CASE WHEN b.level = 'system' THEN 'not compared'
+            WHEN m.isr THEN compare_words(b.isr_lower_{level}, b.isr_upper_{level}, 1.0,
+                                          m.polarity)
+            ELSE compare_words(b.lower_{level}, b.upper_{level}, b.system_value, m.polarity)
+       END"""
 
 COMPARED_SQL = """
 CREATE OR REPLACE TABLE indicator_values AS
@@ -52,11 +66,10 @@ benchmarked AS (
 )
 SELECT b.* EXCLUDE (row_key),
        compare_words(b.lower_95, b.upper_95, b.parent_value, m.polarity) AS comparison_parent,
-       CASE WHEN b.level = 'system' THEN 'not compared'
-            WHEN m.isr AND b.level = 'practice'
-                THEN compare_words(b.isr_lower_95, b.isr_upper_95, 1.0, m.polarity)
-            ELSE compare_words(b.lower_95, b.upper_95, b.system_value, m.polarity)
-       END AS comparison_system
+       {system_95} AS comparison_system,
+       compare_words(b.lower_998, b.upper_998, b.parent_value, m.polarity)
+           AS comparison_parent_998,
+       {system_998} AS comparison_system_998
 FROM benchmarked b JOIN metric_props m USING (metric_id)
 """
 
@@ -65,4 +78,10 @@ def build_comparisons(connection) -> None:
     """Creates `indicator_values` from `valued`: parent, benchmarks and comparison words."""
     connection.execute(COMPARE_MACRO)
     pairs = ", ".join(f"('{child}', '{parent}')" for child, parent in PARENT_LEVEL.items())
-    connection.execute(COMPARED_SQL.format(parent_levels=pairs))
+    connection.execute(
+        COMPARED_SQL.format(
+            parent_levels=pairs,
+            system_95=SYSTEM_VERDICT.format(level="95"),
+            system_998=SYSTEM_VERDICT.format(level="998"),
+        )
+    )

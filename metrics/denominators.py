@@ -6,6 +6,8 @@ bands is spread evenly over each band's years where an age limit cuts it (18–6
 The other segments (condition, frailty, care home, risk tier, deprivation) can only be
 counted from the patient index: people registered at each month end with that label.
 `care_home_residents` indicators count registered patients flagged as care home residents.
+Segment rows keep the standardisation band and sex, so that standardised indicators can be
+standardised within a segment too (metrics.periods).
 """
 
 from __future__ import annotations
@@ -47,13 +49,14 @@ SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
        sum(patients * overlap(age_from, age_to, age_lo, age_hi)) AS pop
 FROM placed GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, a.segment,
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, least(age_from // 5, 18), sex,
+       a.segment,
        sum(patients * overlap(age_from, age_to, greatest(age_lo, a.lo), least(age_hi, a.hi)))
 FROM placed JOIN {age_segments} a(segment, lo, hi)
   ON a.lo <= least(age_to, age_hi) AND a.hi >= greatest(age_from, age_lo)
 GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL,
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, least(age_from // 5, 18), sex,
        CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END,
        sum(patients * overlap(age_from, age_to, age_lo, age_hi))
 FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
@@ -65,7 +68,7 @@ PATIENT_CELLS_SQL = """
 CREATE OR REPLACE TABLE patient_cells AS
 WITH placed AS (
     SELECT r.spec_id, r.denominator_kind, pm.month, pm.practice_code, pm.network_code,
-           pm.locality_code, pm.area_code, q.age_lo, q.sex, q.profile_id, q.persons
+           pm.locality_code, pm.area_code, q.age_lo, q.band, q.sex, q.profile_id, q.persons
     FROM profile_pop q
     JOIN practice_months pm ON pm.month = q.month AND pm.practice_code = q.gpprac
     JOIN denominator_specs r
@@ -76,15 +79,15 @@ SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
        NULL::INTEGER AS band, NULL::VARCHAR AS sex, 'all' AS segment, sum(persons) AS pop
 FROM placed WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, a.segment, sum(persons)
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex, a.segment, sum(persons)
 FROM placed JOIN {age_segments} a(segment, lo, hi) ON a.lo = placed.age_lo
 WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL,
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex,
        CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END, sum(persons)
 FROM placed WHERE denominator_kind = 'care_home_residents' AND sex IN ('1', '2') GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, NULL, NULL, l.segment, sum(persons)
+SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex, l.segment, sum(persons)
 FROM placed JOIN profile_labels l USING (profile_id) GROUP BY ALL
 """
 

@@ -1,9 +1,13 @@
 """`wholesystem export`: one indicator's published values as CSV, disclosure-controlled.
 
-The columns are fixed (EXPORT_COLUMNS). Dates are ISO; counts print as whole numbers when
-they are whole. By default rows that disclosure control marks are shown with `*` in place
-of every count and everything derived from them (METRICS.md, "Disclosure control");
-`--no-suppress` is for operators.
+The columns are fixed (EXPORT_COLUMNS): the value with its limits and verdicts, then the
+benchmarks and indirectly standardised ratio each verdict compares (docs/metrics.md,
+"Comparisons"), so that every verdict can be checked from its own row. Dates are ISO;
+numbers print whole when they are whole and otherwise in full, unrounded. By default rows
+that disclosure control marks are shown with `*` in place of every count and everything
+derived from them, and a parent or system value whose own row is suppressed is `*` too,
+with the verdicts against it (METRICS.md, "Disclosure control"); `--no-suppress` is for
+operators.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import csv
 import json
 import math
 import sys
+
+import numpy as np
 
 from metrics.calendar import PERIOD_TYPES
 from metrics.registry import LEVELS
@@ -23,13 +29,20 @@ from wholesystem.settings import Settings
 EXPORT_COLUMNS = [
     "metric_id", "period_type", "period_start", "period_end", "level", "org_code", "segment",
     "numerator", "denominator", "value", "lower_95", "upper_95", "lower_998", "upper_998",
-    "comparison_parent", "comparison_system",
+    "comparison_parent", "comparison_system", "parent_value", "system_value", "isr",
+    "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998", "comparison_parent_998",
+    "comparison_system_998",
 ]  # fmt: skip
 SUPPRESSED_COLUMNS = EXPORT_COLUMNS[7:]
+# The columns that show or are judged against a benchmark row, masked when it is suppressed.
+BENCHMARK_COLUMNS = {
+    "parent": ("parent_value", "comparison_parent", "comparison_parent_998"),
+    "system": ("system_value", "comparison_system", "comparison_system_998"),
+}
 MASK = "*"
 
 QUERY = """
-SELECT {columns}, suppressed FROM indicator_values
+SELECT {columns}, suppressed, parent_suppressed, system_suppressed FROM indicator_values
 WHERE metric_id = $metric AND level = $level AND period_type = $period_type
   AND segment = $segment AND ($org IS NULL OR org_code = $org)
 ORDER BY org_code, period_start
@@ -63,11 +76,15 @@ def write_csv(rows: list[list[str]], stream=None) -> None:
 
 
 def _format_row(row: tuple, suppress: bool) -> list[str]:
-    *values, suppressed = row
+    *values, suppressed, parent_suppressed, system_suppressed = row
     cells = [_format_cell(value) for value in values]
-    if suppress and suppressed:
-        for index in range(len(EXPORT_COLUMNS) - len(SUPPRESSED_COLUMNS), len(EXPORT_COLUMNS)):
-            cells[index] = MASK
+    if not suppress:
+        return cells
+    masked = SUPPRESSED_COLUMNS if suppressed else []
+    for benchmark, hidden in (("parent", parent_suppressed), ("system", system_suppressed)):
+        masked = [*masked, *BENCHMARK_COLUMNS[benchmark]] if hidden else masked
+    for column in masked:
+        cells[EXPORT_COLUMNS.index(column)] = MASK
     return cells
 
 
@@ -82,9 +99,13 @@ def _format_cell(value) -> str:
 
 
 def _format_number(value: float) -> str:
-    """Whole numbers without a point; others to 6 decimals, trailing zeros dropped."""
-    text = str(int(value)) if value.is_integer() else f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    """Whole numbers without a point; others in full, as the shortest decimal that reads
+    back as the same number and never in exponent form. Rounding would let an interval
+    bound and a benchmark that differ print as equal beside a verdict that tells them apart.
+    """
+    if value.is_integer():
+        return str(int(value))  # -0.0 prints as 0
+    return np.format_float_positional(value, unique=True, trim="-")
 
 
 def _check_choices(level: str, period_type: str, segment: str) -> None:

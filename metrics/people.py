@@ -46,11 +46,13 @@ SELECT profile_id, unnest(labels) AS segment FROM profiles;
 """
 
 # Registered patients by month, practice, age class (the lower bound of the age band
-# segment, which also carries every age limit an indicator uses), sex, profile and the two
-# flags denominators need. Registers and context measures count from here.
+# segment, which also carries every age limit an indicator uses), standardisation band
+# (ESP 2013: age // 5, 90+ together), sex, profile and the two flags denominators need.
+# Registers and context measures count from here.
 PROFILE_POP_SQL = """
 CREATE OR REPLACE TABLE profile_pop AS
-SELECT r.month, r.gpprac, {age_class} AS age_lo, r.sex, pp.profile_id,
+SELECT r.month, r.gpprac, {age_class} AS age_lo, least(r.age // 5, 18) AS band, r.sex,
+       pp.profile_id,
        coalesce(r.care_home_resident, false) AS resident,
        coalesce(r.high_risk_register, false) AS high_risk, count(*)::DOUBLE AS persons
 FROM registered_months r

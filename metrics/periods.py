@@ -4,9 +4,10 @@ A period adds up its months for event indicators, and takes its last month for s
 ("registered at period end"). Population denominators are summed as person-months, so
 that the mean population is person-months / months and person-years are person-months
 / 12. Directly standardised rates use the European Standard Population 2013 (persons, 19
-bands); indirectly standardised ratios use the system's age- and sex-specific rates month
-by month, so that a period's expected count is the sum of its months' (METRICS.md,
-"Statistics").
+bands), in every segment but the age bands (whose value is the crude age-specific rate,
+metrics.values); indirectly standardised ratios use the system's age- and sex-specific
+rates in the same segment month by month, so that a period's expected count is the sum of
+its months' (METRICS.md, "Statistics"; docs/metrics.md, "Segments").
 """
 
 from __future__ import annotations
@@ -29,30 +30,35 @@ GROUP BY ALL
 """
 
 # Indirect standardisation month by month: each org's expected events are its age- and
-# sex-specific population times the system's rates that month. Expected counts then add up
-# over a period's months like the observed ones, so periods need no age-sex detail.
+# sex-specific population times the system's rates that month, in the same segment.
+# Expected counts then add up over a period's months like the observed ones, so periods
+# need no age-sex detail.
 MONTHLY_EXPECTED_SQL = """
 CREATE OR REPLACE TABLE monthly_expected AS
 WITH system_rates AS (
-    SELECT metric_id, month, band, sex, coalesce(num, 0) / person_months AS rate
+    SELECT metric_id, month, segment, band, sex, coalesce(num, 0) / person_months AS rate
     FROM monthly_detail
-    WHERE level = 'system' AND segment = 'all' AND band IS NOT NULL AND person_months > 0
+    WHERE level = 'system' AND band IS NOT NULL AND person_months > 0
 )
-SELECT c.metric_id, c.month, c.level, c.org_code, sum(c.person_months * s.rate) AS expected
-FROM monthly_detail c JOIN system_rates s USING (metric_id, month, band, sex)
-WHERE c.segment = 'all'
+SELECT c.metric_id, c.month, c.level, c.org_code, c.segment,
+       sum(c.person_months * s.rate) AS expected
+FROM monthly_detail c JOIN system_rates s USING (metric_id, month, segment, band, sex)
 GROUP BY ALL
 """
 
 # The month's counts with the sexes together (direct standardisation is by age band,
-# persons), and the expected counts as rows of their own.
+# persons), and the expected counts as rows of their own. Only the rows a DSR is computed
+# from keep their band: the others need none, and period_cells is then half the size.
 MONTHLY_CELLS_SQL = """
 CREATE OR REPLACE TABLE monthly_cells AS
-SELECT metric_id, month, level, org_code, segment, band, sum(num) AS num, sum(den) AS den,
-       sum(sumsq) AS sumsq, sum(person_months) AS person_months, NULL::DOUBLE AS expected
-FROM monthly_detail GROUP BY ALL
+SELECT d.metric_id, d.month, d.level, d.org_code, d.segment,
+       CASE WHEN p.method = 'dsr' AND d.segment NOT LIKE 'age_band:%' THEN d.band END AS band,
+       sum(d.num) AS num, sum(d.den) AS den, sum(d.sumsq) AS sumsq,
+       sum(d.person_months) AS person_months, NULL::DOUBLE AS expected
+FROM monthly_detail d JOIN metric_props p USING (metric_id)
+GROUP BY ALL
 UNION ALL
-SELECT metric_id, month, level, org_code, 'all', NULL, NULL, NULL, NULL, NULL, expected
+SELECT metric_id, month, level, org_code, segment, NULL, NULL, NULL, NULL, NULL, expected
 FROM monthly_expected
 """
 
@@ -108,20 +114,23 @@ WHERE month >= (SELECT min(month) FROM months) + INTERVAL 11 MONTH
        OR expected_12 IS NOT NULL)
 """
 
-# ESP 2013 directly standardised rates from each period's events and person-years by band.
+# ESP 2013 directly standardised rates from each period's events and person-years by band,
+# for the whole population and within every segment but the age bands. A band with no
+# person-years adds nothing (a segment such as frailty:severe has few young people).
 STANDARDISED_SQL = """
 CREATE OR REPLACE TABLE standardised AS
 WITH by_band AS (
-    SELECT metric_id, period_type, period_start, level, org_code, band,
+    SELECT metric_id, period_type, period_start, level, org_code, segment, band,
            coalesce(sum(num), 0) AS events, sum(person_months) / 12 AS person_years
-    FROM period_cells WHERE band IS NOT NULL AND segment = 'all'
+    FROM period_cells WHERE band IS NOT NULL AND segment NOT LIKE 'age_band:%'
     GROUP BY ALL
 )
-SELECT b.metric_id, b.period_type, b.period_start, b.level, b.org_code,
+SELECT b.metric_id, b.period_type, b.period_start, b.level, b.org_code, b.segment,
        sum(e.share * b.events / b.person_years) AS dsr_rate,
        sum(e.share * e.share * b.events / (b.person_years * b.person_years)) AS dsr_variance
 FROM by_band b JOIN esp_shares e USING (band)
-WHERE b.person_years > 0
+JOIN metric_props m USING (metric_id)
+WHERE b.person_years > 0 AND m.method = 'dsr'
 GROUP BY ALL
 """
 
@@ -138,7 +147,7 @@ FROM totals t
 LEFT JOIN standardised s
   ON s.metric_id = t.metric_id AND s.period_type = t.period_type
  AND s.period_start = t.period_start AND s.level = t.level AND s.org_code = t.org_code
- AND t.segment = 'all'
+ AND s.segment = t.segment
 """
 
 

@@ -22,7 +22,7 @@ VALUE_COLUMNS = [
     "parent_code", "segment", "numerator", "denominator", "value", "lower_95", "upper_95",
     "lower_998", "upper_998", "comparison_parent", "comparison_system", "parent_value",
     "system_value", "expected", "isr", "isr_lower_95", "isr_upper_95", "isr_lower_998",
-    "isr_upper_998",
+    "isr_upper_998", "comparison_parent_998", "comparison_system_998",
 ]  # fmt: skip
 
 FEED_STATUS_SQL = """

@@ -3,7 +3,9 @@
 The statistics are the tested functions of `metrics.stats`, called once per method on whole
 columns (numpy), never row by row. Limits are at 95% and 99.8% (METRICS.md, "Statistics").
 Returns columns: numerator, denominator, value, lower/upper at 95 and 99.8, and for
-indirectly standardised indicators the expected count and ratio with its limits.
+indirectly standardised indicators the expected count and ratio with its limits. A directly
+standardised indicator's age band segments (`age_band:*`) carry the crude age-specific rate
+instead of a DSR (docs/metrics.md, "Segments").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 from metrics import stats
 
 LEVELS_OF_CONFIDENCE = {"95": 0.95, "998": 0.998}
+AGE_BAND_PREFIX = "age_band:"  # segments whose DSR would be meaningless: crude rate instead
 LIMIT_COLUMNS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 ISR_COLUMNS = ["isr", "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998"]
 STATISTIC_COLUMNS = ["numerator", "denominator", "value", *LIMIT_COLUMNS, *ISR_COLUMNS]
@@ -82,6 +85,15 @@ def _exposure(rows: pd.DataFrame, indicator, mean_population: np.ndarray) -> np.
 
 
 def _dsr(rows: pd.DataFrame, indicator) -> np.ndarray:
+    """The DSR, but in an age band segment the crude age-specific rate with its limits."""
+    results = _standardised(rows, indicator)
+    age_specific = rows["segment"].str.startswith(AGE_BAND_PREFIX).to_numpy()
+    if age_specific.any():
+        results[age_specific] = _rate(rows[age_specific], indicator)
+    return results
+
+
+def _standardised(rows: pd.DataFrame, indicator) -> np.ndarray:
     """ESP 2013 directly standardised rate, Dobson limits; none under 10 events."""
     x = rows["num"].to_numpy(float)
     mean_population = rows["person_months"].to_numpy(float) / rows["months"].to_numpy(float)

@@ -11,20 +11,41 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.export import _format_cell
+from metrics.export import EXPORT_COLUMNS, _format_cell, _format_row
 from tests.metrics.conftest import FixtureSystem
 from tests.metrics.published_system import MONTHS, add_deaths
 from wholesystem.cli import main
 
 HEADER = (
     "metric_id,period_type,period_start,period_end,level,org_code,segment,numerator,"
-    "denominator,value,lower_95,upper_95,lower_998,upper_998,comparison_parent,comparison_system"
+    "denominator,value,lower_95,upper_95,lower_998,upper_998,comparison_parent,comparison_system,"
+    "parent_value,system_value,isr,isr_lower_95,isr_upper_95,isr_lower_998,isr_upper_998,"
+    "comparison_parent_998,comparison_system_998"
 )
 JANUARY = "nel_last_100_days,month,2026-01-01,2026-01-31"
 FEBRUARY = "nel_last_100_days,month,2026-02-01,2026-02-28"
 MARCH = "nel_last_100_days,month,2026-03-01,2026-03-31"
-NO_DEATHS = "all,0,0,,,,,,not compared,not compared"
-MASKED = "*,*,*,*,*,*,*,*,*"
+NO_DEATHS = "all,0,0,,,,,,not compared,not compared,,,,,,,,not compared,not compared"
+MASKED = ",".join(["*"] * 18)
+# February's benchmarks: the system has 41 admissions per 34 deaths (120.58823529411765 per 100);
+# nel_last_100_days has no ISR, so its ratio columns are empty.
+SYSTEM = "120.58823529411765,,,,,"
+# February's counts, value and limits, printed in full: admissions, deaths, value, lower_95,
+# upper_95, lower_998, upper_998.
+TWENTY_OF_13 = (
+    "20,13,153.84615384615384,93.93406796058412,237.61446437843892,68.63694127033995,"
+    "292.9618125003224"
+)
+TWELVE_OF_12 = (
+    "12,12,100,51.612582025658575,174.69048378013917,33.33646658687499,225.67466126700333"
+)
+NINE_OF_9 = "9,9,100,45.72636774864815,189.83114946021294,27.249160048486388,251.74859232292144"
+TWENTY_OF_10 = "20,10,200,122.11428834875935,308.89880369197056,89.22802365144193,380.8503562504191"
+NONE_OF_3 = "0,3,0,0,122.96264847046452,0,230.25850929940458"
+TWELVE_OF_13 = (
+    "12,13,92.3076923076923,47.64238340830022,161.25275425859,30.772123003269222,208.3150719387723"
+)
+SIMILAR = "similar,similar"
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +76,13 @@ def test_network_values_by_month(export):
     assert export("--level", "network") == (0, "\n".join([
         HEADER,
         f"{JANUARY},network,U00001,{NO_DEATHS}",
-        f"{FEBRUARY},network,U00001,all,20,13,153.846154,93.934068,237.614464,68.636941,"
-        "292.961813,similar,similar",
+        f"{FEBRUARY},network,U00001,all,{TWENTY_OF_13},{SIMILAR},128,{SYSTEM},{SIMILAR}",
         f"{MARCH},network,U00001,{NO_DEATHS}",
         f"{JANUARY},network,U00002,{NO_DEATHS}",
-        f"{FEBRUARY},network,U00002,all,12,12,100,51.612582,174.690484,33.336467,225.674661,"
-        "similar,similar",
+        f"{FEBRUARY},network,U00002,all,{TWELVE_OF_12},{SIMILAR},128,{SYSTEM},{SIMILAR}",
         f"{MARCH},network,U00002,{NO_DEATHS}",
         f"{JANUARY},network,U00003,{NO_DEATHS}",
-        f"{FEBRUARY},network,U00003,all,9,9,100,45.726368,189.831149,27.24916,251.748592,"
-        "similar,similar",
+        f"{FEBRUARY},network,U00003,all,{NINE_OF_9},{SIMILAR},100,{SYSTEM},{SIMILAR}",
         f"{MARCH},network,U00003,{NO_DEATHS}",
     ]) + "\n", "")  # fmt: skip
 
@@ -77,27 +95,32 @@ def test_small_counts_and_their_complement_are_masked(export):
     assert february == [
         f"{FEBRUARY},practice,A00001,all,{MASKED}",
         f"{FEBRUARY},practice,A00002,all,{MASKED}",
-        f"{FEBRUARY},practice,A00003,all,12,12,100,51.612582,174.690484,33.336467,225.674661,"
-        "similar,similar",
-        f"{FEBRUARY},practice,A00004,all,9,9,100,45.726368,189.831149,27.24916,251.748592,"
-        "similar,similar",
+        f"{FEBRUARY},practice,A00003,all,{TWELVE_OF_12},{SIMILAR},100,{SYSTEM},{SIMILAR}",
+        f"{FEBRUARY},practice,A00004,all,{NINE_OF_9},{SIMILAR},100,{SYSTEM},{SIMILAR}",
     ]  # fmt: skip
-    # A00002's February would also be its quarter less January and March: January goes too.
-    assert f"{JANUARY},practice,A00002,all,{MASKED}" in out.splitlines()
+    # A00002's February would also be its quarter less January and March, so one of those
+    # three is masked too (which one is disclosure control's choice, metrics.disclosure).
+    _, quarter, _ = export("--level", "practice", "--org", "A00002", "--period-type", "quarter")
+    others = [*out.splitlines(), *quarter.splitlines()]
+    assert any(
+        line.endswith(f",practice,A00002,all,{MASKED}") and not line.startswith(FEBRUARY)
+        for line in others
+    )
 
 
 def test_no_suppress_shows_every_count(export):
     status, out, _ = export("--level", "practice", "--org", "A00001", "--no-suppress")
     assert status == 0
     assert out.splitlines()[2] == (
-        f"{FEBRUARY},practice,A00001,all,20,10,200,122.114288,308.898804,89.228024,380.850356,"
-        "similar,worse"
+        f"{FEBRUARY},practice,A00001,all,{TWENTY_OF_10},similar,worse,153.84615384615384,"
+        f"{SYSTEM},{SIMILAR}"
     )  # fmt: skip
     _, out, _ = export("--level", "practice", "--org", "A00002", "--no-suppress")
     assert out.splitlines() == [
         HEADER,
         f"{JANUARY},practice,A00002,{NO_DEATHS}",
-        f"{FEBRUARY},practice,A00002,all,0,3,0,0,122.962648,0,230.258509,better,similar",
+        f"{FEBRUARY},practice,A00002,all,{NONE_OF_3},better,similar,153.84615384615384,"
+        f"{SYSTEM},{SIMILAR}",
         f"{MARCH},practice,A00002,{NO_DEATHS}",
     ]
 
@@ -105,8 +128,8 @@ def test_no_suppress_shows_every_count(export):
 def test_one_org_and_a_longer_period(export):
     assert export("--level", "area", "--org", "AR2", "--period-type", "quarter") == (
         0,
-        f"{HEADER}\nnel_last_100_days,quarter,2026-01-01,2026-03-31,area,AR2,all,9,9,100,"
-        "45.726368,189.831149,27.24916,251.748592,similar,similar\n",
+        f"{HEADER}\nnel_last_100_days,quarter,2026-01-01,2026-03-31,area,AR2,all,{NINE_OF_9},"
+        f"{SIMILAR},120.58823529411765,{SYSTEM},{SIMILAR}\n",
         "",
     )  # fmt: skip
 
@@ -120,17 +143,17 @@ def test_a_segment_and_its_masked_partner(export):
     # is masked too; 75-84 (20 admissions) stays.
     _, out, _ = export("--level", "locality", "--segment", "age_band:75-84")
     assert out.splitlines()[1:] == [
-        f"{FEBRUARY},locality,L1,age_band:75-84,20,10,200,122.114288,308.898804,89.228024,"
-        "380.850356,similar,similar",
-        f"{FEBRUARY},locality,L2,age_band:75-84,9,9,100,45.726368,189.831149,27.24916,"
-        "251.748592,similar,similar",
+        f"{FEBRUARY},locality,L1,age_band:75-84,{TWENTY_OF_10},{SIMILAR},200,"
+        f"152.63157894736844,,,,,,{SIMILAR}",
+        f"{FEBRUARY},locality,L2,age_band:75-84,{NINE_OF_9},{SIMILAR},100,"
+        f"152.63157894736844,,,,,,{SIMILAR}",
     ]  # fmt: skip
     _, out, _ = export("--level", "locality", "--segment", "age_band:85+")
     assert out.splitlines()[1:] == [f"{FEBRUARY},locality,L1,age_band:85+,{MASKED}"]
     _, out, _ = export("--level", "locality", "--segment", "age_band:85+", "--no-suppress")
     assert out.splitlines()[1:] == [
-        f"{FEBRUARY},locality,L1,age_band:85+,12,13,92.307692,47.642383,161.252754,30.772123,"
-        "208.315072,similar,similar",
+        f"{FEBRUARY},locality,L1,age_band:85+,{TWELVE_OF_13},{SIMILAR},92.3076923076923,"
+        f"92.3076923076923,,,,,,{SIMILAR}",
     ]  # fmt: skip
 
 
@@ -170,15 +193,45 @@ def test_export_before_any_publish(tmp_path, monkeypatch, capsys):
     )
 
 
+PRACTICE_ROW = {
+    "metric_id": "bed_days", "period_type": "month", "level": "practice", "org_code": "A1",
+    "segment": "all", "numerator": 12.0, "denominator": 1000.0, "value": 144.0,
+    "lower_95": 74.4, "upper_95": 251.5, "lower_998": 55.0, "upper_998": 300.0,
+    "comparison_parent": "similar", "comparison_system": "better", "parent_value": 150.0,
+    "system_value": 120.0, "isr": 0.5, "isr_lower_95": 0.26, "isr_upper_95": 0.87,
+    "isr_lower_998": 0.2, "isr_upper_998": 1.1, "comparison_parent_998": "similar",
+    "comparison_system_998": "similar",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("suppressed", "masked"),
+    [
+        ((False, True, False), {"parent_value", "comparison_parent", "comparison_parent_998"}),
+        ((False, False, True), {"system_value", "comparison_system", "comparison_system_998"}),
+        ((True, False, False), set(EXPORT_COLUMNS[7:])),
+        ((False, False, False), set()),
+    ],
+)
+def test_a_suppressed_benchmark_is_masked_with_the_verdicts_against_it(suppressed, masked):
+    # (row, parent, system) suppressed: a verdict would tell on which side of the interval
+    # a hidden benchmark lies, so it goes with the benchmark.
+    row = tuple(PRACTICE_ROW.get(column) for column in EXPORT_COLUMNS) + suppressed
+    cells = dict(zip(EXPORT_COLUMNS, _format_row(row, suppress=True), strict=True))
+    assert {column for column, cell in cells.items() if cell == "*"} == masked
+    assert _format_row(row, suppress=False) == [_format_cell(value) for value in row[:-3]]
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [
         (20.0, "20"),
-        (153.84615384615, "153.846154"),
-        (27.2491600001, "27.24916"),
-        (47.99999999, "48"),  # rounds to a whole number: no trailing point
-        (1e-9, "0"),
-        (-1e-9, "0"),  # no "-0"
+        (-0.0, "0"),  # no "-0"
+        (153.84615384615384, "153.84615384615384"),  # in full: no rounding
+        (0.1, "0.1"),  # the shortest decimal that reads back as the same number
+        (6.105288958347208, "6.105288958347208"),
+        (1e-9, "0.000000001"),  # never in exponent form
+        (1e20, "100000000000000000000"),
         (float("nan"), ""),
         (None, ""),
     ],
