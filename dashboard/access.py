@@ -8,7 +8,8 @@ controls already applied, so that no page, callback or download can bypass them:
 - **disclosure**: a suppressed row keeps its key and `suppressed = True`, but its counts,
   value, limits and comparisons are NULL; a parent or system value is NULL wherever that
   benchmark row is itself suppressed (publish records that on each row as
-  `parent_suppressed` and `system_suppressed`), so no count of 1-7 can be read or recovered.
+  `parent_suppressed` and `system_suppressed`), and the comparisons against it are
+  'not compared', so no count of 1-7 can be read or recovered.
 
 Call `configure(settings)` once per process (the app factory does) before reading.
 """
@@ -148,14 +149,23 @@ SELECT {keys}, {masked},
             AS parent_value,
        CASE WHEN v.suppressed OR v.system_suppressed THEN NULL ELSE v.system_value END
             AS system_value,
-       CASE WHEN v.suppressed THEN 'suppressed' ELSE v.comparison_parent END
-            AS comparison_parent,
-       CASE WHEN v.suppressed THEN 'suppressed' ELSE v.comparison_system END
-            AS comparison_system
+       {verdicts}
 FROM indicator_values v
 WHERE list_contains($visible, v.org_code) {filters}
 ORDER BY v.metric_id, v.level, v.org_code, v.segment, v.period_start
 """
+
+
+# A verdict against a suppressed benchmark row would say on which side of the interval the
+# hidden value lies, so it is withheld ('not compared') like the benchmark itself.
+VERDICTS = {
+    "comparison_parent": "parent_suppressed",
+    "comparison_system": "system_suppressed",
+    "comparison_parent_998": "parent_suppressed",
+    "comparison_system_998": "system_suppressed",
+}
+VERDICT_SQL = """CASE WHEN v.suppressed THEN 'suppressed' WHEN v.{hidden} THEN 'not compared'
+            ELSE v.{verdict} END AS {verdict}"""
 
 
 def values(
@@ -173,7 +183,10 @@ def values(
     Each argument left as None places no filter. Org codes outside the scope are dropped
     silently, so a crafted request for another locality returns no rows. Suppressed rows
     come back with `suppressed` true and NULL counts, value, limits and comparisons
-    ('suppressed').
+    ('suppressed'); a comparison against a suppressed parent or system row is
+    'not compared'. The comparisons are at 95% (`comparison_parent`, `comparison_system`)
+    and 99.8% (`comparison_parent_998`, `comparison_system_998`), by the rule of
+    docs/metrics.md ("Comparisons").
     """
     filters, parameters = _value_filters(
         metric_ids=metric_ids, levels=levels, org_codes=org_codes,
@@ -187,6 +200,10 @@ def values(
             for column in MASKED_COLUMNS
         ),
         filters="AND v.period_type = $period_type " + filters,
+        verdicts=",\n       ".join(
+            VERDICT_SQL.format(verdict=verdict, hidden=hidden)
+            for verdict, hidden in VERDICTS.items()
+        ),
     )
     return _query(sql, parameters)
 
@@ -207,34 +224,59 @@ SELECT metric_id, level, org_code, segment, period_start,
        CASE WHEN suppressed THEN NULL ELSE value END AS value,
        mean, lower_limit, upper_limit,
        CASE WHEN suppressed THEN NULL ELSE rule END AS rule,
-       CASE WHEN suppressed THEN NULL ELSE point_type END AS point_type, suppressed
+       CASE WHEN suppressed THEN NULL ELSE point_type END AS point_type, suppressed,
+       phase, in_limits, excluded_reason
 FROM spc_points
 WHERE list_contains($visible, org_code) AND list_contains($metric_ids, metric_id)
   AND list_contains($org_codes, org_code) AND segment = $segment
 ORDER BY metric_id, org_code, period_start
 """
 
+# Icons are published only for a charted series; the CASE makes sure of it on the server.
 SPC_SUMMARY_SQL = """
-SELECT metric_id, level, org_code, segment, variation, assurance FROM spc_summary
+SELECT metric_id, level, org_code, segment,
+       CASE WHEN status = 'charted' THEN variation END AS variation,
+       CASE WHEN status = 'charted' THEN assurance END AS assurance, status, points
+FROM spc_summary
 WHERE list_contains($visible, org_code) AND list_contains($metric_ids, metric_id)
   AND list_contains($org_codes, org_code) AND segment = $segment
 ORDER BY metric_id, org_code
+"""
+
+SPC_ANNOTATIONS_SQL = """
+SELECT metric_id, org_code, month, label, recalculate FROM spc_annotations
+WHERE metric_id = $metric_id AND (org_code IS NULL OR org_code = $org_code)
+  AND list_contains($visible, $org_code)
+ORDER BY month, org_code NULLS FIRST, label
 """
 
 
 def spc_points(
     scope: Scope, metric_ids: Sequence[str], org_codes: Sequence[str], segment: str = "all"
 ) -> pd.DataFrame:
-    """Returns the monthly SPC points of the chosen series (value, mean, process limits,
-    rule, point type), scoped; a suppressed month has no value, rule or point type."""
+    """Returns the monthly SPC points of the chosen series, scoped: value, mean, process
+    limits, rule, point type, `phase` (0, then +1 at each recalculating change point),
+    `in_limits` (the point was used for its phase's mean and limits) and `excluded_reason`
+    ('suppressed', 'lead_in', 'provisional' or None). A suppressed month has no value, rule
+    or point type; a phase with too few points has no mean or limits."""
     return _query(SPC_POINTS_SQL, _series_parameters(scope, metric_ids, org_codes, segment))
 
 
 def spc_summary(
     scope: Scope, metric_ids: Sequence[str], org_codes: Sequence[str], segment: str = "all"
 ) -> pd.DataFrame:
-    """Returns the variation and assurance icons of the chosen series, scoped."""
+    """Returns the chosen series' icons, scoped: `variation` and `assurance` (None unless
+    `status` is 'charted'), `status` ('charted', 'too_few_points', 'last_point_suppressed'
+    or 'all_suppressed') and `points` (unsuppressed points in the last phase)."""
     return _query(SPC_SUMMARY_SQL, _series_parameters(scope, metric_ids, org_codes, segment))
+
+
+def spc_annotations(scope: Scope, metric_id: str, org_code: str) -> pd.DataFrame:
+    """Returns the change points the published chart of one series used (metric_id,
+    org_code (None for every org), month, label, recalculate), oldest first; nothing for
+    an org outside the scope."""
+    parameters = {"visible": sorted(visible(scope)), "metric_id": metric_id, "org_code": org_code}
+    return _query(SPC_ANNOTATIONS_SQL, parameters)
 
 
 def _series_parameters(scope, metric_ids, org_codes, segment) -> dict:

@@ -12,13 +12,18 @@ from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import Input, Output, State, dcc, html
 
-from dashboard import access, auth, session
+from dashboard import access, auth, session, theme
 from dashboard.pages import all_pages
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings, load_settings
 
+# Dash answers every path with its page shell; only these routes take a sub-path.
+PAGES_WITH_SUBPATHS = ("/indicator",)
+DASH_CATCH_ALL = "/<path:path>"
+NOT_FOUND_TITLE = "Page not found"
 NO_SECRET = (
     "WHOLESYSTEM_SECRET_KEY is not set; set it in the environment before starting the "
     "dashboard server (only `wholesystem serve` on localhost may make a temporary one)"
@@ -41,8 +46,10 @@ def create_app(settings: Settings, *, temporary_secret: bool = False) -> dash.Da
     app.server.secret_key = settings.secret_key or secrets.token_hex(32)
     app.server.config["WHOLESYSTEM_SETTINGS"] = settings
     auth.install(app.server, settings)
+    app.server.before_request(lambda: _not_found(app))
     app.layout = shell
     _register_router(app)
+    _register_menu(app)
     for page in all_pages():
         page.register(app)
     return app
@@ -79,27 +86,54 @@ def _header() -> dbc.Navbar:
             )
         )
     )
+    # Below the `lg` breakpoint the links fold behind a "Menu" button (a narrow phone
+    # would otherwise show eight rows of links above every page).
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("wholesystem", href="/"),
-                dbc.Nav(links, navbar=True, className="flex-wrap"),
+                html.Button(
+                    "Menu",
+                    id="nav-toggle",
+                    n_clicks=0,
+                    type="button",
+                    className="navbar-toggler",
+                    **{"aria-controls": "nav-collapse", "aria-expanded": "false"},
+                ),
+                dbc.Collapse(
+                    dbc.Nav(links, navbar=True, className="ms-auto"),
+                    id="nav-collapse",
+                    is_open=False,
+                    navbar=True,
+                ),
             ],
             fluid=True,
         ),
         className="nhs-header",
+        color=theme.NHS_BLUE,
         dark=True,
+        expand="lg",
     )
 
 
 def page_for(path: str):
-    """Returns the page module serving a path (longest matching route), or None."""
-    path = path or "/"
-    matches = [
-        page for page in all_pages()
-        if path == page.PATH or (page.PATH != "/" and path.startswith(page.PATH + "/"))
-    ]  # fmt: skip
-    return max(matches, key=lambda page: len(page.PATH), default=None)
+    """Returns the page module serving a path, or None: a page's own path (a trailing
+    slash allowed), or a sub-path of the pages that take one (`/indicator/<id>`)."""
+    path = (path or "/").rstrip("/") or "/"
+    for page in all_pages():
+        if path == page.PATH:
+            return page
+        if page.PATH in PAGES_WITH_SUBPATHS and path.startswith(page.PATH + "/"):
+            return page
+    return None
+
+
+def _not_found(app: dash.Dash):
+    # Runs after the login gate, so only a signed-in user learns that a path is unknown.
+    request = flask.request
+    if request.endpoint != DASH_CATCH_ALL or page_for(request.path) is not None:
+        return None
+    return flask.Response(app.index(), status=404, mimetype="text/html")
 
 
 def render(path: str, search: str | None):
@@ -107,9 +141,39 @@ def render(path: str, search: str | None):
     page = page_for(path)
     footer = f"Snapshot {access.version()}"
     if page is None:
-        return html.Div([html.H1("Page not found"), html.P(f"There is no page at {path}.")]), footer
+        return not_found(path), footer
     query = dict(parse_qsl((search or "").lstrip("?")))
     return page.layout(path, query), footer
+
+
+def not_found(path: str) -> html.Div:
+    """Returns the page for an unknown path (served with HTTP status 404)."""
+    return html.Div(
+        [
+            html.H1(NOT_FOUND_TITLE),
+            html.P(f"There is no page at {path}."),
+            html.P(dcc.Link("Go to the board overview", href="/")),
+        ],
+        id="not-found",
+    )
+
+
+def _register_menu(app: dash.Dash) -> None:
+    # In the browser: the menu button opens and closes the links; moving page closes them.
+    app.clientside_callback(
+        """(clicks, path, open) => {
+             const moved = dash_clientside.callback_context.triggered
+               .some(change => change.prop_id === 'url.pathname');
+             const next = moved ? false : !open;
+             return [next, String(next)];
+           }""",
+        Output("nav-collapse", "is_open"),
+        Output("nav-toggle", "aria-expanded"),
+        Input("nav-toggle", "n_clicks"),
+        Input("url", "pathname"),
+        State("nav-collapse", "is_open"),
+        prevent_initial_call=True,
+    )
 
 
 def _register_router(app: dash.Dash) -> None:

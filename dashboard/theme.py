@@ -46,3 +46,41 @@ def chart_layout(**layout) -> dict:
         "paper_bgcolor": NHS_WHITE,
         **layout,
     }
+
+
+# Plotly's modebar buttons that would send a chart (and its NHS data) off the machine.
+CLOUD_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio")
+SOURCE = "Source: wholesystem"
+
+
+def graph_config(filename: str, **config) -> dict:
+    """Returns the `config` of a dcc.Graph: no Plotly Cloud, "Share chart" or Chart Studio
+    button and no Plotly logo (information governance: NHS data never leaves the site),
+    and a PNG download named `filename` at twice screen resolution."""
+    return {
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "showLink": False,
+        "modeBarButtonsToRemove": list(CLOUD_BUTTONS),
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        **config,
+    }
+
+
+def chart_title(title: str, detail: str) -> dict:
+    """Returns a Plotly layout `title` that lets a downloaded PNG stand alone: `title` names
+    the indicator, `detail` the organisation, period and source."""
+    # At the very top of the figure, so that labels drawn in the top margin (a heat map's
+    # column names) sit below it rather than under it.
+    return {
+        "text": title,
+        "x": 0,
+        "xanchor": "left",
+        "y": 1,
+        "yref": "container",
+        "yanchor": "top",
+        "pad": {"t": 8, "l": 8},
+        "font": {"size": 16},
+        "subtitle": {"text": detail, "font": {"size": 12, "color": GREY_1}},
+    }

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard.formats import with_article
 from dashboard.scope import Scope
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -161,7 +162,8 @@ def parse_scope(settings: Settings, scope_text: str | None) -> Scope:
     if level is None:
         raise UserError(f"org code {scope.code!r} is not in the published snapshot")
     if level != scope.level:
-        raise UserError(f"org code {scope.code!r} is a {level}, not a {scope.level}")
+        actual, asked = with_article(level), with_article(scope.level)
+        raise UserError(f"org code {scope.code!r} is {actual}, not {asked}")
     return scope
 
 

@@ -15,13 +15,15 @@ from dashboard import theme
 # The order fixes each status's position on the discrete colour scale.
 STATUS_COLOURS = {
     "met": theme.GREEN,
-    "near": theme.AMBER,
+    "between": theme.AMBER,
     "not_met": theme.RED,
     "no_target": theme.GREY_4,
     "suppressed": theme.GREY_5,
     "no_data": theme.NHS_WHITE,
 }
 STATUSES = tuple(STATUS_COLOURS)
+TITLE_SPACE = 70  # pixels for a title and subtitle above the column labels
+LABEL_SPACE = 100  # pixels for the slanted column labels at the top
 
 
 def discrete_colourscale() -> list[list]:
@@ -37,8 +39,11 @@ def discrete_colourscale() -> list[list]:
     return scale
 
 
-def status_heatmap(cells: pd.DataFrame, rows: list[str], columns: list[str]) -> go.Figure:
-    """Returns a heat map with one cell per (row, column) label pair.
+def status_heatmap(
+    cells: pd.DataFrame, rows: list[str], columns: list[str], title: dict | None = None
+) -> go.Figure:
+    """Returns a heat map with one cell per (row, column) label pair, titled by `title` (a
+    layout title, `theme.chart_title`) so that a downloaded image says what it shows.
 
     `cells` has columns row, column, status (a key of STATUS_COLOURS), text (shown in the
     cell), hover and key (returned as customdata when the cell is clicked). Pairs missing
@@ -69,13 +74,14 @@ def status_heatmap(cells: pd.DataFrame, rows: list[str], columns: list[str]) -> 
             ygap=2,
         )
     )
-    return _style(figure, len(rows))
+    return _style(figure, len(rows), title)
 
 
-def _style(figure: go.Figure, row_count: int) -> go.Figure:
+def _style(figure: go.Figure, row_count: int, title: dict | None) -> go.Figure:
     figure.update_layout(
-        height=160 + 36 * row_count,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        title=title,
+        height=160 + 36 * row_count + (TITLE_SPACE if title else 0),
+        margin={"l": 10, "r": 10, "t": TITLE_SPACE + LABEL_SPACE if title else 10, "b": 10},
         font={"family": theme.FONT, "color": theme.NHS_BLACK},
         plot_bgcolor=theme.NHS_WHITE,
         paper_bgcolor=theme.NHS_WHITE,

@@ -7,7 +7,10 @@ percentiles darker), the system value as the centre line, and markers for one pr
 Rows are normalised as OHID Fingertips does: the system value sits at 0 and the row's
 value furthest from it at -1 or +1, so indicators on different scales share one axis.
 Rows where lower is better are flipped, so better is always to the right
-(Fingertips, "Spine chart" in the Public Health Profiles user guide).
+(Fingertips, "Spine chart" in the Public Health Profiles user guide). Where the rows give
+the practice's 95% interval (practice_lower, practice_upper), it is drawn as a whisker on
+its marker, so the colour's verdict can be read from the chart: the interval against the
+centre line.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import plotly.graph_objects as go
 from dashboard import theme
 
 SCALED_COLUMNS = ("minimum", "q25", "q75", "maximum", "practice", "network", "locality")
+INTERVAL_COLUMNS = ("practice_lower", "practice_upper")
 MARKERS = {
     # column: (legend name, symbol, colour); the practice's colour comes from its comparison.
     "practice": ("Practice", "circle", None),
@@ -36,31 +40,37 @@ def spine_positions(rows: pd.DataFrame) -> pd.DataFrame:
     (`flip`). A row whose values all equal the system sits at 0.
     """
     rows = rows.copy()
-    values = rows[list(SCALED_COLUMNS)].to_numpy(dtype=float)
+    columns = [*SCALED_COLUMNS, *(c for c in INTERVAL_COLUMNS if c in rows)]
+    values = rows[columns].to_numpy(dtype=float)
     offsets = values - rows["system"].to_numpy(dtype=float)[:, None]
     with np.errstate(all="ignore"):
         scale = np.nanmax(np.abs(offsets), axis=1, initial=0.0)
     scale = np.where(scale > 0, scale, 1.0)
     sign = np.where(rows["flip"].to_numpy(dtype=bool), -1.0, 1.0)
     positions = offsets / scale[:, None] * sign[:, None]
-    for index, column in enumerate(SCALED_COLUMNS):
+    for index, column in enumerate(columns):
         rows[f"{column}_pos"] = positions[:, index]
     return rows
 
 
-def spine_chart(rows: pd.DataFrame) -> go.Figure:
-    """Returns the spine chart of the rows, top to bottom in the order given.
+def spine_chart(
+    rows: pd.DataFrame, title: dict | None = None, names: dict[str, str] | None = None
+) -> go.Figure:
+    """Returns the spine chart of the rows, top to bottom in the order given, titled by
+    `title` (`theme.chart_title`); `names` renames the network and locality markers (the
+    configured level labels).
 
     `rows` has columns label, system, flip (lower is better), minimum, q25, q75, maximum,
     practice, network, locality (values; NaN where suppressed or missing) and
-    practice_comparison (better/similar/worse/higher/lower/not compared).
+    practice_comparison (better/similar/worse/higher/lower/not compared), and optionally
+    practice_lower and practice_upper (the practice's 95% interval).
     """
     rows = spine_positions(rows)
     figure = go.Figure(
         [
             _band(rows, "minimum", "maximum", "Range of practices", theme.GREY_4),
             _band(rows, "q25", "q75", "25th to 75th percentile", theme.GREY_2),
-            *(_marker(rows, column) for column in MARKERS),
+            *(_marker(rows, column, (names or {}).get(column)) for column in MARKERS),
             go.Scatter(
                 x=[None],
                 y=[None],
@@ -70,7 +80,7 @@ def spine_chart(rows: pd.DataFrame) -> go.Figure:
             ),
         ]
     )
-    return _style(figure, len(rows))
+    return _style(figure, len(rows), title)
 
 
 def _band(rows: pd.DataFrame, low: str, high: str, name: str, colour: str) -> go.Bar:
@@ -91,13 +101,15 @@ def _band(rows: pd.DataFrame, low: str, high: str, name: str, colour: str) -> go
     )
 
 
-def _marker(rows: pd.DataFrame, column: str) -> go.Scatter:
-    name, symbol, colour = MARKERS[column]
+def _marker(rows: pd.DataFrame, column: str, name: str | None = None) -> go.Scatter:
+    default, symbol, colour = MARKERS[column]
+    name = name or default
     if colour is None:
         colour = [
             theme.COMPARISON_COLOURS.get(word, theme.GREY_4) for word in rows["practice_comparison"]
         ]
     return go.Scatter(
+        error_x=_whisker(rows) if column == "practice" else None,
         y=rows["label"],
         x=rows[f"{column}_pos"],
         mode="markers",
@@ -116,7 +128,23 @@ def _marker(rows: pd.DataFrame, column: str) -> go.Scatter:
     )
 
 
-def _style(figure: go.Figure, row_count: int) -> go.Figure:
+def _whisker(rows: pd.DataFrame) -> dict | None:
+    if "practice_lower_pos" not in rows:
+        return None
+    ends = rows[["practice_lower_pos", "practice_upper_pos"]].to_numpy(dtype=float)
+    position = rows["practice_pos"].to_numpy(dtype=float)
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": np.fmax(ends[:, 0], ends[:, 1]) - position,
+        "arrayminus": position - np.fmin(ends[:, 0], ends[:, 1]),
+        "color": theme.NHS_BLACK,
+        "thickness": 1.5,
+        "width": 4,
+    }
+
+
+def _style(figure: go.Figure, row_count: int, title: dict | None = None) -> go.Figure:
     figure.add_shape(
         type="line",
         x0=0,
@@ -127,9 +155,10 @@ def _style(figure: go.Figure, row_count: int) -> go.Figure:
         line={"color": theme.NHS_BLACK, "width": 2},
     )
     figure.update_layout(
+        title=title,
         barmode="overlay",
-        height=120 + 44 * row_count,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=120 + 44 * row_count + (60 if title else 0),
+        margin={"l": 10, "r": 10, "t": 110 if title else 30, "b": 10},
         font={"family": theme.FONT, "color": theme.NHS_BLACK},
         plot_bgcolor=theme.NHS_WHITE,
         paper_bgcolor=theme.NHS_WHITE,

@@ -17,12 +17,25 @@ from dashboard import access, session
 from dashboard.figures.sparkline import sparkline_alt, sparkline_src
 from dashboard.icons import assurance_icon, variation_icon
 from dashboard.pages import board_data
-from dashboard.pages.board_data import format_change, format_value
+from dashboard.pages.board_data import (
+    CHARTED,
+    STATUS_REASONS,
+    STATUS_WORDS,
+    format_change,
+    format_value,
+)
+from dashboard.pages.status import REFERENCE_FEEDS, REFERENCE_TEXT, feed_name
 
 PATH = "/"
 TITLE = "Board overview"
 IN_NAV = True
 AREA_COLUMNS = ("Value", "Change", "Trend", "Variation", "Assurance")
+SUPPRESSION_NOTE = (
+    "* = suppressed: a count from 1 to 7, or a value from which one could be worked out, "
+    "is not shown. Nothing is drawn or worked out from a suppressed month: the trend line "
+    "has a gap there, and a series has a variation or assurance icon only when its SPC "
+    "chart has enough unsuppressed months; otherwise the icon columns say why in words."
+)
 
 
 def layout(path: str, query: dict[str, str]):
@@ -44,6 +57,7 @@ def layout(path: str, query: dict[str, str]):
             html.H1(TITLE),
             _controls(areas, months, area, month, side),
             html.P(notice, className="nhs-muted") if notice else None,
+            html.P(SUPPRESSION_NOTE, id="board-suppression-note", className="nhs-muted small"),
             html.Div(board_content(scope, areas, area, month, side), id="board-content"),
             _freshness(),
         ]
@@ -90,7 +104,8 @@ def board_content(scope, areas: pd.DataFrame, area: str, month: date, side_by_si
     return html.Table(
         [_caption(data), _header(data, side_by_side), html.Tbody(rows)],
         id="board-table",
-        className="table table-sm align-middle bg-white",
+        className="table table-sm align-middle bg-white"
+        + (" board-side-by-side" if side_by_side else ""),
     )
 
 
@@ -100,7 +115,7 @@ def _caption(data) -> html.Caption:
         f"Making Data Count summary for {names}, {data.month:%B %Y}. Change is since "
         f"{data.previous:%B %Y}, the same measure two months earlier (the last board period). "
         f"Trend: the last {board_data.SPARKLINE_MONTHS} months. Icons as at {data.month:%B %Y}. "
-        "* = suppressed (small numbers).",
+        "* = suppressed (see the note above).",
         style={"captionSide": "top"},
     )
 
@@ -139,38 +154,76 @@ def _row(data, indicator: dict, side_by_side: bool, whole_system: bool) -> html.
         className="board-link",
     )
     cells = [html.Th([link, html.Div(indicator["unit"], className="nhs-muted small")], scope="row")]
-    for code in data.areas["org_code"]:
-        cells += _area_cells(data, indicator, code)
-    cells.append(html.Td(_target_text(indicator)))
+    names = data.areas["org_name"].tolist() if side_by_side else [None]
+    for code, name in zip(data.areas["org_code"], names, strict=False):
+        cells += _area_cells(data, indicator, code, name)
+    cells.append(_td(_target_text(indicator), "Target"))
     if not side_by_side:
-        cells.append(html.Td(_others(data, indicator, whole_system)))
+        cells.append(_td(_others(data, indicator, whole_system), "Other areas"))
     return html.Tr(cells)
 
 
-def _area_cells(data, indicator: dict, area: str) -> list[html.Td]:
+def _td(content, label: str, **props) -> html.Td:
+    # data-label names the column where a narrow screen stacks a row's cells (nhs.css).
+    return html.Td(content, **{"data-label": label}, **props)
+
+
+def _area_cells(data, indicator: dict, area: str, area_name: str | None) -> list[html.Td]:
     current = board_data.value_row(data, indicator["id"], area, data.month)
     previous = board_data.value_row(data, indicator["id"], area, data.previous)
+    status = board_data.status_at(data, indicator["id"], area)
     points = board_data.series(data, indicator["id"], area)
+    value = "–" if current is None else _value_text(current, indicator)
+    prefix = f"{area_name}: " if area_name else ""
+    cells = [
+        _td(value, prefix + "Value", className="text-end text-nowrap"),
+        _td(format_change(current, previous, indicator), prefix + "Change", className="text-end"),
+        _td(_sparkline(points, indicator, status), prefix + "Trend"),
+    ]
+    return cells + _icon_cells(data, indicator, area, status, prefix)
+
+
+def _value_text(row: dict, indicator: dict):
+    if row["suppressed"]:
+        return html.Span(
+            "*", title="Suppressed", **{"aria-label": "Suppressed"}, className="suppressed"
+        )
+    return format_value(row["value"], False, indicator)
+
+
+def _icon_cells(data, indicator: dict, area: str, status: str, prefix: str) -> list[html.Td]:
+    """Returns the variation and assurance cells: the icons of a charted series, otherwise
+    one cell across both saying why there are none."""
+    if status != CHARTED:
+        words = html.Span(
+            STATUS_WORDS.get(status, "No icon"),
+            title=STATUS_REASONS.get(status, ""),
+            className="board-status nhs-muted",
+        )
+        return [_td(words, prefix + "Variation and assurance", colSpan=2)]
     variation, assurance = board_data.icons_at(data, indicator, area)
-    value = "–" if current is None else format_value(current["value"], current["suppressed"])
     return [
-        html.Td(value, className="text-end"),
-        html.Td(format_change(current, previous), className="text-end"),
-        html.Td(_sparkline(points)),
-        html.Td(variation_icon(variation, indicator["improvement"])),
-        html.Td(assurance_icon(assurance)),
+        _td(variation_icon(variation, indicator["improvement"]), prefix + "Variation"),
+        _td(assurance_icon(assurance), prefix + "Assurance"),
     ]
 
 
-def _sparkline(points: pd.DataFrame | None):
-    if points is None or points.empty:
+def _sparkline(points: pd.DataFrame | None, indicator: dict, status: str):
+    if points is None or points.empty or points["value"].isna().all():
         return "–"
-    return html.Img(src=sparkline_src(points), alt=sparkline_alt(points, format_value))
+    if status != CHARTED:
+        # No point type (colour) unless the series is charted: it would be an icon in all
+        # but name.
+        points = points.assign(point_type=None)
+    alt = sparkline_alt(points, lambda value: format_value(value, False, indicator))
+    return html.Img(src=sparkline_src(points), alt=alt)
 
 
 def _target_text(indicator: dict) -> str:
     target = indicator.get("target_value")
-    return "No target" if target is None or pd.isna(target) else format_value(target)
+    return (
+        "No target" if target is None or pd.isna(target) else format_value(target, False, indicator)
+    )
 
 
 def _others(data, indicator: dict, whole_system: bool) -> list:
@@ -178,7 +231,7 @@ def _others(data, indicator: dict, whole_system: bool) -> list:
     others = data.others
     for code, name in zip(others["org_code"], others["org_name"], strict=True):
         row = board_data.value_row(data, indicator["id"], code, data.month)
-        shown = "–" if row is None else format_value(row["value"], row["suppressed"])
+        shown = "–" if row is None else format_value(row["value"], row["suppressed"], indicator)
         lines.append(html.Div(f"{name}: {shown}"))
     if not lines:
         lines.append(
@@ -207,7 +260,7 @@ def _controls(areas: pd.DataFrame, months: list, area: str, month: date, side: b
 def _freshness() -> html.Section:
     feeds = board_data.freshness()
     rows = [
-        html.Tr([html.Td(row.feed), html.Td(_month_text(row.date_to))])
+        html.Tr([html.Td(feed_name(row.feed)), html.Td(_latest_month(row.feed, row.date_to))])
         for row in feeds.itertuples()
     ]
     return html.Section(
@@ -221,6 +274,10 @@ def _freshness() -> html.Section:
         ],
         className="mt-4",
     )
+
+
+def _latest_month(feed: str, value) -> str:
+    return REFERENCE_TEXT if feed in REFERENCE_FEEDS else _month_text(value)
 
 
 def _month_text(value) -> str:

@@ -4,6 +4,10 @@ from `dashboard.access` reads (values, SPC points and icons, org names, feed sta
 "Change since the last board period" compares the month with the same measure two months
 earlier: boards meet every two months, and a monthly value two months back is published
 for every metric, whereas the latest two-month board period is often incomplete.
+
+Icons follow the series' SPC status: a variation or assurance icon is shown only for a
+series that is charted (status 'charted'); otherwise the board says why in words, so no
+icon is ever derived from a suppressed value or from too short a series.
 """
 
 from __future__ import annotations
@@ -13,13 +17,27 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import access
+from dashboard import access, formats
 from dashboard.pages.indicator_data import definitions
 from dashboard.scope import Scope
 
 BOARD_GROUPS = ("northumbria", "whole_system")
 BOARD_GAP_MONTHS = 2
 SPARKLINE_MONTHS = 24
+MINIMUM_POINTS = 15  # unsuppressed points a series needs for limits (Making Data Count)
+CHARTED = "charted"
+STATUS_WORDS = {
+    "too_few_points": "Too few points",
+    "last_point_suppressed": "Suppressed",
+    "all_suppressed": "Suppressed",
+    "no_series": "No series",
+}
+STATUS_REASONS = {
+    "too_few_points": f"fewer than {MINIMUM_POINTS} unsuppressed months: no limits or icons",
+    "last_point_suppressed": "this month is suppressed: no icon is derived from it",
+    "all_suppressed": "every month is suppressed: no icon is derived from them",
+    "no_series": "no monthly series is published",
+}
 
 
 @dataclass
@@ -32,7 +50,8 @@ class BoardData:
     others: pd.DataFrame  # the other areas the scope may see
     values: dict  # (metric_id, org_code, period_start) -> value row (dict)
     points: dict  # (metric_id, org_code) -> SPC points, the last 24 months to the month
-    summary: dict  # (metric_id, org_code) -> (variation, assurance)
+    summary: dict  # (metric_id, org_code) -> (variation, assurance, status)
+    statuses: dict  # (metric_id, org_code) -> the series' status as at the month
     month: pd.Timestamp
     previous: pd.Timestamp
     latest: bool  # whether the month is the latest published
@@ -70,13 +89,16 @@ def load_board(
     previous = previous_board_month(month)
     values = access.values(scope, metric_ids=ids, levels=["area"], period_starts=[month, previous])
     codes = shown["org_code"].tolist()
+    points = access.spc_points(scope, ids, codes)
+    summary = access.spc_summary(scope, ids, codes)
     return BoardData(
         indicators=metrics,
         areas=shown.reset_index(drop=True),
         others=others.reset_index(drop=True),
         values=_keyed_values(values),
-        points=_keyed_points(access.spc_points(scope, ids, codes), month),
-        summary=_keyed_summary(access.spc_summary(scope, ids, codes)),
+        points=_keyed_points(points, month),
+        summary=_keyed_summary(summary),
+        statuses=series_statuses(points, summary, month, month == latest),
         month=pd.Timestamp(month),
         previous=pd.Timestamp(previous),
         latest=month == latest,
@@ -107,6 +129,35 @@ def _keyed_summary(summary: pd.DataFrame) -> dict:
     }
 
 
+def series_statuses(points: pd.DataFrame, summary: pd.DataFrame, month: date, latest: bool):
+    """Returns (metric_id, org_code) -> the status of each series as at the month.
+
+    For the latest month, the published summary's `status`; for an earlier month (or a
+    snapshot whose summary has no status), worked out from the points up to the month:
+    'all_suppressed', 'last_point_suppressed' (the month itself is), 'too_few_points'
+    (fewer than MINIMUM_POINTS unsuppressed, or no limits at the month), else 'charted'.
+    """
+    if latest and "status" in summary:
+        keys = zip(summary["metric_id"], summary["org_code"], strict=True)
+        return dict(zip(keys, summary["status"], strict=True))
+    upto = points[pd.to_datetime(points["period_start"]) <= pd.Timestamp(month)]
+    return {key: _status(group, month) for key, group in upto.groupby(["metric_id", "org_code"])}
+
+
+def _status(points: pd.DataFrame, month: date) -> str:
+    shown = ~points["suppressed"].astype(bool)
+    last = points.iloc[-1]
+    if not shown.any():
+        return "all_suppressed"
+    if pd.Timestamp(last["period_start"]) != pd.Timestamp(month):
+        return "no_series"
+    if bool(last["suppressed"]):
+        return "last_point_suppressed"
+    if shown.sum() < MINIMUM_POINTS or pd.isna(last["mean"]):
+        return "too_few_points"
+    return CHARTED
+
+
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -121,10 +172,18 @@ def series(data: BoardData, metric_id: str, area: str) -> pd.DataFrame | None:
     return data.points.get((metric_id, area))
 
 
+def status_at(data: BoardData, metric_id: str, area: str) -> str:
+    """Returns the series' status as at the month ('charted' when icons may be shown)."""
+    return data.statuses.get((metric_id, area), "no_series")
+
+
 def icons_at(data: BoardData, indicator: dict, area: str) -> tuple[str | None, str | None]:
-    """Returns (variation, assurance) of a metric and area as at the month: the published
-    summary for the latest month, otherwise worked out from that month's SPC point (its
-    point type; the target against its process limits)."""
+    """Returns (variation, assurance) of a metric and area as at the month, both None
+    unless the series is charted: the published summary for the latest month, otherwise
+    worked out from that month's SPC point (its point type; the target against its
+    process limits)."""
+    if status_at(data, indicator["id"], area) != CHARTED:
+        return None, None
     if data.latest:
         return data.summary.get((indicator["id"], area), (None, None))
     points = series(data, indicator["id"], area)
@@ -165,27 +224,25 @@ def freshness() -> pd.DataFrame:
     return access.feed_status()[["feed", "date_to"]]
 
 
-def format_value(value, suppressed: bool = False, like=None) -> str:
-    """Returns a value for display: '*' when suppressed, '–' when missing, else a number
-    with one decimal (two under 10, three under 1); `like` sets the decimals by another
-    value's size instead (a change is shown to the decimals of its value)."""
-    if suppressed:
-        return "*"
-    if value is None or pd.isna(value):
-        return "–"
-    size = abs(value if like is None or pd.isna(like) else like)
-    decimals = 1 if size >= 10 else 2 if size >= 1 else 3
-    return f"{value:,.{decimals}f}"
+def format_value(value, suppressed: bool = False, indicator: dict | None = None) -> str:
+    """Returns a value for display in its indicator's decimals (`dashboard.formats`): '*'
+    when suppressed, '–' when missing, a % sign for a percentage."""
+    unit, target = _unit_and_target(indicator)
+    return formats.number(value, unit, target, suppressed=suppressed)
 
 
-def format_change(current: dict | None, previous: dict | None) -> str:
-    """Returns the change from previous to current with its sign ('*' if either value is
-    suppressed, '–' if either is missing)."""
+def format_change(current: dict | None, previous: dict | None, indicator: dict | None = None):
+    """Returns the change from previous to current with its sign, in the indicator's
+    decimals ('pts' for percentage points); '*' if either value is suppressed, '–' if
+    either is missing."""
     if current is None or previous is None:
-        return "–"
+        return formats.MISSING
     if current["suppressed"] or previous["suppressed"]:
-        return "*"
-    difference = current["value"] - previous["value"]
-    if pd.isna(difference):
-        return "–"
-    return ("+" if difference > 0 else "") + format_value(difference, like=current["value"])
+        return formats.SUPPRESSED
+    unit, target = _unit_and_target(indicator)
+    return formats.change(current["value"] - previous["value"], unit, target)
+
+
+def _unit_and_target(indicator: dict | None) -> tuple[str, float | None]:
+    indicator = indicator or {}
+    return indicator.get("unit", ""), indicator.get("target_value")

@@ -1,6 +1,8 @@
 """Definitions: every indicator's metadata, searchable, one card per indicator.
 
-A search box filters by id, title, description and group. Each indicator is addressable:
+A search box filters on every text field of a definition (id, title, group, description,
+why it matters, numerator, denominator, method, unit, sources, caveats, references, target
+and its source...). Each indicator is addressable:
 `/definitions?id=bed_days` shows that one definition, `/definitions?q=text` opens a search,
 and every card carries the HTML anchor `definition-<id>` and links to `/indicator/<id>`.
 """
@@ -19,7 +21,6 @@ PATH = "/definitions"
 TITLE = "Definitions"
 IN_NAV = True
 
-SEARCHED_COLUMNS = ("id", "title", "description", "group")
 GROUP_NAMES = {
     "northumbria": "Northumbria system metrics",
     "whole_system": "Whole-system metrics",
@@ -72,7 +73,7 @@ def show_definitions(text: str | None, selected_id: str | None):
     """Returns (definition cards, count sentence, URL search) for a search or one id.
 
     With no search text and an id from the URL, shows that one indicator; otherwise
-    every indicator whose id, title, description or group contains the text.
+    every indicator whose definition contains the text (`matching`).
     """
     frame = access.indicators()
     text = (text or "").strip()
@@ -100,14 +101,22 @@ def _one(frame: pd.DataFrame, metric_id: str):
 
 
 def matching(frame: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Returns the indicators whose id, title, description or group contains the text,
-    ignoring case and runs of white space (definitions wrap their lines)."""
+    """Returns the indicators whose definition contains the text anywhere a card shows it
+    (every field of `metadata`, lists item by item, and the raw id and group), ignoring
+    case and runs of white space (definitions wrap their lines)."""
     needle = " ".join(text.lower().split())
     if not needle:
         return frame
-    haystack = frame[list(SEARCHED_COLUMNS)].fillna("").agg(" \n ".join, axis=1)
-    normalised = haystack.map(lambda value: " ".join(value.lower().split()))
-    return frame[normalised.str.contains(needle, regex=False)]
+    found = [needle in searchable_text(row) for row in frame.to_dict("records")]
+    return frame[found]
+
+
+def searchable_text(row: dict) -> str:
+    """Returns every text of an indicator's card in one lower-case, single-spaced text."""
+    parts = [row["id"], row["group"], row["title"]]
+    for _, value in metadata(row):
+        parts += [value] if isinstance(value, str) else list(value)
+    return " ".join(" \n ".join(str(part) for part in parts).lower().split())
 
 
 def definition_groups(frame: pd.DataFrame) -> list:

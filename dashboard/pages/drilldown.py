@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import access, session, theme
+from dashboard import formats, session, theme
 from dashboard.pages import drilldown_data as data
 from dashboard.pages.drilldown_data import format_interval, format_value
 
@@ -59,14 +59,19 @@ def render_body(code: str | None, period_type: str = DEFAULT_PERIOD) -> list | h
         return html.P(data.unknown_org_sentence(code), className="nhs-card", role="alert")
     return [
         _breadcrumb(view.trail, period_type),
-        html.H2(
-            f"{view.org['org_name']} ({access.level_label(view.org['level']).lower()}), "
-            f"{view.period['label']}"
-        ),
+        html.H2(f"{_org_heading(view.org)}, {view.period['label']}"),
+        html.P(formats.SUPPRESSED_NOTE, className="nhs-muted small", id="drilldown-note"),
         _context(view),
         *_cards(view),
         _children(view, period_type),
     ]
+
+
+def _org_heading(org: dict) -> str:
+    # "Coastline PCN (network)"; the whole system needs no level after its name.
+    if org["level"] == "system":
+        return org["org_name"]
+    return f"{org['org_name']} ({formats.level_noun(org['level'])})"
 
 
 def show_org(search: str | None) -> list | html.P:
@@ -159,18 +164,23 @@ def _breadcrumb(trail: list[dict], period_type: str) -> html.Nav:
 
 
 def _context(view: data.DrilldownView) -> html.Section:
-    rows, system = view.rows_for(view.org["org_code"]), view.rows_for(data.SYSTEM_CODE)
+    """The context strip: the org's population, age, deprivation and prevalence beside the
+    system's; at system level the system's own, with nothing to compare it with."""
+    is_system = view.org["level"] == "system"
+    rows = view.rows_for(view.org["org_code"])
+    system = None if is_system else view.rows_for(data.SYSTEM_CODE)
     single = [(data.CONTEXT_LABELS[metric], [metric]) for metric in data.CONTEXT_LABELS]
     boxes = [*single[:2], (data.DEPRIVATION_LABEL, data.DEPRIVATION), *single[2:]]
     return html.Section(
         [
-            html.H2("Context against the system"),
+            html.H2("Context" if is_system else "Context against the system"),
             dbc.Row(
                 [_context_box(label, rows, system, metrics) for label, metrics in boxes],
                 className="g-2",
             ),
         ],
         className="mb-3",
+        id="drilldown-context",
     )
 
 
@@ -178,9 +188,9 @@ def _context_box(label: str, rows, system, metrics: list | tuple) -> dbc.Col:
     lines = []
     for metric in metrics:
         own = _shown(rows, metric)
-        benchmark = _shown(system, metric)
         prefix = f"Q{metric[-1]}: " if len(metrics) > 1 else ""
-        lines.append(html.Div(f"{prefix}{own} (system {benchmark})"))
+        against = "" if system is None else f" (system {_shown(system, metric)})"
+        lines.append(html.Div(f"{prefix}{own}{against}"))
     return dbc.Col(html.Div([html.Strong(label), *lines], className="nhs-card h-100"), md=3)
 
 
@@ -198,10 +208,19 @@ def _parent_value(row: dict) -> str:
     return format_value(row["parent_value"], withheld, row["unit"])
 
 
-def _cards(view: data.DrilldownView) -> list[html.Section]:
+def top_level_note() -> str:
+    """The one sentence shown instead of a comparison on every card at system level."""
+    area = formats.with_article(formats.level_noun("area"))
+    return (
+        "The whole system is the top level, so its values are not compared with another "
+        f"level; choose {area} below to see it against the system."
+    )
+
+
+def _cards(view: data.DrilldownView) -> list:
     rows = view.rows_for(view.org["org_code"])
     parent = view.trail[-2]["org_name"] if len(view.trail) > 1 else None
-    sections = []
+    sections = [] if parent else [html.P(top_level_note(), id="drilldown-top-level")]
     for group, heading in GROUP_HEADINGS.items():
         cards = [
             _card(metric, row, parent) for metric, row in rows.items() if row["group"] == group
@@ -218,7 +237,7 @@ def _card(metric: str, row, parent: str | None) -> dbc.Col:
             comparison_badge(row["comparison_parent"], parent),
         ]
         if parent
-        else [html.Div("The system has no parent level to compare with.")]
+        else []
     )
     return dbc.Col(
         html.Div(
@@ -249,11 +268,11 @@ def _children(view: data.DrilldownView, period_type: str) -> html.Section:
         return html.Section(
             [html.H2("Practice"), html.P(["A practice is the lowest level. ", link])]
         )
-    child_level = access.level_label(CHILD_LEVEL[org["level"]]).lower()
+    child_level = formats.level_noun(CHILD_LEVEL[org["level"]])
     header = html.Thead(
         html.Tr(
             [
-                html.Th(child_level.capitalize(), scope="col"),
+                html.Th(formats.sentence_start(child_level), scope="col"),
                 html.Th("Registered population", scope="col"),
                 *(html.Th(data.KEY_LABELS[m], scope="col") for m in data.KEY_INDICATORS),
             ]
@@ -264,14 +283,18 @@ def _children(view: data.DrilldownView, period_type: str) -> html.Section:
     )
     return html.Section(
         [
-            html.H2(f"{child_level.capitalize()}s in {org['org_name']}"),
+            html.H2(f"{formats.sentence_start(formats.plural(child_level))} in {org['org_name']}"),
             html.P(
                 f"Each value is compared with {org['org_name']}. "
-                f"Choose a {child_level} to move down a level."
+                f"Choose {formats.with_article(child_level)} to move down a level."
             ),
             html.Div(
                 html.Table([header, body], className="table table-sm bg-white"),
                 className="table-responsive",
+                # A keyboard user must be able to scroll a wide table on a narrow screen.
+                tabIndex="0",
+                role="region",
+                **{"aria-label": f"{formats.sentence_start(formats.plural(child_level))} table"},
             ),
         ]
     )

@@ -8,12 +8,11 @@ suppressed).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access
+from dashboard import access, formats
 from dashboard.scope import SYSTEM_CODE, Scope
 
 LEVELS = access.LEVELS_TOP_DOWN
@@ -54,18 +53,9 @@ def unknown_org_sentence(code: str | None) -> str:
 
 
 def format_value(value, suppressed: bool = False, unit: str = "") -> str:
-    """Returns a value for display: "*" when suppressed, "–" when missing, a percentage to
-    one decimal place for % units, a whole number of people, else one decimal place (three
-    for an index below 10, such as EQ-5D)."""
-    if suppressed:
-        return "*"
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if unit.startswith("%"):
-        return f"{value:.1f}%"
-    if unit == "people":
-        return f"{value:,.0f}"
-    return f"{value:.3f}" if abs(value) < 10 and "index" in unit else f"{value:,.1f}"
+    """Returns a value for display in its unit's decimals (`dashboard.formats`): "*" when
+    suppressed, "–" when missing, a % sign for a percentage, whole numbers of people."""
+    return formats.number(value, unit, suppressed=suppressed)
 
 
 def format_interval(row: pd.Series | dict, unit: str = "") -> str:

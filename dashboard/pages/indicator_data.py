@@ -1,10 +1,17 @@
 """The indicator detail page's data: which view a URL asks for, checked against what the
 user may see, and the reads that view needs, composed from `dashboard.access`.
 
-A view is an indicator, a level and org, a period type and period, a segment and a
-benchmark ('system', or 'parent': the org's siblings against their parent). Every part of
-it comes from a URL or a crafted callback, so each is checked and a bad one gives one
-sentence for the page, never an exception.
+A view is an indicator, a level and org, a period type and period, a segment, a
+benchmark ('system', or 'parent': the org's siblings against their parent) and the funnel
+limits ('auto', 'adjusted' or 'unadjusted'). Every part of it comes from a URL or a
+crafted callback, so each is checked and a bad one gives one sentence for the page, never
+an exception.
+
+What the page compares follows the published verdict rule (docs/metrics.md,
+"Comparisons"): against the whole system, an indicator with `isr = true` is compared below
+system level through its indirectly standardised ratio's interval against 1; every other
+comparison is the value's interval against the benchmark value. `Basis` names the columns
+and benchmark a view's charts draw, so every colour sits beside what decided it.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
+import duckdb
 import pandas as pd
 
 from dashboard import access
+from dashboard.figures.funnel import LIMIT_CHOICES
 from dashboard.scope import Scope
 from metrics.segments import SEGMENT_LEVELS
 
@@ -27,6 +36,9 @@ PERIOD_TYPES = {
     "board": "Board period (two months)",
 }
 BENCHMARKS = {"system": "Whole system", "parent": "Parent (org's siblings)"}
+RATIO_COLUMNS = {"value": "isr", "lower_95": "isr_lower_95", "upper_95": "isr_upper_95"}
+CRUDE_COLUMNS = {"value": "value", "lower_95": "lower_95", "upper_95": "upper_95"}
+STRICT = {"isr_lower_95": "isr_lower_998", "isr_upper_95": "isr_upper_998"}
 
 
 @dataclass(frozen=True)
@@ -40,10 +52,35 @@ class View:
     period: str  # ISO date of the period's start
     segment: str
     benchmark: str
+    limits: str = "auto"
 
     def query(self) -> dict[str, str]:
         """Returns the URL query parameters that reproduce this view."""
         return {key: value for key, value in asdict(self).items() if key != "metric_id"}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a view's verdicts compare: `columns` maps value/lower_95/upper_95 to the
+    published columns drawn (the ratio's, or the value's), `benchmark` is what they are
+    compared with (1 for a ratio), `verdict` the published column holding the words."""
+
+    ratio: bool
+    columns: dict
+    benchmark: float | None
+    benchmark_name: str
+    verdict: str
+
+    def compared(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Returns rows with value, lower_95, upper_95, comparison and comparison_998 set
+        to what this basis compares (the crude value kept as crude_value)."""
+        chosen = {name: rows[column] for name, column in self.columns.items()}
+        return rows.assign(
+            crude_value=rows["value"],
+            **chosen,
+            comparison=rows[self.verdict],
+            comparison_998=_column(rows, f"{self.verdict}_998"),
+        )
 
 
 @dataclass
@@ -55,11 +92,16 @@ class Detail:
     org_name: str
     points: pd.DataFrame  # monthly SPC points of the org and segment
     icons: tuple[str | None, str | None]  # (variation, assurance)
+    status: str | None  # spc_summary status: 'charted', 'too_few_points', ...
+    status_points: int | None  # unsuppressed points in the series' last phase
+    changes: pd.DataFrame  # the change points publish used for this series
     peers: pd.DataFrame  # values of the orgs compared, with org_name
     benchmark_value: float | None
     comparison_column: str  # comparison_system or comparison_parent
     peer_level: str
     selected: dict | None  # the org's own values row
+    basis: Basis | None = None  # what the peers' verdicts compare
+    own_basis: Basis | None = None  # what the org's own verdict compares
 
 
 _definitions: dict = {"version": None, "frame": None, "by_id": {}}
@@ -85,11 +127,39 @@ def definition(metric_id: str) -> dict | None:
     return _definitions["by_id"].get(metric_id)
 
 
-def segment_options(indicator: dict) -> pd.DataFrame:
-    """Returns the segments an indicator is published for ('all' first)."""
+def segment_options(
+    indicator: dict, level: str | None = None, scope: Scope | None = None
+) -> pd.DataFrame:
+    """Returns the segments an indicator is published for ('all' first); given a level
+    and scope, only those the snapshot holds for the indicator at that level."""
     frame = access.segments()
     kinds = set(indicator.get("segments") or ())
-    return frame[(frame["segment"] == "all") | frame["kind"].isin(kinds)]
+    frame = frame[(frame["segment"] == "all") | frame["kind"].isin(kinds)]
+    if level is None or scope is None:
+        return frame
+    return frame[frame["segment"].isin(published_segments(scope, indicator["id"], level))]
+
+
+_segments_read: dict = {}
+
+
+def published_segments(scope: Scope, metric_id: str, level: str) -> set[str]:
+    """Returns the segments the snapshot holds values for, for an indicator at a level
+    (read from its latest month, for the orgs in scope; kept per snapshot version, since a
+    page asks several times)."""
+    key = (access.version(), str(scope), metric_id, level)
+    if key not in _segments_read:
+        rows = access.values(
+            scope,
+            metric_ids=[metric_id],
+            levels=[level],
+            period_starts=[access.months()[-1]],
+            segments=None,
+        )
+        if len(_segments_read) > 512:
+            _segments_read.clear()
+        _segments_read[key] = set(rows["segment"]) | {"all"}
+    return _segments_read[key]
 
 
 def parse_view(metric_id: str, query: dict, scope: Scope) -> tuple[View | None, str | None]:
@@ -118,10 +188,16 @@ def parse_view(metric_id: str, query: dict, scope: Scope) -> tuple[View | None, 
         return None, f"There is no segment '{segment}' for this indicator."
     if segment != "all" and level not in SEGMENT_LEVELS:
         return None, "Segments are published at locality level and above; choose 'all'."
+    if segment not in set(segment_options(indicator, level, scope)["segment"]):
+        return None, f"Segment '{segment}' is not published at {level} level; choose another."
     benchmark = query.get("benchmark") or "system"
     if benchmark not in BENCHMARKS:
         return None, f"'{benchmark}' is not a benchmark (system or parent)."
-    return View(metric_id, level, org, period_type, period, segment, benchmark), None
+    limits = query.get("limits") or "auto"
+    if limits not in LIMIT_CHOICES:
+        return None, f"'{limits}' is not a choice of funnel limits (auto, adjusted, unadjusted)."
+    view = View(metric_id, level, org, period_type, period, segment, benchmark, limits)
+    return view, None
 
 
 def _checked_org(scope: Scope, level: str, org: str | None) -> tuple[str | None, str | None]:
@@ -156,24 +232,75 @@ def load_detail(scope: Scope, view: View) -> Detail:
     names = dict(zip(orgs["org_code"], orgs["org_name"], strict=True))
     points = access.spc_points(scope, [view.metric_id], [view.org], view.segment)
     summary = access.spc_summary(scope, [view.metric_id], [view.org], view.segment)
-    icons = (None, None) if summary.empty else tuple(summary.iloc[0][["variation", "assurance"]])
+    first = {} if summary.empty else summary.iloc[0].to_dict()
     peer_level = "area" if view.level == "system" else view.level
     rows = _values(scope, view, peer_level, orgs)
     peers, benchmark_value = _peers(view, rows, orgs, peer_level)
     peers = peers.assign(org_name=peers["org_code"].map(names))
     own = rows[rows["org_code"] == view.org]
+    benchmark = "system" if view.level == "system" else view.benchmark
     return Detail(
         view=view,
         indicator=indicator,
         org_name=names.get(view.org, view.org),
         points=points.reset_index(drop=True),
-        icons=tuple(_text(icon) for icon in icons),
+        icons=(_text(first.get("variation")), _text(first.get("assurance"))),
+        status=_series_status(first, points),
+        status_points=_count(first.get("points")),
+        changes=_changes(scope, view),
         peers=peers.reset_index(drop=True),
         benchmark_value=benchmark_value,
-        comparison_column=f"comparison_{view.benchmark}",
+        comparison_column=f"comparison_{benchmark}",
         peer_level=peer_level,
         selected=None if own.empty else own.iloc[0].to_dict(),
+        basis=comparison_basis(indicator, peer_level, benchmark, benchmark_value),
+        own_basis=comparison_basis(
+            indicator, view.level, view.benchmark, _own_benchmark(own, view.benchmark)
+        ),
     )
+
+
+def comparison_basis(indicator: dict, level: str, benchmark: str, value) -> Basis | None:
+    """Returns what the published verdict of an org at `level` against `benchmark`
+    compares (docs/metrics.md, "Comparisons"); None at system level, which is not
+    compared. `value` is the benchmark value for a comparison of values."""
+    if level == "system":
+        return None
+    value = None if value is None or pd.isna(value) else float(value)
+    if benchmark == "system" and bool(indicator.get("isr")):
+        name = "1 (the whole system's age- and sex-specific rates)"
+        return Basis(True, RATIO_COLUMNS, 1.0, name, "comparison_system")
+    name = "the whole system" if benchmark == "system" else "the parent"
+    return Basis(False, CRUDE_COLUMNS, value, name, f"comparison_{benchmark}")
+
+
+def _own_benchmark(own: pd.DataFrame, benchmark: str):
+    return None if own.empty else own.iloc[0][f"{benchmark}_value"]
+
+
+def _series_status(summary: dict, points: pd.DataFrame) -> str | None:
+    """The published status; for a snapshot without one, 'charted' where limits exist."""
+    status = summary.get("status")
+    if isinstance(status, str):
+        return status
+    if points.empty or points["value"].isna().all():
+        return "all_suppressed" if len(points) else None
+    return "charted" if points["mean"].notna().any() else "too_few_points"
+
+
+def _changes(scope: Scope, view: View) -> pd.DataFrame:
+    try:
+        return access.spc_annotations(scope, view.metric_id, view.org)
+    except duckdb.CatalogException:  # a snapshot published before change points existed
+        return pd.DataFrame(columns=["metric_id", "org_code", "month", "label", "recalculate"])
+
+
+def _count(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    return rows[name] if name in rows else pd.Series("not published", index=rows.index)
 
 
 def _values(scope: Scope, view: View, peer_level: str, orgs: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, dcc, html
 
-from dashboard import access, session, theme
+from dashboard import access, formats, session, theme
 from dashboard.controls import labelled_select
 from dashboard.figures.heatmap import STATUS_COLOURS, status_heatmap
 from dashboard.pages import networks_data as data
@@ -27,13 +27,20 @@ LEAGUE_HEADINGS = (
     "Practice",
     "Numerator",
     "Denominator",
-    "%",
+    "Value",
     "95% CI",
     "Target",
     "Status",
-    "Change since previous month (points)",
+    "Change since previous month",
 )
-EXCEPTION_HEADINGS = ("Practice", "KPI", "Previous month", "Latest month", "Change (points)")
+EXCEPTION_HEADINGS = ("Practice", "KPI", "Previous month", "Latest month", "Change")
+KEY_WORDS = {
+    "met": "Green: at or beyond the upper threshold (the target)",
+    "between": "Amber: from the lower threshold up to the upper one",
+    "not_met": "Red: short of the lower threshold",
+    "suppressed": "Pale grey: suppressed (*)",
+    "no_target": "Grey: no target",
+}
 # Text colours with enough contrast on each status colour.
 TEXT_ON_STATUS = {"met": theme.NHS_WHITE, "not_met": theme.NHS_WHITE}
 
@@ -77,18 +84,33 @@ def render_heatmap(month_text: str) -> list:
     if month is None:
         return [_sentence(f"There is no published month {month_text!r}.")]
     cells, rows, columns = data.heatmap_cells(session.current_scope(), month)
+    if cells.empty:
+        # No empty axes: say why there is nothing to draw.
+        return [_sentence(f"No care-package KPI is published for {month:%B %Y} at any "
+                          "network you can see, so there is no heat map.")]  # fmt: skip
     return [
         html.H2(f"Care-package KPIs by network, {month.strftime('%B %Y')}"),
         html.P(
-            "Each cell is the network's value (%). Click a cell to choose that network and KPI. "
-            f"Met: at or beyond the target; near: short by at most {data.NEAR_TARGET_POINTS:g} "
-            "percentage points; * suppressed (a count of 1 to 7)."
+            "Each cell is the network's value. Each KPI has a lower and an upper threshold "
+            "(the QOF payment thresholds; the upper is the target), and the colour says "
+            "where the value lies, in the direction of improvement. A KPI with a single "
+            "target (the high-risk register, 2%) is green or red. * = suppressed (a count "
+            "of 1 to 7, or a value from which one could be worked out). Click a cell to "
+            "choose that network and KPI."
         ),
         _key(),
-        dcc.Graph(
-            id="networks-heatmap",
-            figure=status_heatmap(cells, rows, columns),
-            config={"displayModeBar": False},
+        # A phone scrolls the chart, not the page: twelve KPI columns need the width.
+        html.Div(
+            dcc.Graph(
+                id="networks-heatmap",
+                figure=status_heatmap(cells, rows, columns, title=_heatmap_title(month)),
+                config=theme.graph_config(f"network-kpis-{month:%Y-%m}"),
+                style={"minWidth": "56rem"},
+            ),
+            className="chart-scroll",
+            tabIndex="0",
+            role="region",
+            **{"aria-label": "Heat map (scrolls sideways on a narrow screen)"},
         ),
         html.Details([html.Summary("Heat map as a table"), _heatmap_table(cells, rows, columns)]),
     ]
@@ -167,14 +189,12 @@ def _sentence(text: str) -> html.P:
 
 def _key() -> html.Ul:
     items = []
-    for status in ("met", "near", "not_met", "suppressed", "no_target"):
+    for status, words in KEY_WORDS.items():
         swatch = html.Span(
             className="d-inline-block me-1 border",
             style={"width": "1rem", "height": "1rem", "backgroundColor": STATUS_COLOURS[status]},
         )
-        items.append(
-            html.Li([swatch, data.STATUS_WORDS[status].capitalize()], className="list-inline-item")
-        )
+        items.append(html.Li([swatch, words], className="list-inline-item"))
     return html.Ul(items, className="list-inline", **{"aria-label": "Colour key"})
 
 
@@ -186,6 +206,10 @@ def _table(headings, rows: list[list], caption: str) -> html.Div:
     return html.Div(
         html.Table([html.Caption(caption), header, body], className="table table-sm bg-white"),
         className="table-responsive",
+        # A keyboard user must be able to scroll a wide table on a narrow screen.
+        tabIndex="0",
+        role="region",
+        **{"aria-label": caption},
     )
 
 
@@ -201,7 +225,14 @@ def _heatmap_table(cells, rows: list[str], columns: list[str]) -> html.Div:
         ]
         table.append([row, *(f"{text} ({words})" if text else words for text, words in texts)])
     return _table(
-        ["Network", *columns], table, "Care-package KPI values (%) by network, with target status"
+        ["Network", *columns], table, "Care-package KPI values by network, with target status"
+    )
+
+
+def _heatmap_title(month) -> dict:
+    return theme.chart_title(
+        "Care-package KPIs by network against their thresholds",
+        f"Every network you can see and the whole system, {month:%B %Y}. {theme.SOURCE}.",
     )
 
 
@@ -211,9 +242,9 @@ def _league(rows, kpi, month) -> html.Section:
             row.practice,
             format_value(row.numerator, row.suppressed, "people"),
             format_value(row.denominator, row.suppressed, "people"),
-            format_value(row.value, row.suppressed, "%"),
+            formats.number(row.value, row.unit, row.target_value, suppressed=row.suppressed),
             _interval(row),
-            data.target_text(row.target_value),
+            data.threshold_text(row._asdict()).capitalize(),
             _status_badge(row.status),
             _change(row),
         ]
@@ -235,38 +266,50 @@ def _exceptions(view: data.NetworkView) -> html.Section:
     if before is None:
         return html.Section([heading, html.P("There is no previous month to compare with.")])
     rule = html.P(
-        f"Practice KPIs whose value in {month.strftime('%B %Y')} was worse than in "
-        f"{before.strftime('%B %Y')} by any amount, in the direction the KPI should not move. "
-        "Suppressed values are not compared."
+        f"Practice KPIs that moved the wrong way from {before.strftime('%B %Y')} to "
+        f"{month.strftime('%B %Y')} by {data.MDT_FALL_POINTS:g} percentage points or more, "
+        "or across a threshold (for example from meeting the target to short of it). "
+        "Smaller movements of these 12-month measures are not listed. Suppressed values are "
+        "not compared.",
+        id="networks-exceptions-rule",
     )
     found = data.exceptions(rows)
     if found.empty:
-        return html.Section([heading, rule, html.P("No practice KPI got worse.")])
+        return html.Section([heading, rule, html.P("No practice KPI is an exception.")])
     table = [
         [
             row.practice,
             row.title,
-            format_value(row.previous, unit="%"),
-            format_value(row.value, unit="%"),
-            f"{row.change:+.2f}",
+            formats.number(row.previous, row.unit, row.target_value),
+            formats.number(row.value, row.unit, row.target_value),
+            formats.change(row.change, row.unit, row.target_value),
         ]
         for row in found.itertuples()
     ]
     return html.Section(
-        [heading, rule, _table(EXCEPTION_HEADINGS, table, "Practice KPIs that got worse")]
+        [
+            heading,
+            rule,
+            _table(
+                EXCEPTION_HEADINGS, table, "Practice KPIs that are exceptions by the rule above"
+            ),
+        ]
     )
 
 
 def _interval(row) -> str:
     if row.suppressed:
         return "*"
-    return f"{row.lower_95:.1f} to {row.upper_95:.1f}"
+    low, high = (
+        formats.number(v, row.unit, row.target_value) for v in (row.lower_95, row.upper_95)
+    )
+    return f"{low} to {high}"
 
 
 def _change(row) -> str:
     if row.suppressed or row.previous_suppressed:
         return "*"
-    return "–" if row.change != row.change else f"{row.change:+.2f}"
+    return formats.change(row.change, row.unit, row.target_value)
 
 
 def _status_badge(status: str) -> html.Span:

@@ -1,34 +1,43 @@
 """Data for the network comparison: care-package KPIs by network, and one network's practices.
 
-Target rule (the heat map's colours and the league table's status): a value *meets* its
-target when it is at or beyond `target_value` in the direction of improvement; it is
-*near* when it falls short by at most 5 percentage points; otherwise it is *not met*.
-Exceptions rule: a practice's KPI is an exception when its value got worse since the
-previous month by any amount (lower where higher is better), both months unsuppressed.
+Target rule (the heat map's colours and the league table's status): each care-package KPI
+has a lower and an upper threshold (`target_lower`, `target_upper`; the QOF payment
+thresholds, configurable), the upper being the target. In the direction of improvement a
+value is *met* at or beyond the upper threshold, *between* from the lower threshold up to
+the upper, and *not met* short of the lower threshold. A KPI with one target (lower =
+upper, such as the 2% high-risk register) is met or not met. The comparison is on the
+unrounded value; values are shown with enough decimals that a value short of a threshold
+never reads as the threshold (`dashboard.formats`).
+
+Exceptions rule (the MDT list): a practice's KPI is an exception when, since the previous
+month and with both months unsuppressed, it moved the wrong way by at least
+MDT_FALL_POINTS percentage points, or it moved the wrong way across a threshold (its
+status got worse). Smaller movements of a 12-month measure are noise, not a case to review.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from dashboard import access
+from dashboard import access, formats
 from dashboard.pages.drilldown_data import find_org
 from dashboard.scope import SYSTEM_CODE, Scope
 
 KPI_GROUP = "care_package"
-NEAR_TARGET_POINTS = 5.0
+MDT_FALL_POINTS = 2.0
 STATUS_WORDS = {
-    "met": "target met",
-    "near": "within 5 points of target",
-    "not_met": "target not met",
+    "met": "upper threshold (target) met",
+    "between": "between the lower and upper thresholds",
+    "not_met": "short of the lower threshold",
     "no_target": "no target",
     "suppressed": "suppressed",
     "no_data": "no data",
 }
+# Worst first: a fall across a threshold is a move to a higher rank.
+STATUS_RANK = {"met": 0, "between": 1, "not_met": 2}
 SHORT_LABELS = {
     "cervical_screening_25_49": "Cervical 25–49",
     "cervical_screening_50_64": "Cervical 50–64",
@@ -48,25 +57,41 @@ VALUE_COLUMNS = ["numerator", "denominator", "value", "lower_95", "upper_95", "s
 
 def care_package_kpis() -> pd.DataFrame:
     """Returns the care-package KPIs indexed by id: title, label (short), unit,
-    improvement and target_value, in the registry's order."""
+    improvement, target_value and the thresholds `lower` and `upper` (each the target
+    where the definition gives no range), in the registry's order."""
     frame = access.indicators()
     frame = frame[frame["group"] == KPI_GROUP].set_index("id")
     frame["label"] = [SHORT_LABELS.get(metric, title) for metric, title in frame["title"].items()]
-    return frame[["title", "label", "unit", "improvement", "target_value"]]
+    frame["lower"] = frame["target_lower"].fillna(frame["target_value"])
+    frame["upper"] = frame["target_upper"].fillna(frame["target_value"])
+    return frame[["title", "label", "unit", "improvement", "target_value", "lower", "upper"]]
 
 
-def target_status(value, suppressed: bool, target, improvement: str) -> str:
-    """Returns met, near, not_met, no_target, suppressed or no_data by the module's rule."""
+def target_status(value, suppressed: bool, lower, upper, improvement: str) -> str:
+    """Returns met, between, not_met, no_target, suppressed or no_data by the module's
+    rule, for thresholds `lower` and `upper` (upper is the target; for a KPI where lower is
+    better, `upper` is still the target, the stricter threshold)."""
     if suppressed:
         return "suppressed"
     if value is None or pd.isna(value):
         return "no_data"
-    if target is None or pd.isna(target) or improvement not in ("increase", "decrease"):
+    if pd.isna(upper) or improvement not in ("increase", "decrease"):
         return "no_target"
-    shortfall = target - value if improvement == "increase" else value - target
-    if shortfall <= 0:
+    lower = upper if pd.isna(lower) else lower
+    sign = 1.0 if improvement == "increase" else -1.0
+    if sign * (value - upper) >= 0:
         return "met"
-    return "near" if shortfall <= NEAR_TARGET_POINTS else "not_met"
+    return "between" if sign * (value - lower) >= 0 else "not_met"
+
+
+def threshold_text(kpi) -> str:
+    """Returns a KPI's thresholds in words: "target 2%" or "thresholds 45% and 80%"."""
+    lower, upper = kpi["lower"], kpi["upper"]
+    if pd.isna(upper):
+        return "no target"
+    if pd.isna(lower) or lower == upper:
+        return f"target {target_text(upper)}"
+    return f"thresholds {target_text(lower)} and {target_text(upper)}"
 
 
 def parse_month(text: str | None, months: list[date] | None = None) -> date | None:
@@ -90,14 +115,14 @@ def heatmap_cells(scope: Scope, month: date) -> tuple[pd.DataFrame, list[str], l
     )
     cells = values.merge(orgs[["org_code", "org_name"]], on="org_code")
     cells = cells.merge(kpis, left_on="metric_id", right_index=True)
-    cells["status"] = [
-        target_status(row.value, row.suppressed, row.target_value, row.improvement)
+    cells["status"] = _statuses(cells)
+    cells["text"] = [
+        formats.number(row.value, row.unit, row.target_value, suppressed=row.suppressed)
         for row in cells.itertuples()
     ]
-    cells["text"] = [_cell_text(row.value, row.suppressed) for row in cells.itertuples()]
     cells["hover"] = [
-        f"{row.org_name}<br>{row.title}<br>{row.text}{'' if row.suppressed else '%'}: "
-        f"{STATUS_WORDS[row.status]} (target {target_text(row.target_value)})"
+        f"{row.org_name}<br>{row.title}<br>{row.text}: "
+        f"{STATUS_WORDS[row.status]} ({threshold_text(row._asdict())})"
         for row in cells.itertuples()
     ]
     cells["key"] = cells["org_code"] + "|" + cells["metric_id"]
@@ -158,12 +183,31 @@ def _compare_months(values, practices, kpis, month) -> pd.DataFrame:
     rows["previous_suppressed"] = rows["previous_suppressed"].fillna(False).astype(bool)
     rows["change"] = rows["value"] - rows["previous"]
     direction = rows["improvement"].map({"increase": 1.0, "decrease": -1.0})
-    rows["worse"] = (rows["change"] * direction) < 0
-    rows["status"] = [
-        target_status(row.value, row.suppressed, row.target_value, row.improvement)
-        for row in rows.itertuples()
-    ]
+    rows["status"] = _statuses(rows)
+    before = _statuses(rows, value="previous", suppressed="previous_suppressed")
+    fell = (rows["change"] * direction) < 0
+    crossed = rows["status"].map(STATUS_RANK) > before.map(STATUS_RANK)
+    rows["worse"] = fell
+    rows["exception"] = fell & (((rows["change"] * direction) <= -MDT_FALL_POINTS) | crossed)
     return rows.reset_index(drop=True)
+
+
+def _statuses(rows: pd.DataFrame, value="value", suppressed="suppressed") -> pd.Series:
+    return pd.Series(
+        [
+            target_status(v, s, lower, upper, improvement)
+            for v, s, lower, upper, improvement in zip(
+                rows[value],
+                rows[suppressed],
+                rows["lower"],
+                rows["upper"],
+                rows["improvement"],
+                strict=True,
+            )
+        ],
+        index=rows.index,
+        dtype=object,
+    )
 
 
 def league_table(rows: pd.DataFrame, metric_id: str) -> pd.DataFrame:
@@ -175,17 +219,11 @@ def league_table(rows: pd.DataFrame, metric_id: str) -> pd.DataFrame:
 
 
 def exceptions(rows: pd.DataFrame) -> pd.DataFrame:
-    """Returns the practice KPIs that got worse since the previous month, biggest fall in
+    """Returns the practice KPIs that are exceptions by the module's rule, biggest fall in
     the direction of improvement first."""
-    worse = rows[rows["worse"]].copy()
+    worse = rows[rows["exception"]].copy()
     worse["fall"] = worse["change"].abs()
     return worse.sort_values(["fall", "practice"], ascending=[False, True]).drop(columns="fall")
-
-
-def _cell_text(value, suppressed: bool) -> str:
-    if suppressed:
-        return "*"
-    return "" if value is None or math.isnan(value) else f"{value:.1f}"
 
 
 def target_text(target) -> str:

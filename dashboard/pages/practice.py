@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from dash import Input, Output, dcc, html
 
-from dashboard import access, session
+from dashboard import access, formats, session, theme
 from dashboard.controls import labelled_select
 from dashboard.figures.spine import spine_chart
 from dashboard.pages import practice_data as data
@@ -22,17 +22,13 @@ PATH = "/practice"
 TITLE = "Practice profile"
 IN_NAV = True
 DEFAULT_PERIOD = "rolling12"
-TABLE_HEADINGS = (
-    "Indicator",
-    "Practice",
-    "Compared with the system",
-    "Network",
-    "Locality",
-    "System",
-    "Lowest practice",
-    "25th percentile",
-    "75th percentile",
-    "Highest practice",
+SPREAD_HEADINGS = ("Lowest practice", "25th percentile", "75th percentile", "Highest practice")
+RATIO_NOTE = (
+    "Rows marked “standardised ratio” are indirectly standardised: the practice's observed "
+    "count over the count expected from the system's age and sex rates, so 1 is the system "
+    "and below 1 is fewer than expected. Their verdict compares the ratio's 95% interval "
+    "with 1, which is what the row draws; the crude rate is given in the table as context. "
+    "Every other row compares the practice's value and 95% interval with the system's value."
 )
 
 
@@ -74,20 +70,46 @@ def render_profile(code: str | None, period_type: str = DEFAULT_PERIOD) -> list 
     if profile is None:
         return html.P(unknown_org_sentence(code), className="nhs-card", role="alert")
     practice = profile.practice
+    if profile.rows.empty:
+        return html.P(
+            f"No indicator is published for {practice['org_name']} and the system in "
+            f"{profile.period['label']}, so there is no profile to draw.",
+            className="nhs-card",
+            role="alert",
+        )
     return [
         html.H2(f"{practice['org_name']} ({practice['org_code']}), {profile.period['label']}"),
         html.P(_lineage_text(profile)),
         html.P(
-            "Each row is centred on the system value (the black line). The bar runs from the "
+            "Each row is centred on the system (the black line). The bar runs from the "
             f"lowest to the highest of the {profile.practice_count} practices you can see, "
             "darker from the 25th to the 75th percentile; better is to the right. The circle "
-            "is this practice, coloured by its comparison with the system; the diamond its "
-            "network and the square its locality. * means suppressed (a count of 1 to 7)."
+            "is this practice with its 95% interval, coloured by its comparison with the "
+            f"system; the diamond its {formats.level_noun('network')} and the square its "
+            f"{formats.level_noun('locality')}. * means suppressed (a count of 1 to 7, or a "
+            "value from which one could be worked out)."
         ),
-        dcc.Graph(
-            id="practice-spine", figure=spine_chart(profile.rows), config={"displayModeBar": False}
+        html.P(RATIO_NOTE, id="practice-ratio-note"),
+        html.Section(
+            [
+                # A phone scrolls the chart, not the page: the labels and the spine need the width.
+                html.Div(
+                    dcc.Graph(
+                        id="practice-spine",
+                        figure=spine_chart(profile.rows, _title(profile), _marker_names()),
+                        config=theme.graph_config(f"practice-profile-{practice['org_code']}"),
+                        style={"minWidth": "50rem"},
+                    ),
+                    className="chart-scroll",
+                    tabIndex="0",
+                    role="region",
+                    **{"aria-label": "Spine chart (scrolls sideways on a narrow screen)"},
+                ),
+                html.Details(
+                    [html.Summary("Spine chart as a table"), _table(profile.rows)], open=False
+                ),
+            ]
         ),
-        html.Details([html.Summary("Spine chart as a table"), _table(profile.rows)], open=False),
         dcc.Link(
             f"See {practice['org_name']} in the drill-down",
             href=org_href(practice["org_code"]),
@@ -114,37 +136,96 @@ def register(app) -> None:
     )(update_profile)
 
 
+def _title(profile: data.PracticeProfile) -> dict:
+    practice = profile.practice
+    return theme.chart_title(
+        f"Practice profile: {practice['org_name']} ({practice['org_code']}) against the system",
+        f"Every indicator, {profile.period['label']}; standardised ratios where marked. "
+        f"{theme.SOURCE}.",
+    )
+
+
+def _marker_names() -> dict[str, str]:
+    return {level: access.level_label(level) for level in ("network", "locality")}
+
+
 def _lineage_text(profile: data.PracticeProfile) -> str:
     parts = [
-        f"{level}: {org['org_name']}"
-        for level, org in (("Network", profile.network), ("Locality", profile.locality))
+        f"{access.level_label(level)}: {org['org_name']}"
+        for level, org in (("network", profile.network), ("locality", profile.locality))
         if org
     ]
     return "; ".join(parts) + "." if parts else ""
 
 
+def table_headings() -> tuple[str, ...]:
+    """The table's column headings (the level labels as configured)."""
+    return (
+        "Indicator",
+        "Practice",
+        "95% CI",
+        "Compared with the system",
+        access.level_label("network"),
+        access.level_label("locality"),
+        "System",
+        *SPREAD_HEADINGS,
+    )
+
+
 def _table(rows) -> html.Div:
-    header = html.Thead(html.Tr([html.Th(heading, scope="col") for heading in TABLE_HEADINGS]))
+    header = html.Thead(html.Tr([html.Th(heading, scope="col") for heading in table_headings()]))
     body = html.Tbody([_table_row(row) for row in rows.to_dict("records")])
     caption = html.Caption("Every indicator for the practice, its network, locality and the system")
     return html.Div(
         html.Table([caption, header, body], className="table table-sm bg-white"),
         className="table-responsive",
+        # A keyboard user must be able to scroll a wide table on a narrow screen.
+        tabIndex="0",
+        role="region",
+        **{"aria-label": "Spine chart as a table"},
     )
 
 
 def _table_row(row: dict) -> html.Tr:
-    unit = row["unit"]
-    practice = format_value(row["practice"], row["practice_suppressed"], unit)
+    """One indicator: the practice's value (or standardised ratio) and 95% interval, its
+    verdict against the system, the benchmarks and the spread, all on the same basis."""
+    ratio = row["basis"] == "ratio"
+    unit, target = (formats.RATIO, None) if ratio else (row["unit"], row["target_value"])
+    suppressed = row["practice_suppressed"]
+    practice = formats.number(row["practice"], unit, target, suppressed=suppressed)
+    interval = (
+        "*" if suppressed else _interval(row["practice_lower"], row["practice_upper"], unit, target)
+    )
     numbers = [
-        format_value(row[column], unit=unit)
+        formats.number(
+            row[column], unit, target, suppressed=row.get(f"{column}_suppressed") is True
+        )
         for column in ("network", "locality", "system", "minimum", "q25", "q75", "maximum")
     ]
+    heading = [row["title"]]
+    if ratio:
+        heading.append(html.Div(_crude_text(row), className="small nhs-muted fw-normal"))
     return html.Tr(
         [
-            html.Th(row["title"], scope="row"),
+            html.Th(heading, scope="row"),
             html.Td(practice),
-            html.Td(comparison_badge(row["practice_comparison"], "the system")),
+            html.Td(interval, className="text-nowrap"),
+            html.Td(comparison_badge(row["practice_comparison"], _benchmark(ratio))),
             *map(html.Td, numbers),
         ]
     )
+
+
+def _benchmark(ratio: bool) -> str:
+    return "the system (ratio 1)" if ratio else "the system"
+
+
+def _interval(lower, upper, unit: str, target=None) -> str:
+    texts = [formats.number(value, unit, target) for value in (lower, upper)]
+    return formats.MISSING if formats.MISSING in texts else " to ".join(texts)
+
+
+def _crude_text(row: dict) -> str:
+    practice = format_value(row["practice_crude"], row["practice_suppressed"], row["unit"])
+    system = format_value(row["system_crude"], unit=row["unit"])
+    return f"Standardised ratio. Crude rate: practice {practice}, system {system} ({row['unit']})."

@@ -4,6 +4,13 @@ locality and system values and the spread of the practices the user can see.
 The range (minimum, quartiles, maximum) is taken over the practices in the user's scope,
 never over practices they may not see; for a whole-system user that is every practice.
 Counts (registered population) are left out: their spread says only how big practices are.
+
+Every row is drawn on the quantity its system verdict compares (docs/metrics.md): for an
+indirectly standardised indicator (`isr`) that is the standardised ratio, with its 95%
+interval, against 1 (the system); so its row holds ratios (the practice's, its network's
+and locality's, and the spread of practices' ratios) with the system at 1, and keeps the
+crude values (`practice_crude`, `system_crude`) as context. Every other row holds values
+against the system's value. So a "better" is never drawn beside a worse value.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dashboard.scope import SYSTEM_CODE, Scope
 
 GROUP_ORDER = ("care_package", "northumbria", "whole_system", "supplied", "context")
 LABEL_WIDTH = 50
+RATIO_LABEL = " (standardised ratio)"
 
 
 @dataclass
@@ -56,25 +64,52 @@ def practice_profile(scope: Scope, code: str | None, period_type: str = "rolling
 
 def profile_rows(values, indicators, practice, network, locality) -> pd.DataFrame:
     """Returns one row per indicator with a system value, in GROUP_ORDER: metric_id,
-    title, label, unit, flip (lower is better), system, minimum, q25, q75, maximum and
-    count (over unsuppressed practice values), practice, practice_suppressed,
-    practice_comparison (with the system), network and locality."""
+    title, label, unit, flip (lower is better), basis ('ratio' or 'value': what the row
+    draws and the verdict compares), system (1 for a ratio), minimum, q25, q75, maximum
+    and count (over unsuppressed practice values), practice with practice_lower and
+    practice_upper (its 95% interval), practice_suppressed, practice_comparison (with
+    the system), network, locality (each benchmark with `<column>_suppressed`), and the
+    crude practice_crude and system_crude."""
     indicators = indicators[indicators["method"] != "count"].set_index("id")
-    is_practice = values["level"] == "practice"
-    spread = _spread(values[is_practice & ~values["suppressed"]])
-    own = values[values["org_code"] == practice["org_code"]].set_index("metric_id")
-    rows = indicators[["title", "group", "unit", "polarity"]].join(spread, how="inner")
-    rows["system"] = _value_of(values, SYSTEM_CODE)
-    rows["network"] = _value_of(values, network["org_code"] if network else None)
-    rows["locality"] = _value_of(values, locality["org_code"] if locality else None)
+    drawn = compared_values(values, indicators["isr"])
+    is_practice = drawn["level"] == "practice"
+    spread = _spread(drawn[is_practice & ~drawn["suppressed"]])
+    own = drawn[drawn["org_code"] == practice["org_code"]].set_index("metric_id")
+    rows = indicators[["title", "group", "unit", "polarity", "target_value"]].join(
+        spread, how="inner"
+    )
+    rows["basis"] = indicators["isr"].reindex(rows.index).map({True: "ratio", False: "value"})
+    benchmarks = {"system": SYSTEM_CODE, "network": network, "locality": locality}
+    for column, org in benchmarks.items():
+        code = org if isinstance(org, str) else (org or {}).get("org_code")
+        rows[column] = _value_of(drawn, code)
+        rows[f"{column}_suppressed"] = _value_of(drawn, code, "suppressed").reindex(rows.index)
     rows["practice"] = own["value"]
+    rows["practice_lower"] = own["lower_95"]
+    rows["practice_upper"] = own["upper_95"]
     rows["practice_suppressed"] = own["suppressed"].reindex(rows.index).fillna(False).astype(bool)
     rows["practice_comparison"] = own["comparison_system"].reindex(rows.index).fillna("no data")
+    rows["practice_crude"] = _value_of(values, practice["org_code"])
+    rows["system_crude"] = _value_of(values, SYSTEM_CODE)
     rows["flip"] = rows["polarity"] == "lower"
-    rows["label"] = [_wrap(title) for title in rows["title"]]
+    titles = rows["title"].where(rows["basis"] == "value", rows["title"] + RATIO_LABEL)
+    rows["label"] = [_wrap(title) for title in titles]
     rows = rows[rows["system"].notna()]
     order = rows["group"].map(GROUP_ORDER.index)
     return rows.assign(order=order).sort_values("order", kind="stable").drop(columns="order")
+
+
+def compared_values(values: pd.DataFrame, isr: pd.Series) -> pd.DataFrame:
+    """Returns the values with each ISR indicator's value and interval replaced by its
+    standardised ratio and the ratio's interval (the system's ratio by 1, the benchmark
+    the verdict uses); other indicators as they are. `isr` is indexed by metric id."""
+    drawn = values.copy()
+    ratio = drawn["metric_id"].map(isr).fillna(False).astype(bool)
+    drawn.loc[ratio, "value"] = drawn.loc[ratio, "isr"]
+    drawn.loc[ratio, "lower_95"] = drawn.loc[ratio, "isr_lower_95"]
+    drawn.loc[ratio, "upper_95"] = drawn.loc[ratio, "isr_upper_95"]
+    drawn.loc[ratio & (drawn["level"] == "system") & ~drawn["suppressed"], "value"] = 1.0
+    return drawn
 
 
 def _spread(practice_values: pd.DataFrame) -> pd.DataFrame:
@@ -90,9 +125,9 @@ def _spread(practice_values: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _value_of(values: pd.DataFrame, code: str | None) -> pd.Series:
+def _value_of(values: pd.DataFrame, code: str | None, column: str = "value") -> pd.Series:
     # A suppressed benchmark has a NULL value already (access masks it).
-    return values[values["org_code"] == code].set_index("metric_id")["value"]
+    return values[values["org_code"] == code].set_index("metric_id")[column]
 
 
 def _wrap(title: str) -> str:

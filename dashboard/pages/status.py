@@ -1,8 +1,13 @@
 """Data status: what the snapshot being shown was built from.
 
-Per feed: files loaded and rejected, rows accepted and quarantined, the dates the data
-cover and the last load; then quarantined rows by rule, and the snapshot version. Only a
-file's base name is shown, never a path on the server.
+Per feed (by its name in words): files loaded and rejected, rows accepted and quarantined,
+the activity period it covers and the last load; then quarantined rows by rule, and the
+snapshot version. Only a file's base name is shown, never a path on the server.
+
+The activity period is the span of the feed's dates within the months the snapshot
+reports: the patient index and the disease registers also hold history (dates of
+registration and diagnosis back to the 1930s) that is not activity in the period. Lookup
+feeds (organisations, deprivation) have no activity period: they are reference data.
 """
 
 from __future__ import annotations
@@ -24,12 +29,28 @@ FEED_COLUMNS = (
     ("rows_quarantined", "Rows quarantined"),
     ("files_loaded", "Files loaded"),
     ("files_rejected", "Files rejected"),
-    ("date_from", "Data from"),
-    ("date_to", "Data to"),
+    ("period", "Activity covered"),
     ("latest_load", "Last load"),
     ("latest_file", "Latest file"),
 )
 RULE_COLUMNS = (("feed", "Feed"), ("rule", "Rule"), ("rows", "Rows quarantined"))
+FEED_NAMES = {
+    "patients": "GP registrations (patient index)",
+    "population": "Registered population (NHS Digital)",
+    "conditions": "Disease registers",
+    "gp_events": "GP measurements and care processes",
+    "apc_spells": "Hospital admissions (SUS/HES spells)",
+    "deaths": "Deaths (ONS)",
+    "care_home_admissions": "Care home admissions (social care)",
+    "survey_responses": "Patient and carer surveys",
+    "aggregate_indicators": "Supplied indicators (GP Patient Survey, QOF)",
+    "organisations": "Organisation hierarchy",
+    "epcn": "PCN memberships (ePCN)",
+    "epcn_memberships": "PCN memberships (ePCN)",
+    "lsoa_deprivation": "Deprivation by LSOA (IMD)",
+}
+REFERENCE_FEEDS = frozenset({"organisations", "epcn", "epcn_memberships", "lsoa_deprivation"})
+REFERENCE_TEXT = "Reference data"
 
 
 def layout(path: str, query: dict[str, str]) -> html.Div:
@@ -37,9 +58,15 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
     return html.Div(
         [
             html.H1("Data status"),
-            snapshot_summary(access.snapshot_info()),
+            snapshot_summary(info := access.snapshot_info()),
             html.H2("Feeds", id="status-feeds-heading", className="h4 mt-4"),
-            feeds_table(access.feed_status()),
+            html.P(
+                "Activity covered: the months of the reporting period the feed has data "
+                "for. Registers also hold earlier history (for example dates of "
+                "diagnosis), which is not shown here.",
+                className="nhs-muted small",
+            ),
+            feeds_table(access.feed_status(), info),
             html.H2(
                 "Quarantined rows by rule", id="status-quarantine-heading", className="h4 mt-4"
             ),
@@ -66,30 +93,53 @@ def snapshot_summary(info: dict) -> html.P:
     )
 
 
-def feed_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
-    """Returns the feeds as display rows (column name -> text), a file as its base name."""
+def feed_name(feed: str) -> str:
+    """Returns a feed's name in words (its id in words for a feed not listed)."""
+    return FEED_NAMES.get(feed, feed.replace("_", " ").capitalize())
+
+
+def activity_period(feed: str, date_from, date_to, info: dict) -> str:
+    """Returns the months of the snapshot's reporting period a feed has data for, e.g.
+    "Dec 2023 to Nov 2026"; "Reference data" for a lookup; "–" for no dates in it."""
+    if feed in REFERENCE_FEEDS:
+        return REFERENCE_TEXT
+    if pd.isna(date_from) or pd.isna(date_to):
+        return "–"
+    first, last = pd.Timestamp(info["first_month"]), pd.Timestamp(info["last_month"])
+    start = max(pd.Timestamp(date_from), first).replace(day=1)
+    end = min(pd.Timestamp(date_to), last + pd.offsets.MonthEnd(0))
+    if start > end:
+        return "–"
+    return f"{start:%b %Y} to {end:%b %Y}"
+
+
+def feed_rows(frame: pd.DataFrame, info: dict) -> list[dict[str, str]]:
+    """Returns the feeds as display rows (column name -> text): the feed's name, counts,
+    its activity period within the snapshot's months (`info`), a file as its base name."""
     formats = {
         "rows_accepted": _count, "rows_quarantined": _count, "files_loaded": _count,
-        "files_rejected": _count, "date_from": _date, "date_to": _date,
-        "latest_load": _when, "latest_file": base_name,
+        "files_rejected": _count, "latest_load": _when, "latest_file": base_name,
+        "feed": feed_name,
     }  # fmt: skip
-    return [
-        {column: formats.get(column, str)(row[column]) for column, _ in FEED_COLUMNS}
-        for row in frame.to_dict("records")
-    ]
+    rows = []
+    for row in frame.to_dict("records"):
+        shown = {column: formats[column](row[column]) for column in formats}
+        shown["period"] = activity_period(row["feed"], row["date_from"], row["date_to"], info)
+        rows.append({column: shown[column] for column, _ in FEED_COLUMNS})
+    return rows
 
 
-def feeds_table(frame: pd.DataFrame) -> html.Div | html.P:
+def feeds_table(frame: pd.DataFrame, info: dict) -> html.Div | html.P:
     """Returns the feeds table, or a sentence when nothing has been loaded."""
     if frame.empty:
         return html.P("No feed has been loaded yet.")
-    return _table("status-feeds", FEED_COLUMNS, feed_rows(frame))
+    return _table("status-feeds", FEED_COLUMNS, feed_rows(frame, info))
 
 
 def quarantine_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     """Returns the quarantine counts as display rows (feed, rule, rows)."""
     return [
-        {"feed": row["feed"], "rule": row["rule"], "rows": _count(row["rows"])}
+        {"feed": feed_name(row["feed"]), "rule": row["rule"], "rows": _count(row["rows"])}
         for row in frame.to_dict("records")
     ]
 
@@ -132,15 +182,11 @@ def _align(column: str) -> str:
     # Counts line up on the right; dates and times stay on one line.
     if column.startswith(("rows", "files")):
         return "text-end"
-    return "text-nowrap" if column.startswith(("date", "latest_load")) else ""
+    return "text-nowrap" if column in ("period", "latest_load") else ""
 
 
 def _count(value) -> str:
     return "" if pd.isna(value) else f"{int(value):,}"
-
-
-def _date(value) -> str:
-    return "–" if pd.isna(value) else pd.Timestamp(value).strftime("%d %b %Y")
 
 
 def _month(value) -> str:

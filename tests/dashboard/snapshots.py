@@ -71,14 +71,15 @@ def _values(connection) -> None:
              comparison_parent VARCHAR, comparison_system VARCHAR, parent_value DOUBLE,
              system_value DOUBLE, expected DOUBLE, isr DOUBLE, isr_lower_95 DOUBLE,
              isr_upper_95 DOUBLE, isr_lower_998 DOUBLE, isr_upper_998 DOUBLE,
+             comparison_parent_998 VARCHAR, comparison_system_998 VARCHAR,
              method VARCHAR, suppressed BOOLEAN, parent_suppressed BOOLEAN,
              system_suppressed BOOLEAN)"""
     )
     connection.executemany(
         """INSERT INTO indicator_values VALUES ('m1', 'month', DATE '2026-10-01',
              DATE '2026-10-31', 1, ?, ?, ?, 'all', ?, ?, ?, ? - 1, ? + 1, ? - 2, ? + 2,
-             'similar', 'similar', ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, 'proportion', ?,
-             ?, false)""",
+             'similar', 'similar', ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, 'similar',
+             'similar', 'proportion', ?, ?, false)""",
         [
             (
                 level,
@@ -102,20 +103,31 @@ def _values(connection) -> None:
 
 
 def _series(connection) -> None:
+    # L1's only month is suppressed, so its series is 'all_suppressed': no mean, limits or
+    # icon. L2's last month is charted (the snapshot holds only that month of 20).
     connection.execute(
         """CREATE TABLE spc_points AS SELECT * FROM (VALUES
-             ('m1', 'locality', 'L1', 'all', DATE '2026-09-01', 3.0, 2.0, 0.5, 3.5,
-              'outside_limits', 'concern', true),
+             ('m1', 'locality', 'L1', 'all', DATE '2026-09-01', 3.0, NULL::DOUBLE,
+              NULL::DOUBLE, NULL::DOUBLE, NULL, NULL, true, 0, false, 'suppressed'),
              ('m1', 'locality', 'L2', 'all', DATE '2026-09-01', 15.0, 15.0, 12.0, 18.0,
-              NULL, 'common_cause', false))
+              NULL, 'common_cause', false, 1, true, NULL))
            t(metric_id, level, org_code, segment, period_start, value, mean, lower_limit,
-             upper_limit, rule, point_type, suppressed)"""
+             upper_limit, rule, point_type, suppressed, phase, in_limits, excluded_reason)"""
     )
     connection.execute(
         """CREATE TABLE spc_summary AS SELECT * FROM (VALUES
-             ('m1', 'locality', 'L1', 'all', 'common_cause', NULL),
-             ('m1', 'locality', 'L2', 'all', 'special_cause_improvement', 'consistent_pass'))
-           t(metric_id, level, org_code, segment, variation, assurance)"""
+             ('m1', 'locality', 'L1', 'all', NULL, NULL, 'all_suppressed', 0),
+             ('m1', 'locality', 'L2', 'all', 'special_cause_improvement', 'consistent_pass',
+              'charted', 20))
+           t(metric_id, level, org_code, segment, variation, assurance, status, points)"""
+    )
+    # One change point for every org, one for L2 only, one for L1 only.
+    connection.execute(
+        """CREATE TABLE spc_annotations AS SELECT * FROM (VALUES
+             ('m1', NULL, DATE '2026-04-01', 'New discharge pathway', true),
+             ('m1', 'L2', DATE '2026-07-01', 'Ward closed for refurbishment', false),
+             ('m1', 'L1', DATE '2026-06-01', 'Practice merger', true))
+           t(metric_id, org_code, month, label, recalculate)"""
     )
 
 

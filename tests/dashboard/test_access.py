@@ -41,6 +41,7 @@ def test_a_suppressed_row_keeps_its_key_but_loses_every_number(snapshot):
     for column in ("numerator", "denominator", "value", "lower_95", "upper_998", "parent_value"):
         assert math.isnan(row[column]), column
     assert row["comparison_parent"] == row["comparison_system"] == "suppressed"
+    assert row["comparison_parent_998"] == row["comparison_system_998"] == "suppressed"
 
 
 def test_a_parent_value_is_hidden_where_the_parent_is_suppressed(snapshot):
@@ -48,6 +49,9 @@ def test_a_parent_value_is_hidden_where_the_parent_is_suppressed(snapshot):
     assert (row["numerator"], row["denominator"], row["value"]) == (50, 200, 25.0)
     assert math.isnan(row["parent_value"])
     assert row["system_value"] == 10.0
+    # A verdict against the hidden parent would say on which side of the interval it lies.
+    assert row["comparison_parent"] == row["comparison_parent_998"] == "not compared"
+    assert row["comparison_system"] == row["comparison_system_998"] == "similar"
 
 
 def test_unsuppressed_rows_pass_through_with_their_limits(snapshot):
@@ -87,6 +91,33 @@ def test_spc_summary_is_scoped(snapshot):
     summary = access.spc_summary(Scope("locality", "L2"), ["m1"], ["L1", "L2"])
     assert list(summary["org_code"]) == ["L2"]
     assert summary.iloc[0]["assurance"] == "consistent_pass"
+
+
+def test_spc_points_carry_phase_and_why_a_month_is_left_out(snapshot):
+    points = access.spc_points(WHOLE, ["m1"], ["L1", "L2"])
+    l1, l2 = _row(points, "L1"), _row(points, "L2")
+    assert (l1["phase"], bool(l1["in_limits"]), l1["excluded_reason"]) == (0, False, "suppressed")
+    assert (l2["phase"], bool(l2["in_limits"])) == (1, True) and pd.isna(l2["excluded_reason"])
+
+
+def test_spc_summary_says_why_a_series_has_no_icon(snapshot):
+    summary = access.spc_summary(WHOLE, ["m1"], ["L1", "L2"]).set_index("org_code")
+    assert summary.loc["L1", ["status", "points"]].tolist() == ["all_suppressed", 0]
+    assert pd.isna(summary.loc["L1", "variation"]) and pd.isna(summary.loc["L1", "assurance"])
+    assert summary.loc["L2", ["status", "points"]].tolist() == ["charted", 20]
+
+
+def test_spc_annotations_are_the_series_own_and_every_orgs(snapshot):
+    annotations = access.spc_annotations(WHOLE, "m1", "L2")
+    assert list(annotations["label"]) == ["New discharge pathway", "Ward closed for refurbishment"]
+    assert annotations["org_code"].isna().tolist() == [True, False]
+    assert list(annotations["recalculate"]) == [True, False]
+    assert str(annotations.iloc[0]["month"])[:10] == "2026-04-01"
+
+
+def test_spc_annotations_of_an_org_outside_the_scope_are_not_returned(snapshot):
+    assert access.spc_annotations(Scope("locality", "L2"), "m1", "L1").empty
+    assert access.spc_annotations(WHOLE, "other", "L2").empty
 
 
 def test_org_units_are_scoped_and_ordered_from_the_top(snapshot):

@@ -12,7 +12,7 @@ CELLS = pd.DataFrame(
         ("North PCN", "HbA1c", "met", "80.0", "North: 80%", "N1|hba1c"),
         ("North PCN", "MMR", "suppressed", "*", "North: suppressed", "N1|mmr"),
         ("South PCN", "HbA1c", "not_met", "51.2", "South: 51.2%", "N2|hba1c"),
-        ("South PCN", "MMR", "near", "92.5", "South: 92.5%", "N2|mmr"),
+        ("South PCN", "MMR", "between", "92.5", "South: 92.5%", "N2|mmr"),
     ],
     columns=["row", "column", "status", "text", "hover", "key"],
 )
@@ -34,17 +34,17 @@ def test_each_status_maps_to_its_colour_band():
     trace = status_heatmap(CELLS, ["North PCN", "South PCN"], ["HbA1c", "MMR"]).data[0]
     codes = [
         [STATUSES.index("met"), STATUSES.index("suppressed")],
-        [STATUSES.index("not_met"), STATUSES.index("near")],
+        [STATUSES.index("not_met"), STATUSES.index("between")],
     ]
     assert trace.z.tolist() == codes
     assert (trace.zmin, trace.zmax) == (-0.5, len(STATUSES) - 0.5)
     colours = {
         status: _colour_at(trace, code)
-        for status, code in (("met", 0), ("near", 1), ("not_met", 2), ("suppressed", 4))
+        for status, code in (("met", 0), ("between", 1), ("not_met", 2), ("suppressed", 4))
     }
     assert colours == {
         "met": theme.GREEN,
-        "near": theme.AMBER,
+        "between": theme.AMBER,
         "not_met": theme.RED,
         "suppressed": theme.GREY_5,
     }
@@ -78,3 +78,11 @@ def _colour_at(trace, code: int) -> str:
         )
     ]
     return next(colour for low, high, colour in bands if low <= position <= high)
+
+
+def test_a_title_makes_a_downloaded_image_stand_alone():
+    title = theme.chart_title("Care-package KPIs", "October 2026. Source: wholesystem.")
+    figure = status_heatmap(CELLS, ["North PCN", "South PCN"], ["HbA1c", "MMR"], title)
+    assert figure.layout.title.text == "Care-package KPIs"
+    assert "October 2026" in figure.layout.title.subtitle.text
+    assert figure.layout.margin.t >= 80

@@ -1,4 +1,5 @@
-"""The ranked bar chart: order, error bars, colours, benchmark line, suppressed orgs."""
+"""The ranked bar chart: order, error bars, colours by the published verdict (one trace per
+verdict, named in the legend), benchmark line, suppressed orgs."""
 
 from __future__ import annotations
 
@@ -20,35 +21,66 @@ def orgs() -> pd.DataFrame:
             "lower_95": [18.0, 7.0, math.nan, 27.5],
             "upper_95": [23.0, 12.0, math.nan, 31.0],
             "comparison": ["similar", "better", "suppressed", "worse"],
+            "comparison_998": ["similar", "similar", "suppressed", "worse"],
         }
     )
 
 
+def bars(figure) -> dict:
+    """Each bar's (value, lower error, upper error, colour, hover), by org label."""
+    found = {}
+    for trace in figure.data:
+        for i, label in enumerate(trace.y):
+            found[label] = (
+                trace.x[i],
+                trace.error_x.arrayminus[i],
+                trace.error_x.array[i],
+                trace.marker.color,
+                trace.hovertext[i],
+            )
+    return found
+
+
 def test_bars_run_lowest_to_highest_without_suppressed_orgs():
-    bar = ranked_bar_figure(orgs(), benchmark=18.0).data[0]
-    assert bar.orientation == "h"
-    assert list(bar.y) == ["Bravo", "Alpha", "Delta"]
-    assert list(bar.x) == [10.0, 20.0, 30.0]
+    figure = ranked_bar_figure(orgs(), benchmark=18.0)
+    assert {trace.orientation for trace in figure.data} == {"h"}
+    assert list(figure.layout.yaxis.categoryarray) == ["Bravo", "Alpha", "Delta"]
+    assert {label: bar[0] for label, bar in bars(figure).items()} == {
+        "Bravo": 10.0,
+        "Alpha": 20.0,
+        "Delta": 30.0,
+    }
 
 
 def test_error_bars_are_the_95_percent_interval():
-    error = ranked_bar_figure(orgs(), benchmark=18.0).data[0].error_x
-    assert list(error.array) == pytest.approx([2.0, 3.0, 1.0])
-    assert list(error.arrayminus) == pytest.approx([3.0, 2.0, 2.5])
+    found = bars(ranked_bar_figure(orgs(), benchmark=18.0))
+    errors = [value for name in ("Bravo", "Alpha", "Delta") for value in found[name][1:3]]
+    assert errors == pytest.approx([3.0, 2.0, 2.0, 3.0, 2.5, 1.0])
 
 
-def test_bars_coloured_by_comparison():
-    bar = ranked_bar_figure(orgs(), benchmark=18.0).data[0]
-    assert list(bar.marker.color) == [theme.GREEN, theme.AMBER, theme.RED]
+def test_bars_coloured_by_comparison_one_named_trace_each():
+    figure = ranked_bar_figure(orgs(), benchmark=18.0)
+    assert [trace.name for trace in figure.data] == [
+        "Better (95%)",
+        "Similar (95%)",
+        "Worse (95%)",
+    ]
+    found = bars(figure)
+    assert [found[name][3] for name in ("Bravo", "Alpha", "Delta")] == [
+        theme.GREEN,
+        theme.AMBER,
+        theme.RED,
+    ]
 
 
 def test_benchmark_line_and_highlight():
-    figure = ranked_bar_figure(orgs(), benchmark=18.0, highlight="A")
+    figure = ranked_bar_figure(orgs(), benchmark=18.0, highlight="A", benchmark_name="Ratio of 1")
     line = figure.layout.shapes[0]
     assert (line.x0, line.x1, line.yref) == (18.0, 18.0, "paper")
-    assert list(figure.data[0].y) == ["Bravo", "▶ Alpha", "Delta"]
-    assert (
-        figure.data[0].hovertext[0] == "Bravo (B)<br>Value 10.00 (95% CI 7.00 to 12.00)<br>better"
+    assert figure.layout.annotations[0].text == "Ratio of 1: 18.00"
+    assert list(figure.layout.yaxis.categoryarray) == ["Bravo", "▶ Alpha", "Delta"]
+    assert bars(figure)["Bravo"][4] == (
+        "Bravo (B)<br>10.00 (95% CI 7.00 to 12.00)<br>better at 95%; similar at 99.8%"
     )
 
 

@@ -93,3 +93,22 @@ def test_network_and_locality_markers_and_the_centre_line():
     assert (line.x0, line.x1, line.yref) == (0, 0, "paper")
     assert list(figure.data[0].y) == ["Care plans", "Admissions", "Immunisation"]
     assert list(figure.layout.yaxis.range) == [2.5, -0.5]  # first row at the top
+
+
+def test_the_practice_interval_is_a_whisker_on_the_same_scale():
+    rows = ROWS.assign(practice_lower=[56.0, 11.0, math.nan], practice_upper=[60.0, 13.0, math.nan])
+    positions = spine_positions(rows).set_index("label")
+    # Care plans: scale 20 (the minimum, 30): 56 -> 0.3, 60 -> 0.5, practice 58 -> 0.4
+    assert positions.loc["Care plans", ["practice_lower_pos", "practice_upper_pos"]].tolist() == (
+        pytest.approx([0.3, 0.5])
+    )
+    whisker = spine_chart(rows).data[2].error_x
+    assert list(whisker.array[:2]) == pytest.approx([0.1, 0.25])
+    assert list(whisker.arrayminus[:2]) == pytest.approx([0.1, 0.25])
+
+
+def test_title_and_configured_level_names():
+    title = theme.chart_title("Practice profile: Abbey (X10017)", "12 months to October 2026")
+    figure = spine_chart(ROWS, title, {"network": "PCN", "locality": "Place"})
+    assert figure.layout.title.text == "Practice profile: Abbey (X10017)"
+    assert [trace.name for trace in figure.data[3:5]] == ["PCN", "Place"]

@@ -85,7 +85,7 @@ def test_context_strip_compares_population_and_age_with_the_system():
     values = latest_values([LOCALITY, "SYSTEM"]).set_index(["org_code", "metric_id"])
     own = values.loc[(LOCALITY, "registered_population"), "value"]
     system = values.loc[("SYSTEM", "registered_population"), "value"]
-    context = text(body[2])
+    context = text(by_id(body, "drilldown-context"))
     assert f"{own:,.0f} (system {system:,.0f})" in context
     aged = values.loc[(LOCALITY, "pct_aged_65plus"), "value"]
     assert f"{aged:.1f}%" in context
@@ -145,3 +145,38 @@ def test_period_choice_is_kept_in_the_url_with_the_org():
     body = drilldown.show_org("?org=HDC&period=month")
     assert text(body[1]).endswith(latest_period("month")["label"])
     assert by_id(body, "drilldown-child-U92003").href == "/drilldown?org=U92003&period=month"
+
+
+def test_the_system_is_not_compared_with_itself():
+    body = drilldown.render_body("SYSTEM")
+    page = text(body, " ")
+    assert "The system has no parent level to compare with." not in page
+    assert page.count("top level") == 1
+    assert page.count("* = suppressed") == 1  # the star is explained once
+    context = by_id(body, "drilldown-context")
+    assert text(context.children[0]) == "Context"
+    assert "(system " not in text(context, " ")
+    badges = [node for node in components(by_id(body, "drilldown-card-bed_days"))
+              if "badge" in (getattr(node, "className", "") or "")]  # fmt: skip
+    assert badges == []
+
+
+def test_below_the_system_the_context_strip_compares_with_the_system():
+    context = text(by_id(drilldown.render_body(LOCALITY), "drilldown-context"), " ")
+    assert context.startswith("Context against the system") and "(system " in context
+
+
+def test_level_words_use_articles_and_plurals_of_the_configured_labels(monkeypatch):
+    labels = {"network": "PCN", "area": "Place", "locality": "Locality"}
+    monkeypatch.setattr(access, "level_label", lambda level: labels.get(level, level.title()))
+    page = text(drilldown.render_body(LOCALITY), " ")
+    assert "PCNs in " in page and "Choose a PCN to move down a level." in page
+    system = text(drilldown.render_body("SYSTEM"), " ")
+    assert "Places in Whole system" in system and "Choose a place to move down a level." in system
+    area = access.org_units(Scope.whole_system(), "area")["org_code"].iloc[0]
+    monkeypatch.setattr(access, "level_label", lambda level: level.capitalize())
+    area_page = text(drilldown.render_body(area), " ")
+    assert "Localities in " in area_page and "Choose a locality" in area_page
+    system = text(drilldown.render_body("SYSTEM"), " ")
+    assert "Choose an area to move down a level." in system
+    assert "Localitys" not in area_page and "a area" not in system

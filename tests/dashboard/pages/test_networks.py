@@ -7,7 +7,7 @@ import dash
 import pandas as pd
 import pytest
 
-from dashboard import access, session
+from dashboard import access, formats, session
 from dashboard.figures.heatmap import STATUSES
 from dashboard.pages import networks
 from dashboard.pages import networks_data as data
@@ -39,21 +39,46 @@ def practice_values(months, metric_ids=None) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    ("value", "suppressed", "target", "improvement", "status"),
+    ("value", "suppressed", "lower", "upper", "improvement", "status"),
     [
-        (90.0, False, 90.0, "increase", "met"),
-        (85.0, False, 90.0, "increase", "near"),
-        (84.9, False, 90.0, "increase", "not_met"),
-        (9.0, False, 10.0, "decrease", "met"),
-        (15.0, False, 10.0, "decrease", "near"),
-        (15.1, False, 10.0, "decrease", "not_met"),
-        (None, True, 90.0, "increase", "suppressed"),
-        (float("nan"), False, 90.0, "increase", "no_data"),
-        (50.0, False, float("nan"), "increase", "no_target"),
+        # QOF-style thresholds 38-90%: at or above the upper, between, short of the lower
+        (90.0, False, 38.0, 90.0, "increase", "met"),
+        (89.9, False, 38.0, 90.0, "increase", "between"),
+        (38.0, False, 38.0, 90.0, "increase", "between"),
+        (37.9, False, 38.0, 90.0, "increase", "not_met"),
+        # lower is better: target (upper threshold) 10, lower threshold 15
+        (9.0, False, 15.0, 10.0, "decrease", "met"),
+        (15.0, False, 15.0, 10.0, "decrease", "between"),
+        (15.1, False, 15.0, 10.0, "decrease", "not_met"),
+        # one target (the 2% high-risk register): 1.95% is short of it, not "near"
+        (1.95, False, 2.0, 2.0, "increase", "not_met"),
+        (2.0, False, 2.0, 2.0, "increase", "met"),
+        (1.95, False, float("nan"), 2.0, "increase", "not_met"),
+        (None, True, 38.0, 90.0, "increase", "suppressed"),
+        (float("nan"), False, 38.0, 90.0, "increase", "no_data"),
+        (50.0, False, float("nan"), float("nan"), "increase", "no_target"),
     ],
 )
-def test_target_rule(value, suppressed, target, improvement, status):
-    assert data.target_status(value, suppressed, target, improvement) == status
+def test_target_rule_uses_both_thresholds(value, suppressed, lower, upper, improvement, status):
+    assert data.target_status(value, suppressed, lower, upper, improvement) == status
+
+
+def test_thresholds_come_from_the_definitions():
+    kpis = data.care_package_kpis()
+    assert kpis.loc["dm_bp_control", ["lower", "upper"]].tolist() == [38.0, 90.0]
+    assert kpis.loc["high_risk_register_coverage", ["lower", "upper"]].tolist() == [2.0, 2.0]
+    assert data.threshold_text(kpis.loc["dm_bp_control"]) == "thresholds 38% and 90%"
+    assert data.threshold_text(kpis.loc["high_risk_register_coverage"]) == "target 2%"
+
+
+def test_heat_map_is_not_almost_all_red_and_says_what_each_colour_means():
+    cells, _, _ = data.heatmap_cells(Scope.whole_system(), access.months()[-1])
+    shares = cells["status"].value_counts(normalize=True)
+    assert shares.get("not_met", 0) < 0.5 and shares.get("between", 0) > 0.2
+    page = text(networks.render_heatmap(access.months()[-1].isoformat()), " ")
+    assert "within 5 points" not in page
+    for words in networks.KEY_WORDS.values():
+        assert words in page
 
 
 def test_heat_map_cells_equal_the_snapshot_network_values():
@@ -73,10 +98,12 @@ def test_heat_map_cells_equal_the_snapshot_network_values():
     for row in expected.itertuples():
         i = list(names["org_code"]).index(row.org_code)
         j = list(kpis.index).index(row.metric_id)
-        assert trace.text[i][j] == f"{row.value:.1f}"
         kpi = kpis.loc[row.metric_id]
+        assert trace.text[i][j] == formats.number(
+            row.value, kpi["unit"], kpi["target_value"], suppressed=row.suppressed
+        )
         status = data.target_status(
-            row.value, row.suppressed, kpi["target_value"], kpi["improvement"]
+            row.value, row.suppressed, kpi["lower"], kpi["upper"], kpi["improvement"]
         )
         assert trace.z[i][j] == STATUSES.index(status)
         assert trace.customdata[i][j] == f"{row.org_code}|{row.metric_id}"
@@ -113,25 +140,67 @@ def test_league_table_equals_the_snapshot_with_the_change_since_last_month():
             f"{practice['numerator']:,.0f}",
             f"{practice['denominator']:,.0f}",
             f"{practice['value']:.1f}%",
-            f"{practice['lower_95']:.1f} to {practice['upper_95']:.1f}",
-            "90%",
+            f"{practice['lower_95']:.1f}% to {practice['upper_95']:.1f}%",
+            "Thresholds 38% and 90%",
         ]
-        assert row[7] == f"{change:+.2f}"
+        assert row[7] == f"{change:+.1f} pts"
 
 
-def test_exceptions_list_every_practice_kpi_that_got_worse_and_only_those():
-    months = access.months()
-    detail = networks.render_network(NETWORK, KPI, months[-1].isoformat())
-    values = practice_values(months[-2:], list(data.care_package_kpis().index))
+def expected_exceptions(months) -> set[tuple[str, str]]:
+    """The MDT rule worked by hand: a fall of MDT_FALL_POINTS or more in the direction of
+    improvement, or a fall that crosses a threshold, both months unsuppressed."""
+    kpis = data.care_package_kpis()
+    values = practice_values(months[-2:], list(kpis.index))
+    values = values[~values["suppressed"]]
     wide = values.pivot_table(
         index=["practice", "metric_id"], columns="period_start", values="value"
     )
-    fell = wide[wide[pd.Timestamp(months[-1])] < wide[pd.Timestamp(months[-2])]]
-    titles = data.care_package_kpis()["title"]
-    expected = {(practice, titles[metric]) for practice, metric in fell.index}
-    listed = {(row[0], row[1]) for row in table_rows(detail[1])}
-    assert expected and listed == expected
-    assert "by any amount" in text(detail[1])
+    now, before = wide[pd.Timestamp(months[-1])], wide[pd.Timestamp(months[-2])]
+    found = set()
+    for (practice, metric), value in now.dropna().items():
+        kpi, previous = kpis.loc[metric], before.get((practice, metric))
+        if previous is None or pd.isna(previous):
+            continue
+        sign = 1 if kpi["improvement"] == "increase" else -1
+        fall = sign * (value - previous)
+        crossed = any(
+            sign * (previous - threshold) >= 0 > sign * (value - threshold)
+            for threshold in (kpi["lower"], kpi["upper"])
+        )
+        if fall < 0 and (fall <= -data.MDT_FALL_POINTS or crossed):
+            found.add((practice, kpi["title"]))
+    return found
+
+
+def test_exceptions_list_only_falls_that_matter_by_the_stated_rule():
+    months = access.months()
+    detail = networks.render_network(NETWORK, KPI, months[-1].isoformat())
+    listed = [(row[0], row[1]) for row in table_rows(detail[1])]
+    assert set(listed) == expected_exceptions(months) and len(listed) == len(set(listed))
+    changes = [float(row[4].split()[0]) for row in table_rows(detail[1])]
+    assert all(change < 0 for change in changes)
+    # no fall of a hundredth of a point is listed unless it crosses a threshold
+    assert "2 percentage points or more, or across a threshold" in text(detail[1])
+
+
+def test_a_small_fall_across_the_target_is_an_exception_and_a_small_one_inside_is_not():
+    kpis = data.care_package_kpis()
+    rows = pd.DataFrame(
+        {"org_code": ["P1", "P2", "P3"], "metric_id": ["dm_bp_control"] * 3,
+         "numerator": 1, "denominator": 1, "value": [89.9, 80.0, 60.0],
+         "lower_95": 0.0, "upper_95": 0.0, "suppressed": False,
+         "period_start": pd.Timestamp("2026-10-01")}
+    )  # fmt: skip
+    previous = rows.assign(value=[90.1, 80.01, 63.0], period_start=pd.Timestamp("2026-09-01"))
+    practices = pd.DataFrame({"org_code": ["P1", "P2", "P3"], "org_name": ["A", "B", "C"]})
+    compared = data._compare_months(
+        pd.concat([rows, previous]), practices, kpis, pd.Timestamp("2026-10-01").date()
+    )
+    assert compared.set_index("practice")["exception"].to_dict() == {
+        "A": True,  # 90.1 -> 89.9: fell below the target (upper threshold)
+        "B": False,  # 80.01 -> 80.0: a fall of 0.01 points, no threshold crossed
+        "C": True,  # 63 -> 60: a fall of 3 points
+    }
 
 
 def test_suppressed_practices_show_a_star():
@@ -144,7 +213,7 @@ def test_suppressed_practices_show_a_star():
         for row in table_rows(networks.render_network(NETWORK, "imm_dtap_8m", month.isoformat())[0])
     }
     for practice in suppressed:
-        assert rows[practice][1:6] == ["*", "*", "*", "*", "96%"]
+        assert rows[practice][1:6] == ["*", "*", "*", "*", "Thresholds 89% and 96%"]
         assert rows[practice][7] == "*"
     assert set(list(rows)[-len(suppressed) :]) == set(suppressed)  # suppressed rank last
 
@@ -192,3 +261,15 @@ def test_the_first_month_has_no_change_and_no_exceptions():
     changes = [row[7] for row in table_rows(league)]
     assert changes and set(changes) <= {"–", "*"}
     assert "There is no previous month to compare with." in text(exceptions)
+
+
+def test_a_month_with_nothing_to_draw_says_why_instead_of_empty_axes(monkeypatch):
+    month = access.months()[-1]
+    empty = data.heatmap_cells(Scope.whole_system(), month)[0].iloc[0:0]
+    monkeypatch.setattr(data, "heatmap_cells", lambda scope, month: (empty, [], []))
+    section = networks.render_heatmap(month.isoformat())
+    assert not [node for node in components(section) if isinstance(node, dash.dcc.Graph)]
+    assert text(section) == (
+        f"No care-package KPI is published for {month:%B %Y} at any network you can see, "
+        "so there is no heat map."
+    )

@@ -19,6 +19,10 @@ def walk(component):
         yield from walk(child)
 
 
+def text_of(page) -> str:
+    return " ".join(node for node in walk(page) if isinstance(node, str))
+
+
 def table_rows(page, table_id: str) -> tuple[list[str], list[list[str]]]:
     (table,) = [node for node in walk(page) if getattr(node, "id", None) == table_id]
     header = [node.children for node in walk(table) if isinstance(node, html.Th)]
@@ -35,29 +39,60 @@ def test_every_feed_has_a_row_with_its_counts_and_dates():
     header, rows = table_rows(status.layout("/status", {}), "status-feeds")
     assert header[:3] == ["Feed", "Rows accepted", "Rows quarantined"]
     by_feed = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
-    assert sorted(by_feed) == sorted(feeds["feed"])
+    assert sorted(by_feed) == sorted(map(status.feed_name, feeds["feed"]))
     apc = feeds.set_index("feed").loc["apc_spells"]
-    assert by_feed["apc_spells"]["Rows accepted"] == f"{int(apc['rows_accepted']):,}"
-    assert by_feed["apc_spells"]["Rows quarantined"] == f"{int(apc['rows_quarantined']):,}"
-    assert by_feed["apc_spells"]["Files loaded"] == str(apc["files_loaded"])
-    assert by_feed["apc_spells"]["Data from"] == apc["date_from"].strftime("%d %b %Y")
-    assert by_feed["apc_spells"]["Data to"] == apc["date_to"].strftime("%d %b %Y")
-    assert by_feed["apc_spells"]["Last load"] == apc["latest_load"].strftime("%d %b %Y %H:%M")
+    shown = by_feed["Hospital admissions (SUS/HES spells)"]
+    assert shown["Rows accepted"] == f"{int(apc['rows_accepted']):,}"
+    assert shown["Rows quarantined"] == f"{int(apc['rows_quarantined']):,}"
+    assert shown["Files loaded"] == str(apc["files_loaded"])
+    assert shown["Activity covered"] == "Nov 2023 to Oct 2026"
+    assert shown["Last load"] == apc["latest_load"].strftime("%d %b %Y %H:%M")
 
 
 def test_feed_rows_show_exact_sample_values():
-    rows = {row["feed"]: row for row in status.feed_rows(access.feed_status())}
-    assert rows["apc_spells"]["date_from"] == "01 Nov 2023"
-    assert rows["population"]["files_loaded"] == "36"
-    assert rows["lsoa_deprivation"]["date_from"] == "–"  # a reference table has no dates
+    info = access.snapshot_info()
+    rows = {row["feed"]: row for row in status.feed_rows(access.feed_status(), info)}
+    assert rows["Hospital admissions (SUS/HES spells)"]["period"] == "Nov 2023 to Oct 2026"
+    assert rows["Registered population (NHS Digital)"]["files_loaded"] == "36"
+    assert rows["Deprivation by LSOA (IMD)"]["period"] == "Reference data"
+
+
+def test_no_birth_or_diagnosis_dates_and_no_feed_ids_are_shown():
+    """The patient index and registers hold dates back to the 1930s: the page shows only
+    the reporting period each feed covers, and every feed by a name in words."""
+    feeds = access.feed_status()
+    assert feeds["date_from"].min().year < 1950  # the history is there in the snapshot
+    info = access.snapshot_info()
+    for row in status.feed_rows(feeds, info):
+        assert "_" not in row["feed"], row["feed"]
+        if row["period"] not in ("Reference data", "–"):
+            start, end = (pd.Timestamp(part) for part in row["period"].split(" to "))
+            assert pd.Timestamp(info["first_month"]) <= start <= end, row
+    page = text_of(status.layout("/status", {}))
+    assert not any(str(year) in page for year in range(1900, 2020))
+
+
+def test_activity_period_is_clipped_to_the_reporting_months():
+    info = {"first_month": pd.Timestamp("2023-11-01"), "last_month": pd.Timestamp("2026-10-01")}
+    period = status.activity_period
+    assert period("patients", pd.Timestamp("1934-06-05"), pd.Timestamp("2026-10-31"), info) == (
+        "Nov 2023 to Oct 2026"
+    )
+    assert period("aggregate_indicators", pd.Timestamp("2024-04-01"),
+                  pd.Timestamp("2026-03-31"), info) == "Apr 2024 to Mar 2026"  # fmt: skip
+    assert period("organisations", pd.Timestamp("2019-07-01"), pd.NaT, info) == "Reference data"
+    assert period("deaths", pd.NaT, pd.NaT, info) == "–"
 
 
 def test_only_the_latest_file_name_is_shown_never_a_path():
     feeds = access.feed_status().set_index("feed")
     _, rows = table_rows(status.layout("/status", {}), "status-feeds")
     files = {row[0]: row[-1] for row in rows}
-    assert files["apc_spells"] == "apc_spells.csv"
-    assert files["population"] == feeds.loc["population", "latest_file"].split("/")[-1]
+    assert files[status.feed_name("apc_spells")] == "apc_spells.csv"
+    assert (
+        files[status.feed_name("population")]
+        == (feeds.loc["population", "latest_file"].split("/")[-1])
+    )
     assert not any("/" in name or "\\" in name for name in files.values())
 
 
@@ -93,14 +128,15 @@ def test_quarantined_rows_are_listed_by_feed_and_rule(monkeypatch):
     header, rows = table_rows(status.layout("/status", {}), "status-quarantine")
     assert header == ["Feed", "Rule", "Rows quarantined"]
     assert rows == [
-        ["apc_spells", "bad_nhs_number", "1,200"],
-        ["apc_spells", "future_date", "3"],
-        ["deaths", "missing_date", "1"],
+        ["Hospital admissions (SUS/HES spells)", "bad_nhs_number", "1,200"],
+        ["Hospital admissions (SUS/HES spells)", "future_date", "3"],
+        ["Deaths (ONS)", "missing_date", "1"],
     ]
 
 
 def test_an_empty_feed_status_gets_a_sentence():
-    assert status.feeds_table(access.feed_status().iloc[0:0]).children == (
+    empty = access.feed_status().iloc[0:0]
+    assert status.feeds_table(empty, access.snapshot_info()).children == (
         "No feed has been loaded yet."
     )
 
@@ -113,8 +149,9 @@ def test_feed_rows_format_counts_dates_and_file_names():
          "rows_quarantined": [float("nan")], "files_rejected": [0],
          "date_from": [pd.NaT], "date_to": [pd.Timestamp("2026-02-28")]}
     )  # fmt: skip
-    assert status.feed_rows(frame) == [
-        {"feed": "apc_spells", "rows_accepted": "1,234,567", "rows_quarantined": "",
-         "files_loaded": "3", "files_rejected": "0", "date_from": "–", "date_to": "28 Feb 2026",
+    info = {"first_month": pd.Timestamp("2025-01-01"), "last_month": pd.Timestamp("2026-02-01")}
+    assert status.feed_rows(frame, info) == [
+        {"feed": "Hospital admissions (SUS/HES spells)", "rows_accepted": "1,234,567",
+         "rows_quarantined": "", "files_loaded": "3", "files_rejected": "0", "period": "–",
          "latest_load": "05 Mar 2026 14:07", "latest_file": "apc_2026_02.csv"}
     ]  # fmt: skip
