@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.formats import with_article
 from dashboard.scope import Scope
+from wholesystem import side_store
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -37,7 +38,6 @@ CREATE TABLE IF NOT EXISTS audit (
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong
 # password and response times do not reveal which names exist.
 _DUMMY_HASH = generate_password_hash("not a password")
-_schema_ready: set = set()
 
 
 class User(UserMixin):
@@ -203,17 +203,7 @@ def _check_password(password: str) -> None:
 
 
 def _connect(settings: Settings) -> sqlite3.Connection:
-    path = settings.users_path
-    # The schema is created once per file and process: every request loads its user, and
-    # running DDL each time would contend with other workers for SQLite's write lock.
-    fresh = path not in _schema_ready or not path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=10)
-    connection.row_factory = sqlite3.Row
-    if fresh:
-        connection.executescript(SCHEMA)
-        _schema_ready.add(path)
-    return connection
+    return side_store.connect(settings, SCHEMA)
 
 
 def _row(connection: sqlite3.Connection, name: str) -> sqlite3.Row | None:

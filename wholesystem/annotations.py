@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from metrics.registry import load_registry
+from wholesystem import side_store
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -29,7 +30,6 @@ CREATE TABLE IF NOT EXISTS annotations (
     author TEXT, created_at TEXT NOT NULL);
 """
 FRAME_COLUMNS = ["metric_id", "org_code", "month", "label", "recalculate"]
-_schema_ready: set = set()
 
 
 class AnnotationError(UserError):
@@ -149,17 +149,7 @@ def _checked_org(settings: Settings, org_code: str | None) -> str | None:
 
 
 def _connect(settings: Settings) -> sqlite3.Connection:
-    path = settings.users_path
-    # The table is created once per file and process, as dashboard.users does: DDL on every
-    # read would contend with the web workers for SQLite's write lock.
-    fresh = path not in _schema_ready or not path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=10)
-    connection.row_factory = sqlite3.Row
-    if fresh:
-        connection.executescript(SCHEMA)
-        _schema_ready.add(path)
-    return connection
+    return side_store.connect(settings, SCHEMA)
 
 
 def _annotation(row: sqlite3.Row) -> Annotation:
