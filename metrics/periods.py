@@ -47,19 +47,24 @@ GROUP BY ALL
 """
 
 # The month's counts with the sexes together (direct standardisation is by age band,
-# persons), and the expected counts as rows of their own. Only the rows a DSR is computed
-# from keep their band: the others need none, and period_cells is then half the size.
+# persons), and the expected counts. Only the rows a DSR is computed from keep their band:
+# the others need none, and period_cells is then half the size. One row per key and month,
+# expected counts included, because the rolling 12-month window counts rows, not months.
 MONTHLY_CELLS_SQL = """
 CREATE OR REPLACE TABLE monthly_cells AS
-SELECT d.metric_id, d.month, d.level, d.org_code, d.segment,
-       CASE WHEN p.method = 'dsr' AND d.segment NOT LIKE 'age_band:%' THEN d.band END AS band,
-       sum(d.num) AS num, sum(d.den) AS den, sum(d.sumsq) AS sumsq,
-       sum(d.person_months) AS person_months, NULL::DOUBLE AS expected
-FROM monthly_detail d JOIN metric_props p USING (metric_id)
+SELECT metric_id, month, level, org_code, segment, band, sum(num) AS num, sum(den) AS den,
+       sum(sumsq) AS sumsq, sum(person_months) AS person_months, sum(expected) AS expected
+FROM (
+    SELECT d.metric_id, d.month, d.level, d.org_code, d.segment,
+           CASE WHEN p.method = 'dsr' AND d.segment NOT LIKE 'age_band:%' THEN d.band END
+               AS band,
+           d.num, d.den, d.sumsq, d.person_months, NULL::DOUBLE AS expected
+    FROM monthly_detail d JOIN metric_props p USING (metric_id)
+    UNION ALL
+    SELECT metric_id, month, level, org_code, segment, NULL, NULL, NULL, NULL, NULL, expected
+    FROM monthly_expected
+)
 GROUP BY ALL
-UNION ALL
-SELECT metric_id, month, level, org_code, segment, NULL, NULL, NULL, NULL, NULL, expected
-FROM monthly_expected
 """
 
 # Months, quarters, board periods and financial years: each month joins the periods it is in.
