@@ -27,11 +27,14 @@ from metrics.disclosure_relations import build_relations
 
 LEVELS_UPWARDS = "['practice', 'network', 'locality', 'area', 'system']"
 
+# Row keys follow the rows' own keys, so that the audit's linear algebra (and so which rows
+# it hides) is the same on every run, whatever order DuckDB's threads produce the rows in.
 PRIMARY_SQL = """
 CREATE OR REPLACE TABLE suppression AS
 SELECT *, CASE WHEN suppressed THEN 0 END AS changed_in, suppressed AS primary_suppressed
 FROM (
-    SELECT (row_number() OVER () - 1)::BIGINT AS row_key, metric_id, period_type,
+    SELECT (row_number() OVER (ORDER BY metric_id, period_type, period_start, level, org_code,
+                               segment) - 1)::BIGINT AS row_key, metric_id, period_type,
            period_start, level, org_code, segment, parent_code, numerator, accumulate,
            list_position({levels}, level) AS level_rank,
            coalesce(numerator BETWEEN 1 AND $threshold
