@@ -10,12 +10,13 @@ its children, the whole population and a partition's segments, a period and its 
 financial year and its quarters or board periods) is a set of rows whose counts add up to
 zero with signs; where exactly one row of a relation is hidden, it is the sum of the others,
 so one more row of that relation is hidden: the one that loses least (the lowest level, a
-segment rather than the whole population, a row that also closes another such relation, the
-smallest count). That repeats until no relation has exactly one hidden row. Relations are
-then solved together as an attacker would (metrics.disclosure_audit); a primary count still
-determined by a combination of relations has one more row hidden in each relation it is
-in (every shown row of them, if it is still determined after a round), and the whole
-repeats until none is, or until no shown row is left in those relations.
+segment rather than the whole population, a longer period rather than a month, a row that
+also closes another such relation, the smallest count). That repeats until no relation has
+exactly one hidden row. Relations are then solved together as an attacker would
+(metrics.disclosure_audit); a primary count still determined by a combination of relations
+has one more row hidden in each relation it is in (every shown row of them, if it is still
+determined after a round), and the whole repeats until none is, or until no shown row is
+left in those relations.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ FROM (
 """
 
 # In every relation with exactly one hidden row, hide the visible row that loses least:
-# the lowest level, then a segment before the whole population, then a row that is also
-# in other relations with one hidden row (it closes them too), then the smallest count,
+# the lowest level, then a segment before the whole population, then a longer period
+# before a month (a month is also a point of an SPC series), then a row that is also in
+# other relations with one hidden row (it closes them too), then the smallest count,
 # then the first org code, segment and period, so that the choice never depends on order.
 # Returns the number of rows changed.
 SECONDARY_SQL = """
@@ -65,7 +67,8 @@ FROM (
     )
     SELECT DISTINCT arg_min(
         row_key,
-        {'l': level_rank, 'a': segment = 'all', 'o': -coalesce(open_relations, 0),
+        {'l': level_rank, 'a': segment = 'all', 'm': period_type = 'month',
+         'o': -coalesce(open_relations, 0),
          'n': coalesce(numerator, 0), 'c': org_code, 's': segment, 'p': period_type,
          'd': period_start}
     ) AS pick
@@ -96,6 +99,7 @@ WHERE s.row_key = chosen.pick
 # many more rounds of the audit.
 HIDE_CHEAPEST_SQL = """
 SELECT DISTINCT arg_min(candidate, {{'l': c.level_rank, 'a': c.segment = 'all',
+                                     'm': c.period_type = 'month',
                                      'n': coalesce(c.numerator, 0), 'c': c.org_code,
                                      's': c.segment, 'p': c.period_type, 'd': c.period_start}})
     AS pick

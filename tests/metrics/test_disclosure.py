@@ -267,18 +267,19 @@ def period_flags(values: dict[tuple[str, str], float], accumulate: str = "sum"):
         return {(kind, start): flag for kind, start, flag in found.fetchall()}
 
 
-def test_a_month_alone_hidden_in_its_quarter_takes_another_month_with_it():
-    # February (3) alone would be the quarter less January and March: January (10), the
-    # smallest other row, goes too; the board periods are not published here.
+def test_a_month_alone_hidden_in_its_quarter_takes_the_quarter_with_it():
+    # February (3) alone would be the quarter less January and March: the quarter goes too,
+    # one value rather than a month that would also punch a hole in the SPC series; the
+    # board periods are not published here.
     flags = period_flags({
         ("month", "2026-01"): 10, ("month", "2026-02"): 3, ("month", "2026-03"): 20,
         ("quarter", "2026-01"): 33,
     })  # fmt: skip
     assert flags == {
-        ("month", "2026-01"): True,
+        ("month", "2026-01"): False,
         ("month", "2026-02"): True,
         ("month", "2026-03"): False,
-        ("quarter", "2026-01"): False,
+        ("quarter", "2026-01"): True,
     }
 
 
