@@ -5,6 +5,8 @@ its greys and its red/amber/green), so that charts read as NHS charts. Making Da
 uses blue for improvement, orange for concern and purple for neutral special cause.
 """
 
+import textwrap
+
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
 NHS_BLACK = "#212B32"
@@ -84,3 +86,10 @@ def chart_title(title: str, detail: str) -> dict:
         "font": {"size": 16},
         "subtitle": {"text": detail, "font": {"size": 12, "color": GREY_1}},
     }
+
+
+def wrap_label(text: str, width: int) -> str:
+    """Returns `text` broken at spaces onto lines of at most about `width` characters, joined
+    with <br> for a Plotly title or tick label (a long word is never split)."""
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    return "<br>".join(lines)

@@ -288,14 +288,7 @@ def _line(name: str, x: list, y, colour: str, dash: str) -> go.Scatter:
 def axis_title(unit: str, width: int = 28) -> str:
     """Returns a unit as an axis title, broken over lines of about `width` characters so
     that a long unit does not run past the chart."""
-    lines, line = [], ""
-    for word in unit.split():
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
+    return theme.wrap_label(unit, width)
 
 
 def theme_legend() -> dict:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import access
+from dashboard import access, theme
 from dashboard.pages.drilldown_data import PERIOD_TYPES, ancestor_at, find_org, latest_period
 from dashboard.scope import SYSTEM_CODE, Scope
 
@@ -93,7 +93,7 @@ def profile_rows(values, indicators, practice, network, locality) -> pd.DataFram
     rows["system_crude"] = _value_of(values, SYSTEM_CODE)
     rows["flip"] = rows["polarity"] == "lower"
     titles = rows["title"].where(rows["basis"] == "value", rows["title"] + RATIO_LABEL)
-    rows["label"] = [_wrap(title) for title in titles]
+    rows["label"] = [theme.wrap_label(title, LABEL_WIDTH) for title in titles]
     rows = rows[rows["system"].notna()]
     order = rows["group"].map(GROUP_ORDER.index)
     return rows.assign(order=order).sort_values("order", kind="stable").drop(columns="order")
@@ -128,15 +128,3 @@ def _spread(practice_values: pd.DataFrame) -> pd.DataFrame:
 def _value_of(values: pd.DataFrame, code: str | None, column: str = "value") -> pd.Series:
     # A suppressed benchmark has a NULL value already (access masks it).
     return values[values["org_code"] == code].set_index("metric_id")[column]
-
-
-def _wrap(title: str) -> str:
-    """Breaks a long title onto lines of about LABEL_WIDTH characters for the chart axis."""
-    lines, line = [], ""
-    for word in title.split():
-        if line and len(line) + len(word) + 1 > LABEL_WIDTH:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
