@@ -55,7 +55,7 @@ def _csv_select(source: Source, native: bool, skip_unreadable: bool = False) -> 
     # Compression follows the file's magic bytes, as the header read did, not its name.
     compression = "gzip" if source.compressed else "none"
     reader = (
-        f"read_csv({sql_literal(str(source.path))}, header = true, auto_detect = false, "
+        f"read_csv({sql_literal(str(source.data_path))}, header = true, auto_detect = false, "
         f"delim = ',', quote = '\"', escape = '\"', compression = '{compression}', "
         f"dateformat = '%Y-%m-%d', ignore_errors = {str(skip_unreadable).lower()}, "
         f"columns = {{{positions}}})"
@@ -69,7 +69,7 @@ def _parquet_select(source: Source, native: bool) -> str:
     def cast(index: int) -> str:
         return f"CAST({quote_identifier(source.header[index])} AS {types[index]})"
 
-    reader = f"read_parquet({sql_literal(str(source.path))})"
+    reader = f"read_parquet({sql_literal(str(source.data_path))})"
     return f"SELECT {_raw_columns(source, cast)} FROM {reader}"
 
 

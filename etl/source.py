@@ -35,11 +35,21 @@ class Source:
     mapping: dict[str, int]
     ignored: tuple[str, ...]
     compressed: bool = False
+    # A file that DuckDB cannot read as published (a workbook, a headerless or non-UTF-8
+    # CSV) is first converted to a UTF-8 CSV with a header; `path` still names the original
+    # in every message and in the load log, and `data_path` is what the readers open.
+    converted: Path | None = None
+    header_rows: int = 1
+
+    @property
+    def data_path(self) -> Path:
+        """The file the readers open: the conversion where there is one, else the file."""
+        return self.converted or self.path
 
     @property
     def first_line(self) -> int:
-        """The file line of the first data row (Parquet rows count from 1)."""
-        return 2 if self.format == "csv" else 1
+        """The file line (or sheet row) of the first data row (Parquet rows count from 1)."""
+        return self.header_rows + 1 if self.format == "csv" else 1
 
 
 def normalise(name: str) -> str:
