@@ -28,6 +28,7 @@ def period_start_sql(period_type: str, month: str) -> str:
     """Returns SQL for the start of the `period_type` period containing `month`."""
     return PERIOD_STARTS[period_type].format(month=month)
 
+
 # The latest population extract or activity date in any feed is the last month covered.
 ACTIVITY_DATES_SQL = """
 SELECT max(d) FROM (

@@ -88,7 +88,8 @@ def build_level_numerators(connection) -> None:
     connection.execute(
         "CREATE OR REPLACE TABLE level_num AS\n"
         + roll_up_sql(
-            source, "metric_id, month, band, sex",
+            source,
+            "metric_id, month, band, sex",
             "sum(num) AS num, sum(den) AS den, sum(sumsq) AS sumsq",
         )  # fmt: skip
     )

@@ -15,7 +15,9 @@ METRICS = (
     "prevalence_hf", "prevalence_dem", "pct_frailty_moderate_severe", "pct_high_risk_register",
 )  # fmt: skip
 
-POPULATION_SQL = INSERT_UNITS + """)
+POPULATION_SQL = (
+    INSERT_UNITS
+    + """)
 WITH totals AS (
     SELECT month, practice_code, sum(patients) AS everyone,
            sum(patients * greatest(0, age_to - greatest(age_from, 65) + 1)
@@ -31,8 +33,11 @@ FROM (SELECT *, unnest([
     {'m': 'pct_aged_75plus', 'n': aged_75, 'd': everyone}
 ]) AS unit FROM totals)
 """
+)
 
-REGISTERED_SQL = INSERT_UNITS + """)
+REGISTERED_SQL = (
+    INSERT_UNITS
+    + """)
 WITH labelled AS (
     SELECT q.*, p.labels FROM profile_pop q LEFT JOIN profiles p USING (profile_id)
 ),
@@ -53,9 +58,12 @@ FROM (SELECT *, unnest([
     {{'m': 'pct_high_risk_register', 'n': high_risk, 'd': everyone}}
 ]) AS unit FROM totals)
 """
+)
 
 # Counted from register_months, which expands only the people on a register month by month.
-PREVALENCE_SQL = INSERT_UNITS + """)
+PREVALENCE_SQL = (
+    INSERT_UNITS
+    + """)
 WITH registered AS (
     SELECT month, gpprac, sum(persons) AS everyone FROM profile_pop GROUP BY ALL
 ),
@@ -70,6 +78,7 @@ FROM registered g
 CROSS JOIN (SELECT unnest(['DM', 'COPD', 'HF', 'DEM']) AS condition) c
 LEFT JOIN on_register o USING (month, gpprac, condition)
 """
+)
 
 
 def insert_units(connection, context) -> None:

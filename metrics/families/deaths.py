@@ -13,7 +13,9 @@ METRICS = (
     "nel_last_100_days", "decedents_nel_last_100_days", "decedents_3plus_nel_last_100_days",
 )  # fmt: skip
 
-DEATH_UNITS_SQL = INSERT_UNITS + """)
+DEATH_UNITS_SQL = (
+    INSERT_UNITS
+    + """)
 WITH counted AS (
     SELECT d.person_id, d.dod, d.gpprac, d.age, d.sex, count(s.spell_id)::DOUBLE AS admissions
     FROM deaths d
@@ -30,6 +32,7 @@ SELECT metric.id, date_trunc('month', dod)::DATE, gpprac, NULL, person_id, age, 
        1.0, NULL
 FROM counted, (SELECT unnest($metrics) AS id) metric
 """
+)
 
 
 def insert_units(connection, context) -> None:

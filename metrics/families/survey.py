@@ -12,7 +12,9 @@ from metrics.families import INSERT_UNITS
 
 METRICS = ("eq5d_index", "coordinated_care", "coordinated_care_carers", "self_management")
 
-SURVEY_UNITS_SQL = INSERT_UNITS + """)
+SURVEY_UNITS_SQL = (
+    INSERT_UNITS
+    + """)
 WITH scored AS (
     SELECT r.*, v.index_value
     FROM survey_responses r
@@ -41,6 +43,7 @@ SELECT unit.m, date_trunc('month', response_date)::DATE, gpprac, NULL, NULL, NUL
        unit.n, 1.0, CASE WHEN unit.m = 'eq5d_index' THEN unit.n * unit.n END
 FROM tagged
 """
+)
 
 
 def insert_units(connection, context) -> None:

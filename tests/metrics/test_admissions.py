@@ -24,8 +24,6 @@ EMERGENCY = ("21", "22", "23", "24", "25", "28", "2A", "2B", "2C", "2D")
 Z95 = NormalDist().inv_cdf(0.975)
 
 
-
-
 def test_emergency_admissions_count_only_emergency_methods(system):
     for admimeth in (*EMERGENCY, "11", "12", "13", "31", "32", "81", "82", "83"):
         spell(system, f"S{admimeth}", admimeth=admimeth, admidate="2026-01-10",

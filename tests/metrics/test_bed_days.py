@@ -29,8 +29,6 @@ SYSTEM_POPULATION = 4 * PRACTICE_POPULATION
 Z95 = NormalDist().inv_cdf(0.975)
 
 
-
-
 def add_men_aged_40(system, practice: str, extract: str, extra: int) -> None:
     """Adds `extra` men aged 40 to one practice's population extract (e.g. '01FEB2026').
 
