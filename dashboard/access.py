@@ -40,7 +40,7 @@ JSON_COLUMNS = ("sources", "levels", "segments", "caveats", "references", "ages"
 _reader: SnapshotReader | None = None
 _cache: dict[tuple[str, str, str], pd.DataFrame] = {}
 ORG_UNITS_SQL = """
-SELECT level, org_code, org_name, parent_code FROM org_units
+SELECT level, org_code, org_name, parent_code, {closed_on} AS closed_on FROM org_units
 ORDER BY list_position(['system', 'area', 'locality', 'network', 'practice'], level),
          org_name, org_code
 """
@@ -114,8 +114,8 @@ def periods(period_type: str) -> pd.DataFrame:
 
 
 def org_units(scope: Scope, level: str | None = None) -> pd.DataFrame:
-    """Returns the orgs the scope may see (level, org_code, org_name, parent_code), by
-    level from the system down and then by name."""
+    """Returns the orgs the scope may see (level, org_code, org_name, parent_code, and
+    closed_on: the day ODS closed a practice), by level from the system down and then by name."""
     frame = _all_org_units()
     frame = frame[frame["org_code"].isin(visible_codes(frame, scope))]
     if level is not None:
@@ -124,7 +124,16 @@ def org_units(scope: Scope, level: str | None = None) -> pd.DataFrame:
 
 
 def _all_org_units() -> pd.DataFrame:
-    return _per_snapshot("org_units", lambda cursor: cursor.execute(ORG_UNITS_SQL).df()).copy()
+    return _per_snapshot("org_units", _read_org_units).copy()
+
+
+def _read_org_units(cursor) -> pd.DataFrame:
+    # Snapshots published before ODS practices were loaded have no closed_on column.
+    closed = cursor.execute(
+        """SELECT count(*) FROM information_schema.columns
+           WHERE table_name = 'org_units' AND column_name = 'closed_on'"""
+    ).fetchone()[0]
+    return cursor.execute(ORG_UNITS_SQL.format(closed_on="closed_on" if closed else "NULL")).df()
 
 
 def _per_snapshot(name: str, read) -> pd.DataFrame:

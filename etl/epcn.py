@@ -4,6 +4,8 @@ The ePCN file says which PCN a practice belongs to from which date. Where that d
 from the organisations feed, the practice's membership is split at the start date: the old
 row ends the day before and a new row, with the same locality and area, starts that day.
 This is how practices moving between networks (and networks merging) reach the hierarchy.
+NHS Digital's practice mapping file (`gp-reg-pat-prac-map.csv`) fills the same table, each
+practice's PCN starting on the file's extract date, and is applied the same way.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ WHERE e.load_id = $load_id
 """
 
 
-def apply_epcn(connection, load_id: int) -> list[str]:
+def apply_epcn(connection, load_id: int, file: str = "the ePCN file") -> list[str]:
     """Splits memberships that the ePCN rows of `load_id` change; returns notes for the summary."""
     parameters = {"load_id": load_id}
     connection.execute(CHANGES_SQL, parameters)
@@ -50,7 +52,12 @@ def apply_epcn(connection, load_id: int) -> list[str]:
     for statement in filter(str.strip, SPLIT_SQL.split(";")):
         connection.execute(statement, parameters if "$load_id" in statement else None)
     unplaced = connection.execute(UNPLACED_SQL, parameters).fetchone()[0]
-    notes = [f"{moved} practice membership(s) moved network from the ePCN file"]
+    notes = [f"{moved} practice membership(s) moved network from {file}"]
     if unplaced:
-        notes.append(f"{unplaced} practice(s) in the ePCN file are not in the organisations feed")
+        notes.append(f"{unplaced} practice(s) in {file} are not in the organisations feed")
     return notes
+
+
+def apply_practice_map(connection, load_id: int) -> list[str]:
+    """Applies NHS Digital's practice mapping file as ePCN rows starting on its extract date."""
+    return apply_epcn(connection, load_id, "the practice mapping file")

@@ -55,9 +55,9 @@ def _keys_repeat(connection, source: Source, load_id: int) -> bool:
 def _row_count(connection, source: Source, lines: int) -> int:
     """The rows the file holds at most: its lines less the header for a plain CSV (a blank
     line or a value spanning lines only makes this larger, sending the file to the full
-    validation); otherwise DuckDB counts them."""
-    if source.format == "csv" and not source.compressed:
-        return lines - 1
+    validation); otherwise (a workbook's lines mean nothing) DuckDB counts them."""
+    if source.format == "csv" and not source.compressed and source.sheet is None:
+        return lines - source.header_rows
     return connection.execute(f"SELECT count(*) FROM ({raw_select(source)})").fetchone()[0]
 
 

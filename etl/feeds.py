@@ -8,12 +8,16 @@ docs all read from one place. `FEEDS` also holds the reference feeds beyond the 
 
 from __future__ import annotations
 
+from etl.ae_feeds import AE_ATTENDANCES
 from etl.columns import event_date, person, practice
+from etl.hes_feeds import HES_APC_EPISODES
 from etl.hierarchy_feeds import (
     EPCN_CORE_PARTNERS,
+    LIST_SIZES,
     ORGANISATIONS,
     POPULATION_FIVE_YEAR,
     POPULATION_SINGLE_AGE,
+    PRACTICE_MAP,
 )
 from etl.reference_feeds import REFERENCE_FEEDS
 from etl.spec import ICD10_CODE, OPCS4_CODE, Column, Feed, RowRule
@@ -239,15 +243,19 @@ FEEDS: tuple[Feed, ...] = (
     ORGANISATIONS,
     POPULATION_SINGLE_AGE,
     POPULATION_FIVE_YEAR,
+    LIST_SIZES,
     PATIENTS,
     CONDITIONS,
     GP_EVENTS,
     APC_SPELLS,
+    HES_APC_EPISODES,
     DEATHS,
     CARE_HOME_ADMISSIONS,
     SURVEY_RESPONSES,
     AGGREGATE_INDICATORS,
     EPCN_CORE_PARTNERS,
+    PRACTICE_MAP,
+    AE_ATTENDANCES,
     *REFERENCE_FEEDS,
 )
 FEEDS_BY_NAME = {feed.name: feed for feed in FEEDS}

@@ -1,4 +1,5 @@
-"""The organisation hierarchy's feeds: organisations, NHS Digital population files, ePCN.
+"""The organisation hierarchy's feeds: organisations, NHS Digital population files, ePCN
+and NHS Digital's practice mapping file.
 
 The population files are accepted exactly as NHS Digital publishes them (single year of age
 and 5-year bands), keeping GP practice rows and checking the ALL totals.
@@ -94,6 +95,45 @@ POPULATION_FIVE_YEAR = _population(
     (Column("ons_code", required=False, stored=False),),  # part of the published format
 )  # fmt: skip
 
+# `gp-reg-pat-prac-all.csv` carries one row per practice, SEX and AGE = ALL: the list size.
+# Its header is the single-age file's, so etl.source tells the two apart by their first rows.
+# Its sub-ICB (or older CCG) code columns are read as published and ignored.
+LIST_SIZES = Feed(
+    name="list_sizes",
+    table="list_sizes",
+    description="NHS Digital registered patients, all persons (gp-reg-pat-prac-all.csv): "
+    "list size per practice and month.",
+    columns=(
+        *_POPULATION_COMMON[:3],
+        practice("practice_code", aliases=("code", "org_code")),
+        Column("postcode", required=False, stored=False),
+        Column("sex", "code", not_null=True, stored=False, codes=("M", "F", "ALL"),
+               recode={"MALE": "M", "MALES": "M", "FEMALE": "F", "FEMALES": "F"}),
+        Column("age", "code", not_null=True, stored=False, pattern=r"^([0-9_]{1,5}|95\+|ALL)$",
+               pattern_rule="invalid_age"),
+        _POPULATION_COMMON[5],
+    ),
+    key=("practice_code", "extract_date"),
+    date_columns=("extract_date",),
+    ignore_when="type IS DISTINCT FROM 'GP'",
+    store_when="sex = 'ALL' AND age = 'ALL'",
+)  # fmt: skip
+
+
+def _published(name: str, alias: str | None) -> Column:
+    """A published column read only to recognise the file (`alias`: its older name)."""
+    return Column(name, required=False, stored=False, aliases=(alias,) if alias else ())
+
+
+_EPCN_PUBLISHED = (
+    ("partner_name", None),
+    ("practice_parent_sub_icb_loc_code", "practice_parent_ccg_code"),
+    ("practice_parent_sub_icb_loc_name", "practice_parent_ccg_name"),
+    ("pcn_parent_sub_icb_loc_code", "pcn_parent_ccg_code"),
+    ("pcn_parent_sub_icb_loc_name", "pcn_parent_ccg_name"),
+    ("practice_sub_icb_loc_different_to_pcn_sub_icb_loc",
+     "practice_ccg_different_to_pcn_ccg"),
+)  # fmt: skip
 EPCN_CORE_PARTNERS = Feed(
     name="epcn",
     table="epcn_memberships",
@@ -102,17 +142,62 @@ EPCN_CORE_PARTNERS = Feed(
         practice("practice_code", aliases=("partner_organisation_code",)),
         Column("network_code", "code", not_null=True, aliases=("pcn_code",)),
         Column("network_name", aliases=("pcn_name",)),
+        # The workbook's dates are real Excel dates in some months and text in others.
         Column(
             "valid_from",
-            "date",
+            "nhs_date",
             not_null=True,
             aliases=("practice_to_pcn_relationship_start_date",),
         ),
         Column(
-            "valid_to", "date", required=False, aliases=("practice_to_pcn_relationship_end_date",)
+            "valid_to",
+            "nhs_date",
+            required=False,
+            aliases=("practice_to_pcn_relationship_end_date",),
         ),
+        # The rest of the published sheet, in its 2019 (CCG) and later (Sub ICB) layouts.
+        *(_published(name, alias) for name, alias in _EPCN_PUBLISHED),
     ),  # fmt: skip
     key=("practice_code", "valid_from"),
     date_columns=("valid_from",),
     rules=(RowRule("valid_to_before_valid_from", "valid_to", "valid_to < valid_from"),),
+)
+
+# NHS Digital's gp-reg-pat-prac-map.csv ("Patients Registered at a GP Practice" mapping):
+# one row per practice with its PCN on EXTRACT_DATE, which is when the membership is known
+# to hold. Its organisation columns changed names (CCG and STP to Sub ICB Location and ICB
+# in 2022) and are read only to be recognised. It fills the ePCN table and is applied to the
+# hierarchy the same way; the membership has no end date.
+_MAP_PUBLISHED = (
+    ("publication", None), ("practice_name", None), ("practice_postcode", None),
+    ("ons_sub_icb_location_code", "ons_ccg_code"), ("sub_icb_location_code", "ccg_code"),
+    ("sub_icb_location_name", "ccg_name"), ("ons_icb_code", "ons_stp_code"),
+    ("icb_code", "stp_code"), ("icb_name", "stp_name"), ("ons_comm_region_code", None),
+    ("comm_region_code", None), ("comm_region_name", None), ("supplier_name", None),
+)  # fmt: skip
+PRACTICE_MAP = Feed(
+    name="practice_map",
+    table="epcn_memberships",
+    description="NHS Digital practice mapping (gp-reg-pat-prac-map): PCN on the extract date.",
+    columns=(
+        practice("practice_code"),
+        Column(
+            "network_code", "code", not_null=True, aliases=("pcn_code",), own_name_in_header=False
+        ),
+        Column("network_name", required=False, aliases=("pcn_name",), own_name_in_header=False),
+        Column(
+            "valid_from",
+            "nhs_date",
+            not_null=True,
+            not_future=True,
+            aliases=("extract_date",),
+            own_name_in_header=False,
+        ),
+        *(_published(name, alias) for name, alias in _MAP_PUBLISHED),
+    ),  # fmt: skip
+    key=("practice_code", "valid_from"),
+    date_columns=("valid_from",),
+    derived=(Derived("valid_to", "DATE", "NULL::DATE"),),
+    # A practice in no PCN has a blank PCN_CODE, or `U` ("Unallocated"): no membership.
+    ignore_when="network_code IS NULL OR network_code = 'U'",
 )

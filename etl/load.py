@@ -17,13 +17,15 @@ from pathlib import Path
 
 import duckdb
 
-from etl.epcn import apply_epcn
+from etl.ae_feeds import attendance_notes
+from etl.epcn import apply_epcn, apply_practice_map
 from etl.fastpath import fast_path_applies, try_fast_load
 from etl.fingerprint import fingerprint
 from etl.insert import insert_accepted, insert_from_sql
 from etl.reader import parquet_header
 from etl.revisions import remove_replaced
 from etl.source import Source, inspect
+from etl.spells import derive_spells
 from etl.stage import StageCounts, accepted_rows, stage, warnings
 from etl.staging import staging_database
 from etl.validate import CHECKED, sql_literal
@@ -31,7 +33,10 @@ from etl.warehouse import open_warehouse
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
-AFTER_LOAD = {"epcn": apply_epcn}
+AFTER_LOAD = {
+    "epcn": apply_epcn, "practice_map": apply_practice_map, "ae_attendances": attendance_notes,
+    "hes_apc_episodes": derive_spells,
+}  # fmt: skip
 
 
 @dataclass
@@ -64,11 +69,20 @@ def load_file(connection, path: Path, settings: Settings, feed_name, report) -> 
     """Loads one file in its own transaction and logs the attempt."""
     started = datetime.now()
     try:
-        source = inspect(path, parquet_header(connection), feed_name)
+        source = inspect(path, parquet_header(connection), feed_name, settings)
     except (UserError, duckdb.Error) as error:
         return _log(
             connection, LoadResult(path, "rejected", message=_describe(path, error)), started
         )
+    try:
+        return _load_inspected(connection, source, settings, started, report)
+    finally:
+        if source.converted is not None:  # the UTF-8 copy of a file DuckDB cannot read
+            source.converted.unlink(missing_ok=True)
+
+
+def _load_inspected(connection, source: Source, settings: Settings, started, report):
+    path = source.path
     facts = fingerprint(path)
     digest = facts.sha256
     earlier = connection.execute(
@@ -104,7 +118,7 @@ def _load_in_transaction(connection, source: Source, settings, started, facts, r
     except (UserError, duckdb.Error) as error:
         _rollback(connection)
         result = LoadResult(
-            source.path, "rejected", source.feed.name, message=_describe(source.path, error)
+            source.path, "rejected", source.feed.name, message=_describe(source.path, error, source)
         )
         return _log(connection, result, started, digest)
     finally:
@@ -158,6 +172,7 @@ def _notes(connection, source: Source, load_id: int, notes: list[str]) -> list[s
     """The load summary's notes: warnings, what an after-load step did, ignored columns."""
     if source.feed.name in AFTER_LOAD:
         notes = notes + AFTER_LOAD[source.feed.name](connection, load_id)
+    notes = notes + list(source.notes)  # what inspecting the file found (etl.source)
     if source.ignored:
         notes = notes + [f"columns not in the contract, ignored: {', '.join(source.ignored)}"]
     return notes
@@ -183,7 +198,7 @@ def _log(connection, result: LoadResult, started, digest=None, load_id=None, com
     return result
 
 
-def _describe(path: Path, error: Exception) -> str:
+def _describe(path: Path, error: Exception, source: Source | None = None) -> str:
     """One sentence for an error, naming the file and, where DuckDB gives it, the line."""
     if isinstance(error, UserError):
         return str(error)
@@ -191,6 +206,8 @@ def _describe(path: Path, error: Exception) -> str:
     line = re.search(r"CSV Error on Line: (\d+)", text)
     if line:
         reason = _csv_reason(text)
+        if source is not None:  # a converted copy has one header line, the original header_rows
+            return f"{source.at(int(line.group(1)) - 1 + source.header_rows)}: {reason}"
         return f"{path} line {line.group(1)}: {reason}"
     if "GZIP" in text.upper() or "gzip" in text:
         return f"{path}: the compressed file is truncated or corrupt"

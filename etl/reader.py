@@ -53,7 +53,8 @@ def _csv_select(source: Source, native: bool, skip_unreadable: bool = False) -> 
     types = _reader_types(source, native)
     positions = ", ".join(f"'c{index}': '{sql_type}'" for index, sql_type in types.items())
     # Compression follows the file's magic bytes, as the header read did, not its name.
-    compression = "gzip" if source.compressed else "none"
+    # A converted copy (etl.encoding) is always plain text.
+    compression = "gzip" if source.compressed and source.converted is None else "none"
     reader = (
         f"read_csv({sql_literal(str(source.data_path))}, header = true, auto_detect = false, "
         f"delim = ',', quote = '\"', escape = '\"', compression = '{compression}', "
@@ -77,7 +78,10 @@ def parquet_header(connection):
     """Returns a function giving a Parquet file's column names, read from its footer."""
 
     def header(path) -> list[str]:
-        query = f"SELECT name FROM parquet_schema({sql_literal(str(path))}) WHERE name <> 'schema'"
+        # The top-level columns as DuckDB binds them (the footer's schema also lists its root,
+        # named 'schema' or 'duckdb_schema' by the writer, and nested fields).
+        reader = f"read_parquet({sql_literal(str(path))})"
+        query = f"SELECT column_name FROM (DESCRIBE SELECT * FROM {reader})"
         rows = connection.execute(query).fetchall()
         return [row[0] for row in rows]
 

@@ -4,11 +4,14 @@
 deprived), so that people can be segmented by deprivation quintile from `patients.lsoa`.
 It accepts MHCLG's published "File 1: Index of Multiple Deprivation" unchanged: the headers
 of the 2019 edition (LSOA 2011) and the 2025 edition (LSOA 2021) are aliases, and the
-file's name and local authority columns are ignored like any unknown column.
+file's name and local authority columns are ignored like any unknown column. The published
+workbook (.xlsx) loads too: `etl.workbook` reads its data sheet ("IMD2019", "IMD25").
+`ods_practices` (`etl.ods_feeds`) names practices and dates their opening and closing.
 """
 
 from __future__ import annotations
 
+from etl.ods_feeds import ODS_PRACTICES
 from etl.spec import Column, Feed
 
 LSOA_CODE = r"^[EW]0[0-9]{7}$"
@@ -42,4 +45,4 @@ LSOA_DEPRIVATION = Feed(
     date_columns=(),  # a lookup, not events: `wholesystem status` shows no date range
 )
 
-REFERENCE_FEEDS: tuple[Feed, ...] = (LSOA_DEPRIVATION,)
+REFERENCE_FEEDS: tuple[Feed, ...] = (LSOA_DEPRIVATION, ODS_PRACTICES)

@@ -64,6 +64,13 @@ class Column:
         own_name_in_header: the header may carry `name` itself, not only an alias.
         translate_with: a SQL macro applied to the trimmed text first (SNOMED CT concept ids
             to gp_events codes, see etl.snomed).
+        missing: values meaning "not recorded" (compared after trimming, so `-` also covers
+            a dash padded with spaces): stored as NULL, never a broken rule; in a code_list,
+            such elements are dropped (HES `Z380,-`). See etl.hes for the HES conventions.
+        invalid: values meaning "recorded but invalid" (HES date 1801-01-01): stored as NULL,
+            never quarantined; etl.hes counts them for the load summary.
+        integer_decimals: whole numbers may be written with a zero decimal part (`5.0`), as
+            SAS and spreadsheet exports of HES write them; the part is dropped before typing.
     """
 
     name: str
@@ -82,6 +89,14 @@ class Column:
     stored: bool = True
     own_name_in_header: bool = True
     translate_with: str | None = None
+    missing: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()
+    integer_decimals: bool = False
+
+    @property
+    def nulls(self) -> tuple[str, ...]:
+        """The values stored as NULL: placeholders for missing, then invalid values."""
+        return self.missing + self.invalid
 
     @property
     def header_names(self) -> tuple[str, ...]:

@@ -150,7 +150,7 @@ def _refuse_real_nhs_numbers(connection, source: Source) -> None:
         ).fetchone()[0]
         if row is not None:
             raise UserError(
-                f"{source.path} line {row + source.first_line}: {column.name} holds a real NHS "
+                f"{source.at(row + source.first_line)}: {column.name} holds a real NHS "
                 "number (10 digits with a valid check digit); identifiable data must be "
                 "pseudonymised before loading, so nothing was loaded"
             )
@@ -177,7 +177,7 @@ def _refuse_repeated_keys(connection, source: Source) -> None:
     )
     first, second = (row + source.first_line for row in repeated[-1])
     raise UserError(
-        f"{source.path} lines {first} and {second}: the key ({values}) appears twice; "
+        f"{source.at(first, second)}: the key ({values}) appears twice; "
         "a file may hold each key once"
     )
 
@@ -195,7 +195,7 @@ def _refuse_too_many_quarantined(connection, source, counts: StageCounts, thresh
     raise UserError(
         f"{source.path}: {counts.rows_quarantined:,} of {checked_rows:,} rows ({share:.1%}) "
         f"break row rules, above the {threshold:.0%} limit; most often {rule} in {column} "
-        f"({rows:,} rows, first at line {line}: {value!r})"
+        f"({rows:,} rows, first at {'row' if source.sheet else 'line'} {line}: {value!r})"
     )
 
 

@@ -8,7 +8,9 @@ rule expressions then run again over the bad rows only, to list which rules they
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from etl.spec import INVALID_RULES, NATIVE_KINDS, Column, Feed
 
@@ -62,31 +64,111 @@ def _in_list(values) -> str:
     return "(" + ", ".join(sql_literal(value) for value in values) + ")"
 
 
-def typed_expression(column: Column, native: bool = False) -> str:
-    """SQL that turns the column's raw text into its warehouse type (NULL when it cannot).
+PREVIOUS = "@previous@"
 
-    With `native`, columns of NATIVE_KINDS arrive already typed by the reader.
+
+def typing_steps(column: Column, native: bool = False) -> list[str]:
+    """SQL steps that turn the column's raw text into its warehouse type (NULL when it
+    cannot); each step after the first reads the one before as PREVIOUS.
+
+    Steps are evaluated one projection after another (see `typed_select`): a step that names
+    its input twice (a CASE) then names a column, where one nested expression would make
+    DuckDB evaluate the whole input again for every mention. With `native`, columns of
+    NATIVE_KINDS arrive already typed by the reader.
     """
     if native and column.kind in NATIVE_KINDS:
-        return f"raw_{column.name}"
+        return [_native_nulls(column)]
     text = f"nullif(trim(raw_{column.name}), '')"
+    kind = column.kind
+    if kind != "code_list":
+        for value in column.nulls:
+            text = f"nullif({text}, {sql_literal(value)})"
     if column.translate_with:
         text = f"{column.translate_with}({text})"
-    kind = column.kind
     if kind == "code":
         text = f"upper({text})"
     elif kind == "label":
         text = f"lower({text})"
+    steps, t = [text], PREVIOUS
+    if column.integer_decimals:
+        # Only a value with a point pays for the regular expression.
+        whole = f"regexp_replace({t}, '^([+-]?[0-9]+)\\.0+$', '\\1')"
+        steps.append(f"CASE WHEN contains({t}, '.') THEN {whole} ELSE {t} END")
     if column.recode:
         recode = column.recode.items()
         cases = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in recode)
-        text = f"CASE {text} {cases} ELSE {text} END"
-    return _KIND_EXPRESSIONS.get(kind, "{t}").format(t=text)
+        steps.append(f"CASE {t} {cases} ELSE {t} END")
+    typed = _KIND_EXPRESSIONS.get(kind, "{t}").format(t=t)
+    if typed != t:
+        steps.append(typed)
+    if kind == "code_list" and column.nulls:
+        steps.append(_drop_list_nulls(t, column.nulls))
+    return steps
+
+
+def typed_select(feed: Feed, source: str, native: bool = False) -> str:
+    """SQL yielding every column of `source` plus each feed column typed, by name.
+
+    Each column's steps run in successive projections, its last step in the last one; the
+    intermediate columns are dropped.
+    """
+    steps = {c.name: typing_steps(c, native) for c in feed.columns}
+    depth = max(len(column_steps) for column_steps in steps.values())
+    intermediate = []
+    for level in range(depth):
+        items = []
+        for name, column_steps in steps.items():
+            offset = depth - len(column_steps)
+            if level < offset:
+                continue
+            step = column_steps[level - offset].replace(PREVIOUS, f"_step{level - 1}_{name}")
+            target = name if level == depth - 1 else f"_step{level}_{name}"
+            items.append(f"{step} AS {target}")
+            intermediate.append(target)
+        star = "*" if level < depth - 1 else _star_without(intermediate[: -len(items)])
+        source = f"SELECT {star}, {', '.join(items)} FROM ({source})"
+    return source
+
+
+def _star_without(names: list[str]) -> str:
+    return f"* EXCLUDE ({', '.join(names)})" if names else "*"
+
+
+def _native_nulls(column: Column) -> str:
+    """The reader's typed value, NULL where it is one of the column's null values (only
+    values of the column's type can reach a natively typed column)."""
+    raw = f"raw_{column.name}"
+    readable = [value for value in column.nulls if _reads_as(column.kind, value)]
+    if not readable:
+        return raw
+    return f"CASE WHEN {raw} IN {_in_list(readable)} THEN NULL ELSE {raw} END"
+
+
+def _reads_as(kind: str, value: str) -> bool:
+    try:
+        date.fromisoformat(value) if kind == "date" else float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _drop_list_nulls(codes: str, nulls: tuple[str, ...]) -> str:
+    """Removes placeholder elements (and runs of them) from a normalised comma list; only a
+    list holding a placeholder's characters pays for the regular expression."""
+    values = [value.strip().upper() for value in nulls]
+    elements = "|".join(re.escape(value) for value in values)
+    run = f",(?:{elements})(?:,(?:{elements}))*,"
+    wrapped = f"regexp_replace(',' || {codes} || ',', {sql_literal(run)}, ',', 'g')"
+    holds = " OR ".join(f"contains({codes}, {sql_literal(value)})" for value in values)
+    return f"CASE WHEN {holds} THEN nullif(trim({wrapped}, ','), '') ELSE {codes} END"
 
 
 _KIND_EXPRESSIONS = {
     "date": "try_strptime({t}, '%Y-%m-%d')::DATE",
-    "nhs_date": "coalesce(try_strptime({t}, '%Y-%m-%d'), try_strptime({t}, '%d%b%Y'))::DATE",
+    # Dates as NHS publications write them: ISO, 01JAN2021 or 01Jan2022 (population files),
+    # 20190701 (ODS files) and 01/07/2019 (text dates in ODS workbooks).
+    "nhs_date": "coalesce(try_strptime({t}, '%Y-%m-%d'), try_strptime({t}, '%d%b%Y'), "
+    "try_strptime({t}, '%Y%m%d'), try_strptime({t}, '%d/%m/%Y'))::DATE",
     "month": "CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}') "
     "THEN try_cast({t} || '-01' AS DATE) END",
     "int": "CASE WHEN regexp_full_match({t}, '[+-]?[0-9]+') THEN try_cast({t} AS INTEGER) END",
@@ -102,7 +184,7 @@ def column_checks(column: Column) -> list[Check]:
     """The row rules a single column's declaration implies."""
     # The cast lets the same check read a column the reader has already typed natively.
     name = column.name
-    blank = f"nullif(trim(CAST(raw_{name} AS VARCHAR)), '') IS NULL"
+    blank = _blank(column)
     checks = []
     if column.pseudonym:
         checks.append(Check("real_nhs_number", name, f"is_real_nhs_number({name})"))
@@ -130,10 +212,21 @@ def column_checks(column: Column) -> list[Check]:
     return checks
 
 
+def _blank(column: Column) -> str:
+    """SQL true when the raw value is empty or one of the column's null values (no value)."""
+    text = f"trim(CAST(raw_{column.name} AS VARCHAR))"
+    blank = f"nullif({text}, '') IS NULL"
+    if column.nulls and column.kind != "code_list":
+        blank = f"({blank} OR {text} IN {_in_list(column.nulls)})"
+    return blank
+
+
 def _pattern_broken(column: Column) -> str:
     if column.kind == "code_list":
         # One regular expression over the whole list is far cheaper than splitting each row.
         element = column.pattern.strip("^$")
+        if column.nulls:
+            element += "".join("|" + re.escape(value.strip().upper()) for value in column.nulls)
         whole = rf"\s*({element})?(\s*[,;|]\s*({element})?)*\s*"
         return f"NOT regexp_full_match(upper(raw_{column.name}), {sql_literal(whole)})"
     return f"NOT regexp_matches({column.name}, {sql_literal(column.pattern)})"
@@ -152,7 +245,6 @@ def row_checks_sql(feed: Feed, raw_select: str, native: bool = False) -> str:
     With `native`, the reader has typed NATIVE_KINDS columns itself and refuses values it
     cannot parse, so their invalid_* rules are left out.
     """
-    typed = ", ".join(f"{typed_expression(c, native)} AS {c.name}" for c in feed.columns)
     ignored = f"coalesce({feed.ignore_when}, false)" if feed.ignore_when else "false"
     flags = [
         check.flag
@@ -162,7 +254,7 @@ def row_checks_sql(feed: Feed, raw_select: str, native: bool = False) -> str:
     broken = " OR ".join(f"coalesce({flag}, false)" for flag in flags) or "false"
     return f"""
         SELECT *, NOT is_ignored AND ({broken}) AS is_bad
-        FROM (SELECT *, {ignored} AS is_ignored FROM (SELECT *, {typed} FROM ({raw_select})))
+        FROM (SELECT *, {ignored} AS is_ignored FROM ({typed_select(feed, raw_select, native)}))
     """
 
 
@@ -204,8 +296,7 @@ def bad_raw_sql(feed: Feed) -> str:
 
 def bad_rows_sql(feed: Feed) -> str:
     """SQL creating temp table `bad`: the bad rows typed from their text, as the rules define."""
-    typed = ", ".join(f"{typed_expression(c)} AS {c.name}" for c in feed.columns)
-    return f"CREATE OR REPLACE TEMP TABLE bad AS SELECT *, {typed} FROM bad_raw"
+    return f"CREATE OR REPLACE TEMP TABLE bad AS {typed_select(feed, 'SELECT * FROM bad_raw')}"
 
 
 def broken_rules_sql(feed: Feed, first_line: int) -> str:

@@ -24,6 +24,7 @@ from metrics.compare import build_comparisons
 from metrics.denominators import build_level_denominators
 from metrics.families import (
     UNITS_COLUMNS,
+    ae_attendances,
     care_homes,
     context,
     deaths,
@@ -41,7 +42,7 @@ from wholesystem.settings import Settings
 
 FAMILIES = {
     "spells": spells, "deaths": deaths, "care_homes": care_homes, "survey": survey,
-    "registers": registers, "context": context,
+    "registers": registers, "context": context, "ae_attendances": ae_attendances,
 }  # fmt: skip
 OUTPUT_ORDER = ["metric_id", "period_type", "period_start", "level", "org_code", "segment"]
 Report = Callable[[str, float], None]

@@ -26,8 +26,22 @@ SELECT la_code, arg_max(area_code, valid_from) AS area_code
 FROM organisations WHERE la_code IS NOT NULL GROUP BY la_code
 """
 
-# Every org that ever existed at every level, named as at its latest membership row, with
-# its parent then (a network that merged away keeps its last locality).
+# ODS practices (epraccur, etl.ods_feeds) where the warehouse has them: the ODS name of a
+# practice the organisations feed leaves unnamed, its ODS status and, once closed, the date.
+PRACTICE_ODS_SQL = """
+CREATE OR REPLACE TABLE practice_ods AS
+SELECT practice_code, practice_name, status,
+       CASE WHEN status = 'CLOSED' THEN close_date END AS closed_on
+FROM {source}
+"""
+NO_ODS = (
+    "(SELECT NULL::VARCHAR AS practice_code, NULL::VARCHAR AS practice_name, "
+    "NULL::VARCHAR AS status, NULL::DATE AS close_date WHERE false)"
+)
+
+# Every org that ever existed at every level, named as at its latest membership row (the
+# local name; ODS names only a practice the hierarchy leaves unnamed), with its parent then
+# (a network that merged away keeps its last locality), and a practice's ODS status.
 ORG_UNITS_SQL = """
 CREATE OR REPLACE TABLE org_units AS
 WITH levels AS (
@@ -40,11 +54,14 @@ WITH levels AS (
     UNION ALL
     SELECT 'area', area_code, area_name, '{system}', valid_from FROM organisations
 )
-SELECT level, org_code, arg_max(org_name, valid_from) AS org_name,
-       arg_max(parent_code, valid_from) AS parent_code
-FROM levels GROUP BY level, org_code
+SELECT u.level, u.org_code, coalesce(u.org_name, p.practice_name) AS org_name, u.parent_code,
+       p.status AS ods_status, p.closed_on
+FROM (SELECT level, org_code, arg_max(org_name, valid_from) AS org_name,
+             arg_max(parent_code, valid_from) AS parent_code
+      FROM levels GROUP BY level, org_code) u
+LEFT JOIN practice_ods p ON u.level = 'practice' AND p.practice_code = u.org_code
 UNION ALL
-SELECT 'system', '{system}', 'Whole system', NULL
+SELECT 'system', '{system}', 'Whole system', NULL, NULL, NULL
 """
 
 # The parent of each org at each month, for comparisons over periods of several months.
@@ -62,5 +79,14 @@ def build_hierarchy(connection) -> None:
     """Creates practice_months, la_areas, org_units and org_parents."""
     connection.execute(PRACTICE_MONTHS_SQL)
     connection.execute(LA_AREAS_SQL)
+    connection.execute(PRACTICE_ODS_SQL.format(source=_ods_source(connection)))
     connection.execute(ORG_UNITS_SQL.format(system=SYSTEM_CODE))
     connection.execute(ORG_PARENTS_SQL.format(system=SYSTEM_CODE))
+
+
+def _ods_source(connection) -> str:
+    """`ods_practices`, or an empty table for a warehouse created before the feed existed."""
+    found = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ods_practices'"
+    ).fetchone()[0]
+    return "ods_practices" if found else NO_ODS

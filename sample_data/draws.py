@@ -18,6 +18,7 @@ STREAMS = {
     "care_homes": 7,
     "aggregates": 8,
     "ids": 9,
+    "ae": 10,
 }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 
-from . import aggregates, apc, deprivation, gp_events, person_feeds, social_care, survey
+from . import ae, aggregates, apc, deprivation, gp_events, person_feeds, social_care, survey
 from .diagnoses import ICD
 from .draws import stream
 from .health import make_health
@@ -36,6 +36,7 @@ FEEDS = (
     "survey_responses",
     "aggregate_indicators",
     "lsoa_deprivation",
+    "ae_attendances",
 )
 COLUMNS = {
     "organisations": [*ORGANISATION_TEXT_COLUMNS, "valid_from", "valid_to"],
@@ -107,6 +108,7 @@ COLUMNS = {
         "denominator",
     ],
     "lsoa_deprivation": deprivation.COLUMNS,
+    "ae_attendances": ae.COLUMNS,
 }
 NEEDS_PEOPLE = set(FEEDS) - {"organisations", "survey_responses", "lsoa_deprivation"}
 
@@ -130,6 +132,8 @@ def generate(
             population one NHS Digital style file per month, `population/gp-reg-pat-prac-sing-
             age-YYYY-MM.csv`. `lsoa_deprivation.csv` is a reference file beyond the contract:
             every sample LSOA with its IMD decile, under MHCLG's published header.
+            `ae_attendances.csv` is in NHS Digital's HES A&E layout, drawn from its own
+            random stream so that the other files are the same with or without it.
         seed: random seed; the same arguments give byte-identical files.
         scale: multiplies the registered population. Up to 2 the 60 practices grow; above 2 the
             networks are replicated floor(scale / 2) times (new codes, same localities) and each
@@ -179,7 +183,9 @@ class _Run:
         self.practices = build_practices(scale)
         self.lsoas = build_lsoas(self.practices)
         self.key = person_key(self.seed)
-        self.next_id = {"apc_spells": 0, "care_home_admissions": 0, "survey_responses": 0}
+        self.next_id = {
+            "apc_spells": 0, "care_home_admissions": 0, "survey_responses": 0, "ae_attendances": 0,
+        }  # fmt: skip
         self.aggregate_rows: list[dict] = []
         self.population = PopulationCounts(self.practices, w) if "population" in wanted else None
 
@@ -237,6 +243,12 @@ class _Run:
             ),
         )
         self._write("apc_spells", lambda: self._spells(p, pp, h, life))
+        self._write(
+            "ae_attendances",
+            lambda: ae.ae_table(
+                stream(seed, p.index, "ae"), p, pp, life, w, key, self.next_id["ae_attendances"]
+            ),
+        )
         self._write(
             "care_home_admissions",
             lambda: social_care.care_home_table(

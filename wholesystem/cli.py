@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="validate and load feed files into the warehouse")
     load.add_argument("files", nargs="+", type=Path)
     load.add_argument("--feed", help="the feed, when the header does not say it")
+    load.add_argument(
+        "--explain", action="store_true",
+        help="print how each file's header matches a feed (columns mapped, ignored, missing) "
+        "and its encoding; load nothing",
+    )  # fmt: skip
     demo = commands.add_parser(
         "demo", help="generate, load and publish the sample system, then serve the dashboard"
     )
@@ -166,10 +171,21 @@ def _load(arguments) -> int:
     from etl.summary import print_summary
 
     settings = load_settings()
+    if arguments.explain:
+        return _explain(arguments, settings)
     report = lambda message: print(message, file=sys.stderr)  # noqa: E731
     results = load_files(arguments.files, settings, arguments.feed, report)
     print_summary(results)
     return 1 if any(result.outcome == "rejected" for result in results) else 0
+
+
+def _explain(arguments, settings) -> int:
+    """`load --explain`: how each header matches; exit 1 if a file matches no feed."""
+    from etl.explain import explain_files
+
+    lines, matched = explain_files(arguments.files, settings, arguments.feed)
+    print("\n".join(lines))
+    return 0 if matched else 1
 
 
 def _demo(arguments) -> int:
@@ -414,7 +430,7 @@ EMERGENCY_MEASURES = (
 DEMO_LOAD_ORDER = (
     "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
-    "lsoa_deprivation",
+    "lsoa_deprivation", "ae_attendances",
 )  # fmt: skip
 COMMANDS = {
     "sample": _sample, "load": _load, "status": _status, "demo": _demo, "publish": _publish,

@@ -7,7 +7,9 @@ file named by `WHOLESYSTEM_CONFIG`) and the environment.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -38,6 +40,9 @@ class Settings:
             to start without it; only `wholesystem serve`/`demo` on localhost make a
             temporary one. Set it in the environment, never in the repo.
         level_labels: display names for the hierarchy's levels, e.g. `network = "PCN"`.
+        feeds: per-feed options from the TOML file's `[feeds.<feed>]` tables; today
+            `[feeds.<feed>.columns]`, a column map (local header name = "contract column")
+            applied when a file's header is matched, so a local extract loads unedited.
     """
 
     data_dir: Path = Path("data")
@@ -52,6 +57,7 @@ class Settings:
     indicators: dict = field(default_factory=dict)
     secret_key: str | None = None
     level_labels: dict = field(default_factory=dict)
+    feeds: dict = field(default_factory=dict)
 
     @property
     def warehouse_path(self) -> Path:
@@ -105,7 +111,51 @@ def _read_toml(environ: dict[str, str]) -> dict:
     unknown = sorted(set(table) - known)
     if unknown:
         raise UserError(f"configuration file {path} has unknown setting(s): {', '.join(unknown)}")
+    _check_column_maps(path, table.get("feeds", {}))
     return table
+
+
+def _check_column_maps(path: Path, feeds) -> None:
+    """Every `[feeds.<feed>.columns]` entry names a feed and maps to one of its columns."""
+    from etl.feeds import FEEDS_BY_NAME  # the ETL's declarations, read only when configured
+
+    if not isinstance(feeds, dict):
+        raise UserError(f"configuration file {path}: feeds must be a table of [feeds.<feed>]")
+    for name, options in feeds.items():
+        if name not in FEEDS_BY_NAME:
+            known = ", ".join(sorted(FEEDS_BY_NAME))
+            raise UserError(
+                f"configuration file {path}: [feeds.{name}] is not a feed; the feeds are {known}"
+            )
+        unknown = sorted(set(options) - {"columns"}) if isinstance(options, dict) else ["?"]
+        if unknown or not isinstance(options.get("columns", {}), dict):
+            raise UserError(
+                f"configuration file {path}: [feeds.{name}] may hold only a columns table "
+                '(local header name = "contract column")'
+            )
+        _check_columns(path, FEEDS_BY_NAME[name], options.get("columns", {}))
+
+
+def _check_columns(path: Path, feed, columns: dict) -> None:
+    names = [column.name for column in feed.columns]
+    for local, contract in columns.items():
+        if contract not in names:
+            raise UserError(
+                f"configuration file {path}: feeds.{feed.name}.columns.{_toml_key(local)} maps to "
+                f"{contract!r}, which is not a column of {feed.name} (its columns are "
+                f"{', '.join(names)})"
+            )
+    repeated = sorted({c for c in columns.values() if list(columns.values()).count(c) > 1})
+    if repeated:
+        raise UserError(
+            f"configuration file {path}: feeds.{feed.name}.columns maps more than one local "
+            f"name to {', '.join(repeated)}"
+        )
+
+
+def _toml_key(key: str) -> str:
+    """A key as it is written in TOML: bare if it can be, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def _coerce(name: str, value):

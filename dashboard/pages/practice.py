@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import access, formats, session, theme
@@ -38,8 +39,10 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
     code = query.get("org") or (practices["org_code"].iloc[0] if len(practices) else None)
     period = query.get("period") if query.get("period") in PERIOD_TYPES else DEFAULT_PERIOD
     options = [
-        {"label": f"{name} ({org})", "value": org}
-        for org, name in zip(practices["org_code"], practices["org_name"], strict=True)
+        {"label": practice_label(name, org, closed), "value": org}
+        for org, name, closed in zip(
+            practices["org_code"], practices["org_name"], practices["closed_on"], strict=True
+        )
     ]
     return html.Div(
         [
@@ -61,6 +64,13 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
             html.Div(render_profile(code, period), id="practice-body"),
         ]
     )
+
+
+def practice_label(name: str, code: str, closed_on) -> str:
+    """A practice as the picker lists it, with the day ODS closed it if it has closed."""
+    if closed_on is None or pd.isna(closed_on):
+        return f"{name} ({code})"
+    return f"{name} ({code}), closed {pd.Timestamp(closed_on):%d %b %Y}"
 
 
 def render_profile(code: str | None, period_type: str = DEFAULT_PERIOD) -> list | html.P:

@@ -40,6 +40,8 @@ FEED_NAMES = {
     "conditions": "Disease registers",
     "gp_events": "GP measurements and care processes",
     "apc_spells": "Hospital admissions (SUS/HES spells)",
+    "hes_apc_episodes": "Hospital episodes (HES APC; spells derived from them)",
+    "ae_attendances": "A&E attendances (HES A&E)",
     "deaths": "Deaths (ONS)",
     "care_home_admissions": "Care home admissions (social care)",
     "survey_responses": "Patient and carer surveys",

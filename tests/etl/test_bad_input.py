@@ -11,6 +11,7 @@ import random
 import duckdb
 import pytest
 
+from etl.feeds import FEEDS_BY_NAME
 from tests.etl.conftest import APC_HEADER, apc_row, apc_rows, data_snapshot, write_csv
 from tests.etl.rows import care_home_row, condition_row, load_log, quarantine, warehouse_text
 
@@ -138,11 +139,10 @@ def test_an_unknown_header_is_an_unknown_feed(tmp_path, warehouse, load):
 
 def test_an_unknown_feed_name_is_refused_naming_the_file(tmp_path, warehouse, load):
     path = write_csv(tmp_path / "apc.csv", apc_rows(3, start=1))
-    message = (
-        f"{path}: --feed spells is not a feed; the feeds are aggregate_indicators, apc_spells, "
-        "care_home_admissions, conditions, deaths, epcn, gp_events, lsoa_deprivation, "
-        "organisations, patients, population, population_5y, survey_responses"
-    )
+    # Every registered feed, sorted (several parts of the ETL add feeds).
+    feeds = ", ".join(sorted(FEEDS_BY_NAME))
+    assert feeds.startswith("ae_attendances, aggregate_indicators, apc_spells, care_home_")
+    message = f"{path}: --feed spells is not a feed; the feeds are {feeds}"
     assert_rejected(warehouse, load, path, message, named_feed="spells")
     assert load_log(warehouse)[-1]["feed"] is None
 
@@ -268,7 +268,12 @@ def test_an_unterminated_quote_is_named_without_quoting_the_row(tmp_path, wareho
     )
 
 
-def test_non_utf8_bytes_in_a_row_are_named_without_quoting_the_row(tmp_path, warehouse, load):
+def test_non_utf8_bytes_past_the_sampled_start_are_named_without_quoting_the_row(
+    tmp_path, warehouse, load, monkeypatch
+):
+    """The encoding is judged from the first bytes (etl.encoding.SAMPLE, here 200): a later
+    Windows-1252 byte in a file that began as UTF-8 is named by its line."""
+    monkeypatch.setattr("etl.encoding.SAMPLE", 200)
     rows = apc_rows(40)
     rows[5]["procode3"] = "R\xe9D"  # line 7, written as Latin-1
     path = tmp_path / "latin1.csv"
@@ -278,11 +283,14 @@ def test_non_utf8_bytes_in_a_row_are_named_without_quoting_the_row(tmp_path, war
     assert "PS6" not in message
 
 
-def test_non_utf8_bytes_in_the_header_give_the_byte_and_position(tmp_path, warehouse, load):
-    path = tmp_path / "latin1_header.csv"
-    header = ",".join(APC_HEADER) + ",caf\xe9"
-    path.write_bytes((header + "\n").encode("latin-1") + b"S1,PS1\n")
-    message = f"{path}: the header is not UTF-8 text (byte 0xe9 at position {len(header) - 1})"
+def test_bytes_neither_utf8_nor_windows_1252_in_the_header_give_the_byte(tmp_path, warehouse, load):
+    path = tmp_path / "neither_header.csv"
+    header = ",".join(APC_HEADER).encode() + b",caf\x81"  # 0x81 is unassigned in Windows-1252
+    path.write_bytes(header + b"\nS1,PS1\n")
+    message = (
+        f"{path} line 1: byte 0x81 is neither UTF-8 nor Windows-1252 text; save the file as "
+        "UTF-8 (CSV UTF-8 in Excel)"
+    )
     assert_rejected(warehouse, load, path, message)
 
 
@@ -325,3 +333,18 @@ def test_a_real_nhs_number_stored_as_a_parquet_integer_is_refused(tmp_path, ware
     )
     assert_rejected(warehouse, load, path, message, "apc_spells")
     assert "9434765919" not in warehouse_text(warehouse)
+
+
+def test_a_file_that_cannot_be_opened_is_refused(tmp_path, warehouse, load, monkeypatch):
+    # Tests run as root in CI, where no permission bit stops a read, so opening is made to fail.
+    path = write_csv(tmp_path / "locked.csv", apc_rows(1))
+    real_open = type(path).open
+
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(path), "open", refuse)
+    message = f"{path}: the file cannot be opened (Permission denied)"
+    assert_rejected(warehouse, load, path, message)

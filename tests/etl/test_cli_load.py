@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from etl.feeds import FEEDS_BY_NAME
 from tests.etl.conftest import apc_row, apc_rows, data_snapshot, log_outcomes, write_csv
 from wholesystem.cli import main
 
@@ -118,9 +119,8 @@ def test_feed_option_is_passed_to_the_loader(tmp_path, environment, capsys):
     status, _, err = run(capsys, "--feed", "spells", path)
     assert status == 1
     assert [line for line in err if line.startswith("rejected:")] == [
-        f"rejected: {path}: --feed spells is not a feed; the feeds are aggregate_indicators, "
-        "apc_spells, care_home_admissions, conditions, deaths, epcn, gp_events, "
-        "lsoa_deprivation, organisations, patients, population, population_5y, survey_responses"
+        f"rejected: {path}: --feed spells is not a feed; the feeds are "
+        + ", ".join(sorted(FEEDS_BY_NAME))  # every registered feed, sorted
     ]
     status, out, _ = run(capsys, "--feed", "apc_spells", path)
     assert (status, out[0]) == (

@@ -3,12 +3,13 @@ hierarchy: a practice that moves PCN is split at the start date."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from tests.etl.conftest import data_snapshot, table_rows, write_csv
 from tests.etl.rows import epcn_row, org_row, quarantine
+from tests.etl.workbooks import epcn_partner, epcn_workbook
 
 
 @pytest.fixture
@@ -112,3 +113,49 @@ def test_a_blank_pcn_name_takes_the_name_the_hierarchy_knows(tmp_path, organisat
         ("A84006", "U11111", "Network U11111"),
         ("A84006", "U22222", "Network U22222"),
     ]
+
+
+# The ePCN workbook as ODS publishes it (ePCN.xlsx), in both layouts: see tests/etl/workbooks.py.
+
+
+@pytest.mark.parametrize("layout", ["2019", "2024"])
+def test_the_published_workbook_moves_practices_in_either_layout(
+    tmp_path, organisations, load, layout
+):
+    rows = [
+        epcn_partner("A84005", "U22222", datetime(2026, 4, 1)),  # a real Excel date
+        epcn_partner("A84006", "U11111", "01/07/2019"),  # a text date, day first
+        epcn_partner("A84007", "U33333", "2025-10-01", "31/03/2026"),
+    ]
+    [result] = load(epcn_workbook(tmp_path / "ePCN.xlsx", rows, layout))
+    assert (result.outcome, result.feed, result.counts.rows_accepted) == ("loaded", "epcn", 3), (
+        result.message
+    )
+    assert result.notes == [
+        "2 practice membership(s) moved network from the ePCN file",
+        "read from the workbook's sheet 'PCN Core Partner Details'",
+    ]  # every published column is known, so none is listed as ignored
+    assert table_rows(organisations, "epcn_memberships") == [
+        ("A84005", "U22222", "NETWORK U22222 PCN", date(2026, 4, 1), None, 2),
+        ("A84006", "U11111", "NETWORK U11111 PCN", date(2019, 7, 1), None, 2),
+        ("A84007", "U33333", "NETWORK U33333 PCN", date(2025, 10, 1), date(2026, 3, 31), 2),
+    ]
+    a84007 = [row[1:2] + row[5:7] for row in memberships(organisations) if row[0] == "A84007"]
+    assert a84007 == [
+        ("U22222", date(2020, 4, 1), date(2025, 9, 30)),
+        ("U33333", date(2025, 10, 1), date(2026, 3, 31)),
+    ]
+
+
+def test_an_impossible_text_date_in_the_workbook_is_quarantined_by_sheet_row(
+    tmp_path, organisations, load
+):
+    rows = [epcn_partner(f"B{80000 + n}", "U11111", datetime(2019, 7, 1)) for n in range(30)]
+    rows.insert(2, epcn_partner("A84005", "U22222", "2026-04-01", "31/13/2026"))  # row 4
+    before = memberships(organisations)
+    [result] = load(epcn_workbook(tmp_path / "ePCN.xlsx", rows, "2019"))
+    assert (result.outcome, result.counts.rows_quarantined) == ("loaded", 1), result.message
+    assert quarantine(organisations) == [
+        ("ePCN.xlsx", 4, "valid_to", "31/13/2026", "invalid_date"),
+    ]
+    assert memberships(organisations) == before

@@ -34,7 +34,7 @@ def test_every_feed_is_fully_declared(feed):
 
 def test_feed_names_are_unique_and_the_lookup_holds_every_feed():
     assert sorted(FEEDS_BY_NAME) == sorted(feed.name for feed in FEEDS)
-    assert len(FEEDS) == 13
+    assert len(FEEDS) == 18
 
 
 def test_feeds_sharing_a_table_store_the_same_columns():
@@ -122,7 +122,9 @@ def test_the_contract_vocabularies_are_the_declared_codes():
 def test_every_feed_is_detected_from_its_own_header(tmp_path, feed):
     header = [column.header_names[0] for column in feed.columns]
     path = tmp_path / f"{feed.name}.csv"
-    path.write_text(",".join(header) + "\n", encoding="utf-8")
+    # list_sizes shares the single-age population header: its rows (SEX, AGE = ALL) tell it.
+    totals = "P,01JAN2026,GP,A84005,,ALL,ALL,10\n" if feed.name == "list_sizes" else ""
+    path.write_text(",".join(header) + "\n" + totals, encoding="utf-8")
     assert inspect(path, header_of_parquet=None).feed is feed
 
 

@@ -10,6 +10,7 @@ import pytest
 from etl.status import feed_status
 from tests.etl.conftest import table_rows, write_csv
 from tests.etl.rows import quarantine
+from tests.etl.workbooks import IMD_SHEETS, imd_workbook
 
 # "File 1: Index of Multiple Deprivation", IoD2019 (LSOA 2011) and IoD2025 (LSOA 2021).
 EDITIONS = {
@@ -99,3 +100,29 @@ def test_the_status_reports_its_rows_without_a_date_range(tmp_path, settings, lo
         status = feed_status(connection)["lsoa_deprivation"]
     assert (status["rows"], status["date_from"], status["date_to"]) == (3, None, None)
     assert status["latest_file"] == str(tmp_path / "imd.csv")
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_published_workbook_loads_from_its_data_sheet(tmp_path, settings, load, edition):
+    rows = [list(imd_row("E01000001", 1, 1, edition).values()),
+            list(imd_row("E01033768", 32844, 10, edition).values())]  # fmt: skip
+    rows = [[int(value) if value.isdigit() else value for value in row] for row in rows]
+    path = imd_workbook(tmp_path / "File_1_IoD.xlsx", EDITIONS[edition], rows, edition)
+    [result] = load(path)
+    assert (result.outcome, result.feed) == ("loaded", "lsoa_deprivation"), result.message
+    assert table_rows(settings, "lsoa_deprivation") == [
+        ("E01000001", 1, 1, 1),
+        ("E01033768", 10, 32844, 1),
+    ]
+    assert result.notes == [
+        f"read from the workbook's sheet '{IMD_SHEETS[edition]}'",
+        f"columns not in the contract, ignored: {', '.join(EDITIONS[edition][1:4])}",
+    ]
+
+
+def test_a_bad_decile_in_the_workbook_names_its_sheet_row(tmp_path, settings, load):
+    rows = [list(row.values()) for row in good_rows(30)]
+    rows[9][5] = "11"  # sheet row 11
+    [result] = load(imd_workbook(tmp_path / "imd.xlsx", EDITIONS["2019"], rows, "2019"))
+    assert (result.outcome, result.counts.rows_quarantined) == ("loaded", 1), result.message
+    assert quarantine(settings) == [("imd.xlsx", 11, "imd_decile", "11", "out_of_range")]

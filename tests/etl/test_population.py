@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.etl.conftest import table_rows, write_csv
 from tests.etl.rows import load_log, population_5y_row, population_row, quarantine
 
@@ -158,3 +160,140 @@ def test_an_extract_date_in_another_format_is_quarantined(tmp_path, settings, lo
     [result] = load(write_csv(tmp_path / "pop.csv", rows))
     assert result.counts.rows_accepted == 39
     assert quarantine(settings) == [("pop.csv", 3, "extract_date", "31JUN2026", "invalid_date")]
+
+
+# gp-reg-pat-prac-all.csv: one row per practice, SEX and AGE = ALL, stored as the list size.
+# Its header generations: CCG codes (to June 2022), sub-ICB location codes (from July 2022),
+# ORG_CODE for CODE in some extracts; EXTRACT_DATE as 01JAN2021, 01Jan2022 or ISO.
+ALL_HEADERS = {
+    "ccg": "PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,CODE,POSTCODE,SEX,AGE,"
+    "NUMBER_OF_PATIENTS",
+    "sub_icb": "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,"
+    "CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS",
+    "org_code": "PUBLICATION,EXTRACT_DATE,TYPE,SUB_ICB_LOCATION_CODE,ONS_SUB_ICB_LOCATION_CODE,"
+    "ORG_CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS",
+}
+ALL_IGNORED = {
+    "ccg": "CCG_CODE, ONS_CCG_CODE",
+    "sub_icb": "SUB_ICB_LOCATION_CODE, ONS_SUB_ICB_LOCATION_CODE",
+    "org_code": "SUB_ICB_LOCATION_CODE, ONS_SUB_ICB_LOCATION_CODE",
+}
+
+
+def all_persons_file(path, generation: str, extract_date: str, rows) -> object:
+    """rows: (practice, patients) or whole lines; written as NHS Digital publishes them."""
+    lines = [ALL_HEADERS[generation]]
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(row)
+        else:
+            practice, patients = row
+            lines.append(
+                f"GP_PRAC_PAT_LIST,{extract_date},GP,15F,E38000225,{practice},LS6 2AA,ALL,ALL,"
+                f"{patients}"
+            )
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def list_sizes(settings) -> list[tuple]:
+    """(practice, extract date, patients) of every stored list size."""
+    rows = table_rows(settings, "list_sizes", "practice_code, extract_date")
+    return [(row[1], row[0], row[2]) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("generation", "extract_date", "month"),
+    [
+        ("ccg", "01JAN2021", date(2021, 1, 1)),
+        ("sub_icb", "01Jan2023", date(2023, 1, 1)),
+        ("org_code", "2026-04-01", date(2026, 4, 1)),
+    ],
+)
+def test_all_persons_totals_are_stored_as_list_sizes(
+    tmp_path, settings, load, generation, extract_date, month
+):
+    rows = [("A84005", 9123), ("B82005", 4017), ("Y02620", 0)]
+    path = all_persons_file(tmp_path / "gp-reg-pat-prac-all.csv", generation, extract_date, rows)
+    [result] = load(path)
+    assert (result.outcome, result.feed) == ("loaded", "list_sizes")
+    counts = result.counts
+    assert (counts.rows_read, counts.rows_accepted, counts.rows_quarantined) == (3, 3, 0)
+    assert result.notes == [f"columns not in the contract, ignored: {ALL_IGNORED[generation]}"]
+    assert list_sizes(settings) == [
+        ("A84005", month, 9123), ("B82005", month, 4017), ("Y02620", month, 0),
+    ]  # fmt: skip
+    assert table_rows(settings, "population") == []
+
+
+def test_list_sizes_keep_every_month_and_a_revised_month_replaces_its_own(tmp_path, settings, load):
+    load(all_persons_file(tmp_path / "jan.csv", "sub_icb", "01Jan2026", [("A84005", 9000)]))
+    load(all_persons_file(tmp_path / "feb.csv", "sub_icb", "01Feb2026", [("A84005", 9010)]))
+    revised = all_persons_file(tmp_path / "jan2.csv", "sub_icb", "01JAN2026", [("A84005", 9001)])
+    [result] = load(revised)
+    assert (result.rows_replaced, result.counts.rows_accepted) == (1, 1)
+    assert list_sizes(settings) == [
+        ("A84005", date(2026, 1, 1), 9001), ("A84005", date(2026, 2, 1), 9010),
+    ]  # fmt: skip
+
+
+def test_naming_population_for_a_totals_file_is_refused_naming_the_age_files(
+    tmp_path, settings, load
+):
+    path = all_persons_file(tmp_path / "gp-reg-pat-prac-all.csv", "ccg", "01JAN2021",
+                            [("A84005", 9123)])  # fmt: skip
+    [result] = load(path, feed="population")
+    assert (result.outcome, result.message) == (
+        "rejected",
+        f"{path}: holds only totals (SEX and AGE = ALL), no ages, so it is not a population "
+        "file; ages are in gp-reg-pat-prac-sing-age-*.csv and gp-reg-pat-prac-quin-age.csv "
+        "(load it without --feed to keep its list sizes)",
+    )
+    assert table_rows(settings, "population") == table_rows(settings, "list_sizes") == []
+
+
+def test_a_single_age_file_of_the_sub_icb_generation_is_still_population(tmp_path, settings, load):
+    header = ALL_HEADERS["org_code"].replace("TYPE", "ORG_TYPE")
+    lines = [header] + [
+        f"GP_PRAC_PAT_LIST,01Apr2026,GP,15F,E38000225,A84005,LS6 2AA,{sex},{age},{patients}"
+        for sex, age, patients in (("ALL", "ALL", 9), ("MALE", "ALL", 4), ("MALE", "0", 4),
+                                   ("FEMALE", "ALL", 5), ("FEMALE", "95+", 5))
+    ]  # fmt: skip
+    path = tmp_path / "gp-reg-pat-prac-sing-age-all.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [result] = load(path)
+    assert (result.outcome, result.feed, result.counts.rows_accepted) == (
+        "loaded", "population", 2,
+    )  # fmt: skip
+    assert stored(settings) == [
+        ("A84005", date(2026, 4, 1), "F", "95+", 95, None, 5),
+        ("A84005", date(2026, 4, 1), "M", "0", 0, 0, 4),
+    ]
+    assert table_rows(settings, "list_sizes") == []
+
+
+def test_list_sizes_named_for_a_single_age_file_keep_its_all_ages_totals(tmp_path, settings, load):
+    rows = [population_row("A84005", "ALL", "ALL", 20), population_row("A84005", "MALE", "3", 1)]
+    [result] = load(write_csv(tmp_path / "sing.csv", rows), feed="list_sizes")
+    assert (result.outcome, result.counts.rows_accepted) == ("loaded", 1)
+    assert list_sizes(settings) == [("A84005", JULY, 20)]
+
+
+def test_bad_list_size_rows_are_quarantined_with_their_lines(tmp_path, settings, load):
+    rows = [(f"A{84000 + n}", 1000 + n) for n in range(40)]
+    rows[4] = "GP_PRAC_PAT_LIST,01JAN2021,GP,02T,E38000025,A84004,NG1 1AA,ALL,ALL,-3"  # line 6
+    rows[9] = "GP_PRAC_PAT_LIST,01JAN2021,GP,02T,E38000025,84009,NG1 1AA,ALL,ALL,7"  # line 11
+    [result] = load(all_persons_file(tmp_path / "all.csv", "ccg", "01JAN2021", rows))
+    assert (result.outcome, result.counts.rows_accepted) == ("loaded", 38)
+    assert quarantine(settings) == [
+        ("all.csv", 6, "patients", "-3", "out_of_range"),
+        ("all.csv", 11, "practice_code", "84009", "invalid_practice_code"),
+    ]
+
+
+def test_a_totals_file_with_a_header_only_is_refused(tmp_path, settings, load):
+    path = all_persons_file(tmp_path / "gp-reg-pat-prac-all.csv", "sub_icb", "", [])
+    [result] = load(path)
+    assert (result.outcome, result.message) == (
+        "rejected", f"{path}: the file has a header but no data rows",
+    )  # fmt: skip

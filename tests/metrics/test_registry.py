@@ -37,7 +37,7 @@ SEGMENTS = ["age_band", "sex", "condition", "frailty", "care_home", "risk_tier",
 WAREHOUSE_TABLES = {
     "organisations", "population", "patients", "conditions", "gp_events", "apc_spells",
     "deaths", "care_home_admissions", "survey_responses", "aggregate_indicators",
-    "lsoa_deprivation",
+    "lsoa_deprivation", "ae_attendances",
 }  # fmt: skip
 # Ids the catalogue names in its prose or inside a table cell, not in a table's first column.
 PROSE_IDS = [
@@ -83,7 +83,7 @@ CARE_PACKAGE_TARGETS = {
     "high_risk_register_coverage": (2.0, 2.0),
 }
 # Families whose rows are people or their records, and so can be cut by segment.
-PERSON_LEVEL_FAMILIES = {"spells", "deaths", "care_homes", "registers"}
+PERSON_LEVEL_FAMILIES = {"spells", "deaths", "care_homes", "registers", "ae_attendances"}
 ANNUALISED_CAVEAT = "Rates for periods shorter than a year are annualised (× 12 / months)."
 NON_EMPTY_LISTS = ("sources", "levels", "caveats", "references")
 
@@ -152,7 +152,7 @@ def test_polarity_follows_the_catalogue():
         for cells in _table_rows(_catalogue())
         if cells[-1].split()[0] in ("lower", "higher")
     }
-    assert len(polarities) == 16  # the two tables with a polarity column
+    assert len(polarities) == 17  # the two tables with a polarity column
     for indicator_id, polarity in polarities.items():
         assert DEFINITIONS[indicator_id]["polarity"] == polarity
     for indicator_id in CARE_PACKAGE_TARGETS:  # "The polarity is higher is better."

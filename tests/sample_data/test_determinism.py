@@ -27,7 +27,7 @@ def small_run(tmp_path_factory):
 def test_same_seed_gives_identical_bytes(small_run, tmp_path):
     generate(tmp_path, seed=7, **SMALL)
     assert file_bytes(tmp_path) == file_bytes(small_run)
-    assert len(file_bytes(small_run)) == 10 + 24  # one file per feed, population monthly
+    assert len(file_bytes(small_run)) == 11 + 24  # one file per feed, population monthly
 
 
 def test_different_seed_gives_different_people(small_run, tmp_path):

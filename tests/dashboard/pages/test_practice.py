@@ -198,3 +198,16 @@ def test_a_suppressed_benchmark_shows_a_star_not_a_dash():
     for title in hidden["title"]:
         shown = next(cell for heading, cell in network_cells.items() if heading.startswith(title))
         assert shown == "*"
+
+
+def test_a_closed_practice_is_listed_with_the_day_ods_closed_it():
+    assert practice.practice_label("Abbey Medical Centre", "X10017", None) == (
+        "Abbey Medical Centre (X10017)"
+    )
+    assert practice.practice_label("Abbey Medical Centre", "X10017", pd.NaT) == (
+        "Abbey Medical Centre (X10017)"
+    )
+    closed = pd.Timestamp("2026-01-05")
+    assert practice.practice_label("Abbey Medical Centre", "X10017", closed) == (
+        "Abbey Medical Centre (X10017), closed 05 Jan 2026"
+    )
