@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 # axe-core, from npm, which the browser tests inject into every page (package-lock.json pins it).
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test lint bench bench-publish bench-dashboard clean
+.PHONY: demo test audit lint bench bench-publish bench-dashboard clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools  # the venv's own are old
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
@@ -26,9 +26,16 @@ $(AXE): package.json package-lock.json
 	  echo "npm not found: the browser tests will skip their accessibility (axe-core) checks"; \
 	fi
 
+# The dependency audit fails on a known vulnerability and says plainly, without failing, when
+# PyPI's advisory data cannot be reached (tools/dependency_audit.py); it takes a few seconds.
 test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m tools.dependency_audit
 	$(BIN)/python -m pytest
+
+audit: $(STAMP)
+	$(BIN)/python -m tools.dependency_audit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.etl_load

@@ -9,7 +9,10 @@ controls already applied, so that no page, callback or download can bypass them:
   value, limits and comparisons are NULL; a parent or system value is NULL wherever that
   benchmark row is itself suppressed (publish records that on each row as
   `parent_suppressed` and `system_suppressed`), and the comparisons against it are
-  'not compared', so no count of 1-7 can be read or recovered.
+  'not compared', so no count of 1-7 can be read or recovered. Only when the setting
+  `analysts_see_small_numbers` is on does a signed-in analyst or admin receive those rows
+  unmasked (`suppressed` false, the published counts and comparisons); the SQL takes that
+  as the one `$mask` parameter, decided here per request from `dashboard.roles`.
 
 Call `configure(settings)` once per process (the app factory does) before reading.
 """
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from dashboard import roles
 from dashboard.reader import SnapshotReader
 from dashboard.scope import Scope, visible_codes
 from metrics.registry import LEVELS
@@ -154,10 +158,10 @@ def visible(scope: Scope) -> set[str]:
 
 VALUES_SQL = """
 SELECT {keys}, {masked},
-       CASE WHEN v.suppressed OR v.parent_suppressed THEN NULL ELSE v.parent_value END
-            AS parent_value,
-       CASE WHEN v.suppressed OR v.system_suppressed THEN NULL ELSE v.system_value END
-            AS system_value,
+       CASE WHEN $mask AND (v.suppressed OR v.parent_suppressed) THEN NULL
+            ELSE v.parent_value END AS parent_value,
+       CASE WHEN $mask AND (v.suppressed OR v.system_suppressed) THEN NULL
+            ELSE v.system_value END AS system_value,
        {verdicts}
 FROM indicator_values v
 WHERE list_contains($visible, v.org_code) {filters}
@@ -173,8 +177,8 @@ VERDICTS = {
     "comparison_parent_998": "parent_suppressed",
     "comparison_system_998": "system_suppressed",
 }
-VERDICT_SQL = """CASE WHEN v.suppressed THEN 'suppressed' WHEN v.{hidden} THEN 'not compared'
-            ELSE v.{verdict} END AS {verdict}"""
+VERDICT_SQL = """CASE WHEN $mask AND v.suppressed THEN 'suppressed'
+            WHEN $mask AND v.{hidden} THEN 'not compared' ELSE v.{verdict} END AS {verdict}"""
 
 
 def values(
@@ -201,11 +205,11 @@ def values(
         metric_ids=metric_ids, levels=levels, org_codes=org_codes,
         period_starts=period_starts, segments=segments,
     )  # fmt: skip
-    parameters.update(visible=sorted(visible(scope)), period_type=period_type)
+    parameters.update(visible=sorted(visible(scope)), period_type=period_type, mask=masks())
     sql = VALUES_SQL.format(
-        keys=", ".join(f"v.{column}" for column in KEY_COLUMNS),
+        keys=", ".join(_key(column) for column in KEY_COLUMNS),
         masked=", ".join(
-            f"CASE WHEN v.suppressed THEN NULL ELSE v.{column} END AS {column}"
+            f"CASE WHEN $mask AND v.suppressed THEN NULL ELSE v.{column} END AS {column}"
             for column in MASKED_COLUMNS
         ),
         filters="AND v.period_type = $period_type " + filters,
@@ -215,6 +219,18 @@ def values(
         ),
     )
     return _query(sql, parameters)
+
+
+def masks() -> bool:
+    """Returns whether suppressed rows are masked for the signed-in user: always, unless
+    the app's setting `analysts_see_small_numbers` is on and their role may see small
+    numbers. Outside a request (no user) rows are always masked."""
+    return not roles.current_can("see_small_numbers")
+
+
+def _key(column: str) -> str:
+    # A row served unmasked is not suppressed for its reader: pages then show its figure.
+    return "(v.suppressed AND $mask) AS suppressed" if column == "suppressed" else f"v.{column}"
 
 
 def _value_filters(**lists) -> tuple[str, dict]:
@@ -230,10 +246,11 @@ def _value_filters(**lists) -> tuple[str, dict]:
 
 SPC_POINTS_SQL = """
 SELECT metric_id, level, org_code, segment, period_start,
-       CASE WHEN suppressed THEN NULL ELSE value END AS value,
+       CASE WHEN $mask AND suppressed THEN NULL ELSE value END AS value,
        mean, lower_limit, upper_limit,
-       CASE WHEN suppressed THEN NULL ELSE rule END AS rule,
-       CASE WHEN suppressed THEN NULL ELSE point_type END AS point_type, suppressed,
+       CASE WHEN $mask AND suppressed THEN NULL ELSE rule END AS rule,
+       CASE WHEN $mask AND suppressed THEN NULL ELSE point_type END AS point_type,
+       suppressed AND $mask AS suppressed,
        phase, in_limits, excluded_reason
 FROM spc_points
 WHERE list_contains($visible, org_code) AND list_contains($metric_ids, metric_id)
@@ -268,7 +285,8 @@ def spc_points(
     `in_limits` (the point was used for its phase's mean and limits) and `excluded_reason`
     ('suppressed', 'lead_in', 'provisional' or None). A suppressed month has no value, rule
     or point type; a phase with too few points has no mean or limits."""
-    return _query(SPC_POINTS_SQL, _series_parameters(scope, metric_ids, org_codes, segment))
+    parameters = _series_parameters(scope, metric_ids, org_codes, segment)
+    return _query(SPC_POINTS_SQL, {**parameters, "mask": masks()})
 
 
 def spc_summary(

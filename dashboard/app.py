@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, State, dcc, html
 
-from dashboard import access, auth, session, theme
+from dashboard import access, auth, hardening, roles, session, theme
 from dashboard.pages import all_pages
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings, load_settings
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, temporary_secret: bool = False) -> dash.Da
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.server.secret_key = settings.secret_key or secrets.token_hex(32)
     app.server.config["WHOLESYSTEM_SETTINGS"] = settings
+    hardening.install(app, settings)  # limits and headers; its refusals need no session
     auth.install(app.server, settings)
     app.server.before_request(lambda: _not_found(app))
     app.layout = shell
@@ -76,16 +77,9 @@ def _header() -> dbc.Navbar:
             dbc.NavLink(page.TITLE, href=page.PATH, id=f"nav-{page.__name__.split('.')[-1]}")
         )
         for page in all_pages()
-        if page.IN_NAV
+        if page.IN_NAV and allowed(page)
     ]
-    user = session.current_user_name()
-    links.append(
-        dbc.NavItem(
-            dbc.NavLink(
-                f"Sign out {user}" if user else "Sign out", href="/logout", external_link=True
-            )
-        )
-    )
+    links.append(dbc.NavItem(_sign_out_form()))
     # Below the `lg` breakpoint the links fold behind a "Menu" button (a narrow phone
     # would otherwise show eight rows of links above every page).
     return dbc.Navbar(
@@ -116,6 +110,25 @@ def _header() -> dbc.Navbar:
     )
 
 
+def _sign_out_form() -> html.Form:
+    # Signing out is a POST carrying the session's form token (a GET /logout only asks).
+    user = session.current_user_name()
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=auth.csrf_token()),
+            html.Button(
+                f"Sign out {user}" if user else "Sign out",
+                type="submit",
+                id="sign-out",
+                className="nav-link",
+            ),
+        ],
+        method="post",
+        action="/logout",
+        className="d-flex",
+    )
+
+
 def page_for(path: str):
     """Returns the page module serving a path, or None: a page's own path (a trailing
     slash allowed), or a sub-path of the pages that take one (`/indicator/<id>`)."""
@@ -128,10 +141,17 @@ def page_for(path: str):
     return None
 
 
+def allowed(page) -> bool:
+    """Returns whether the signed-in user's role may open a page (its `ACTION`, else
+    "read"): a page they may not open is served to them as not found, and not in the menu."""
+    return roles.current_can(getattr(page, "ACTION", "read"))
+
+
 def _not_found(app: dash.Dash):
     # Runs after the login gate, so only a signed-in user learns that a path is unknown.
     request = flask.request
-    if request.endpoint != DASH_CATCH_ALL or page_for(request.path) is not None:
+    page = page_for(request.path)
+    if request.endpoint != DASH_CATCH_ALL or (page is not None and allowed(page)):
         return None
     return flask.Response(app.index(), status=404, mimetype="text/html")
 
@@ -140,7 +160,7 @@ def render(path: str, search: str | None):
     """Returns (page components, footer text) for a URL; the router callback's body."""
     page = page_for(path)
     footer = f"Snapshot {access.version()}"
-    if page is None:
+    if page is None or not allowed(page):
         return not_found(path), footer
     query = dict(parse_qsl((search or "").lstrip("?")))
     return page.layout(path, query), footer

@@ -5,6 +5,11 @@ Passwords are stored only as werkzeug hashes (scrypt). Each user has a role (adm
 analyst, viewer) and a scope (`dashboard.scope.Scope`): the part of the hierarchy whose
 rows they may receive. Every sign-in, failed sign-in and sign-out is written to the audit
 table with the time and the remote address.
+
+Sessions end on the server: each user has a `session_epoch`, stored in the session at
+sign-in and checked on every request (`dashboard.auth`), so `end_sessions` (run by
+sign-out, a password change and the admin's role, scope and deactivation changes) stops
+every cookie already handed out for that user. An inactive user cannot sign in.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard import passwords, throttle
 from dashboard.formats import with_article
 from dashboard.scope import Scope
 from wholesystem import side_store
@@ -25,16 +31,26 @@ from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
 ROLES = ("admin", "analyst", "viewer")
-AUDIT_EVENTS = ("login_ok", "login_failed", "logout")
-MIN_PASSWORD_LENGTH = 8
+AUDIT_EVENTS = (
+    "login_ok", "login_failed", "logout", "login_inactive", "login_throttled",
+    "account_locked", "address_locked", "password_changed",
+)  # fmt: skip
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
-    scope_level TEXT NOT NULL, scope_code TEXT NOT NULL, created_at TEXT NOT NULL);
+    scope_level TEXT NOT NULL, scope_code TEXT NOT NULL, created_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1, session_epoch INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS audit (
     time TEXT NOT NULL, name TEXT NOT NULL, event TEXT NOT NULL, remote_address TEXT);
 """
+# Columns added since the first users databases, with their definitions; `_connect` adds
+# any a database lacks (once per process and file).
+ADDED_COLUMNS = {
+    "active": "INTEGER NOT NULL DEFAULT 1",
+    "session_epoch": "INTEGER NOT NULL DEFAULT 0",
+}
+_migrated: set[str] = set()
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong
 # password and response times do not reveal which names exist.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -43,8 +59,12 @@ _DUMMY_HASH = generate_password_hash("not a password")
 class User(UserMixin):
     """A dashboard user as flask-login sees them: `get_id()` is the name."""
 
-    def __init__(self, name: str, role: str, scope: Scope, created_at: str | None = None):
+    def __init__(
+        self, name: str, role: str, scope: Scope, created_at: str | None = None,
+        active: bool = True, session_epoch: int = 0,
+    ):  # fmt: skip
         self.name, self.role, self.scope, self.created_at = name, role, scope, created_at
+        self.active, self.session_epoch = active, session_epoch
 
     def get_id(self) -> str:
         return self.name
@@ -63,28 +83,63 @@ def add_user(
     """
     _check_name(name)
     _check_role(role)
-    _check_password(password)
+    _require_good_password(settings, name, password)
     scope = parse_scope(settings, scope_text)
     with closing(_connect(settings)) as connection, connection:
         if _row(connection, name) is not None:
             raise UserError(f"a user named {name!r} already exists")
         connection.execute(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (name, password_hash, role, scope_level, scope_code, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (name, generate_password_hash(password), role, scope.level, scope.code, _now()),
         )
     return User(name, role, scope)
 
 
 def set_password(settings: Settings, name: str, password: str) -> None:
-    """Replaces a user's password; raises UserError for an unknown user or a short one."""
-    _check_password(password)
+    """Replaces a user's password and ends every session they have; raises UserError for
+    an unknown user or a password the policy refuses (`check_password`)."""
+    _require_good_password(settings, name, password)
     with closing(_connect(settings)) as connection, connection:
         updated = connection.execute(
-            "UPDATE users SET password_hash = ? WHERE name = ?",
+            "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE name = ?",
             (generate_password_hash(password), name),
         ).rowcount
     if not updated:
         raise UserError(f"there is no user named {name!r}")
+    record(settings, name, "password_changed", None)
+
+
+def end_sessions(settings: Settings, name: str) -> None:
+    """Ends every session of this user at once: the next request from any cookie issued
+    before now is refused. Raises UserError for an unknown user."""
+    with closing(_connect(settings)) as connection, connection:
+        updated = connection.execute(
+            "UPDATE users SET session_epoch = session_epoch + 1 WHERE name = ?", (name,)
+        ).rowcount
+    if not updated:
+        raise UserError(f"there is no user named {name!r}")
+
+
+def check_password(name: str, password: str, settings: Settings | None = None) -> str | None:
+    """Returns why the policy refuses this password for this user (one sentence), or None.
+
+    The minimum length is `settings.password_min_length` (12 without settings).
+    """
+    min_length = settings.password_min_length if settings else passwords.DEFAULT_MIN_LENGTH
+    return passwords.check_password(name, password, min_length)
+
+
+def locked_accounts(settings: Settings, at: float | None = None) -> list[dict]:
+    """Returns the user names and addresses locked out of signing in now (or at `at`,
+    seconds since the epoch), each with `kind` ("account" or "address"), `key`, `until`
+    (ISO time, UTC) and `failures`."""
+    return throttle.locked(settings, throttle.now() if at is None else at)
+
+
+def unlock_account(settings: Settings, name: str) -> None:
+    """Lifts a sign-in lock on a user name and forgets its recent failures."""
+    throttle.clear_account(settings, name)
 
 
 def add_or_reset(settings: Settings, name: str, role: str, password: str) -> None:
@@ -96,9 +151,14 @@ def add_or_reset(settings: Settings, name: str, role: str, password: str) -> Non
         set_password(settings, name, password)
 
 
-def new_password() -> str:
-    """Returns a random password: 120 bits from `secrets`, as 20 URL-safe characters."""
-    return secrets.token_urlsafe(15)
+def new_password(name: str = "") -> str:
+    """Returns a random password for the user `name`: 120 bits from `secrets`, as 20
+    URL-safe characters, drawn again in the rare case the policy would refuse it (a run
+    like "aaaa", or the user name in it)."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        if passwords.check_password(name, password) is None:
+            return password
 
 
 def get_user(settings: Settings, name: str) -> User | None:
@@ -118,20 +178,23 @@ def list_users(settings: Settings) -> list[User]:
 def authenticate(
     settings: Settings, name: str, password: str, remote_address: str | None = None
 ) -> User | None:
-    """Returns the user when the password matches their hash, else None.
+    """Returns the user when the password matches their hash and they are active, else
+    None. An unknown name costs the same hashing work as a known one.
 
-    Both outcomes are audited (login_ok / login_failed), with the remote address.
+    Each outcome is audited (login_ok, login_failed or login_inactive), with the address.
     """
     with closing(_connect(settings)) as connection:
         row = _row(connection, name)
     stored = row["password_hash"] if row is not None else _DUMMY_HASH
     matched = check_password_hash(stored, password) and row is not None
-    record(settings, name, "login_ok" if matched else "login_failed", remote_address)
-    return _user(row) if matched else None
+    active = matched and bool(row["active"])
+    event = "login_ok" if active else "login_inactive" if matched else "login_failed"
+    record(settings, name, event, remote_address)
+    return _user(row) if active else None
 
 
 def record(settings: Settings, name: str, event: str, remote_address: str | None) -> None:
-    """Appends one event (login_ok, login_failed or logout) to the audit log."""
+    """Appends one event (one of AUDIT_EVENTS) to the audit log."""
     if event not in AUDIT_EVENTS:
         raise ValueError(f"unknown audit event {event!r}")
     with closing(_connect(settings)) as connection, connection:
@@ -197,13 +260,33 @@ def _check_role(role: str) -> None:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+def _require_good_password(settings: Settings, name: str, password: str) -> None:
+    reason = check_password(name, password, settings)
+    if reason is not None:
+        raise UserError(reason)
 
 
 def _connect(settings: Settings) -> sqlite3.Connection:
-    return side_store.connect(settings, SCHEMA)
+    connection = side_store.connect(settings, SCHEMA)
+    if str(settings.users_path) not in _migrated:
+        _add_missing_columns(connection)
+        _migrated.add(str(settings.users_path))
+    return connection
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Brings a users table made by an older release up to date (existing users stay
+    active, at epoch 0)."""
+    present = {row["name"] for row in connection.execute("PRAGMA table_info(users)")}
+    for column, definition in ADDED_COLUMNS.items():
+        if column in present:
+            continue
+        try:
+            with connection:
+                connection.execute(f"ALTER TABLE users ADD COLUMN {column} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another worker added it first
+                raise
 
 
 def _row(connection: sqlite3.Connection, name: str) -> sqlite3.Row | None:
@@ -212,8 +295,174 @@ def _row(connection: sqlite3.Connection, name: str) -> sqlite3.Row | None:
 
 def _user(row: sqlite3.Row) -> User:
     scope = Scope(row["scope_level"], row["scope_code"])
-    return User(row["name"], row["role"], scope, row["created_at"])
+    return User(
+        row["name"], row["role"], scope, row["created_at"],
+        active=bool(row["active"]), session_epoch=row["session_epoch"],
+    )  # fmt: skip
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# User administration (the dashboard's Users page). Each change ends the user's sessions,
+# so a new role, scope or deactivation holds from their next request, and is audited with
+# who made it: the admin, the change, the user changed.
+ADMIN_EVENTS = (
+    "user_added", "role_set", "scope_set", "password_reset", "deactivated", "reactivated",
+    "unlocked",
+)  # fmt: skip
+ADMIN_SCHEMA = """
+CREATE TABLE IF NOT EXISTS admin_audit (
+    time TEXT NOT NULL, actor TEXT NOT NULL, event TEXT NOT NULL, target TEXT NOT NULL,
+    detail TEXT, remote_address TEXT);
+"""
+
+
+def create_user(
+    settings: Settings, name: str, role: str, scope_text: str | None, by: str,
+    remote_address: str | None = None,
+) -> str:  # fmt: skip
+    """Adds a user with a new random password and returns it, to be shown once (only its
+    hash is stored). Raises UserError as `add_user` does."""
+    password = new_password(name)
+    user = add_user(settings, name, role, scope_text, password)
+    _audit_change(settings, by, "user_added", name, f"{role}, {user.scope}", remote_address)
+    return password
+
+
+def set_role(
+    settings: Settings, name: str, role: str, by: str, remote_address: str | None = None
+) -> None:
+    """Gives a user another role and ends their sessions. An admin cannot change their own
+    role (so the last admin cannot demote themselves by mistake)."""
+    _check_role(role)
+    _refuse_self(name, by, "change your own role")
+    old = _existing(settings, name)
+    _update(settings, name, "role = ?", (role,))
+    end_sessions(settings, name)
+    _audit_change(settings, by, "role_set", name, f"{old['role']} to {role}", remote_address)
+
+
+def set_scope(
+    settings: Settings, name: str, scope_text: str | None, by: str,
+    remote_address: str | None = None,
+) -> None:  # fmt: skip
+    """Gives a user another scope (`LEVEL:CODE`, checked against the published snapshot;
+    nothing for the whole system) and ends their sessions."""
+    scope = parse_scope(settings, scope_text)
+    old = _user(_existing(settings, name)).scope
+    _update(settings, name, "scope_level = ?, scope_code = ?", (scope.level, scope.code))
+    end_sessions(settings, name)
+    _audit_change(settings, by, "scope_set", name, f"{old} to {scope}", remote_address)
+
+
+def deactivate(settings: Settings, name: str, by: str, remote_address: str | None = None) -> None:
+    """Stops a user signing in and ends their sessions; an admin cannot deactivate
+    themselves."""
+    _refuse_self(name, by, "deactivate your own account")
+    if not _existing(settings, name)["active"]:
+        raise UserError(f"{name} is already deactivated")
+    _update(settings, name, "active = 0", ())
+    end_sessions(settings, name)
+    _audit_change(settings, by, "deactivated", name, None, remote_address)
+
+
+def reactivate(settings: Settings, name: str, by: str, remote_address: str | None = None) -> None:
+    """Lets a deactivated user sign in again (with their existing password)."""
+    if _existing(settings, name)["active"]:
+        raise UserError(f"{name} is already active")
+    _update(settings, name, "active = 1", ())
+    end_sessions(settings, name)
+    _audit_change(settings, by, "reactivated", name, None, remote_address)
+
+
+def reset_password(
+    settings: Settings, name: str, by: str, remote_address: str | None = None
+) -> str:
+    """Gives a user a new random password, ends their sessions (`set_password` does) and
+    returns the password, to be shown once (only its hash is stored)."""
+    _existing(settings, name)
+    password = new_password(name)
+    set_password(settings, name, password)
+    _audit_change(settings, by, "password_reset", name, None, remote_address)
+    return password
+
+
+def unlock(settings: Settings, name: str, by: str, remote_address: str | None = None) -> None:
+    """Lifts a sign-in lock on a user before it runs out."""
+    _existing(settings, name)
+    unlock_account(settings, name)
+    _audit_change(settings, by, "unlocked", name, None, remote_address)
+
+
+def user_table(settings: Settings) -> list[dict]:
+    """Returns every user, by name: name, role, scope (a Scope), active (bool), created_at,
+    last_sign_in (the latest successful sign-in's time, or None) and locked_until (the
+    end of a sign-in lock on the name now, or None)."""
+    locks = {lock["key"]: lock["until"] for lock in locked_accounts(settings)
+             if lock["kind"] == "account"}  # fmt: skip
+    with closing(_connect(settings)) as connection:
+        rows = connection.execute("SELECT * FROM users ORDER BY name").fetchall()
+        last = dict(
+            connection.execute(
+                "SELECT name, max(time) FROM audit WHERE event = 'login_ok' GROUP BY name"
+            ).fetchall()
+        )
+    return [
+        {"name": row["name"], "role": row["role"], "scope": _user(row).scope,
+         "active": bool(row["active"]), "created_at": row["created_at"],
+         "last_sign_in": last.get(row["name"]), "locked_until": locks.get(row["name"])}
+        for row in rows
+    ]  # fmt: skip
+
+
+def sign_in_events(settings: Settings, name: str | None = None, limit: int = 100) -> list[dict]:
+    """Returns the latest sign-in audit events, newest first (time, name, event,
+    remote_address), of one user if `name` is given."""
+    sql = "SELECT * FROM audit WHERE ? IS NULL OR name = ? ORDER BY rowid DESC LIMIT ?"
+    with closing(_connect(settings)) as connection:
+        rows = connection.execute(sql, (name, name, limit)).fetchall()
+    return [dict(row) for row in rows]
+
+
+def admin_events(settings: Settings, name: str | None = None, limit: int = 100) -> list[dict]:
+    """Returns the latest changes made by admins, newest first (time, actor, event, target,
+    detail, remote_address), by or to one user if `name` is given."""
+    sql = """SELECT * FROM admin_audit WHERE ? IS NULL OR actor = ? OR target = ?
+             ORDER BY rowid DESC LIMIT ?"""
+    with closing(side_store.connect(settings, ADMIN_SCHEMA)) as connection:
+        rows = connection.execute(sql, (name, name, name, limit)).fetchall()
+    return [dict(row) for row in rows]
+
+
+def _refuse_self(name: str, by: str, what: str) -> None:
+    if name == by:
+        raise UserError(f"you cannot {what}; ask another admin")
+
+
+def _existing(settings: Settings, name: str) -> sqlite3.Row:
+    with closing(_connect(settings)) as connection:
+        row = _row(connection, name)
+    if row is None:
+        raise UserError(f"there is no user named {name!r}")
+    return row
+
+
+def _update(settings: Settings, name: str, assignments: str, values: tuple) -> None:
+    # `assignments` is one of this module's own literals, never text from a request.
+    with closing(_connect(settings)) as connection, connection:
+        connection.execute(f"UPDATE users SET {assignments} WHERE name = ?", (*values, name))
+
+
+def _audit_change(
+    settings: Settings, by: str, event: str, target: str, detail: str | None,
+    remote_address: str | None,
+) -> None:  # fmt: skip
+    if event not in ADMIN_EVENTS:
+        raise ValueError(f"unknown admin event {event!r}")
+    with closing(side_store.connect(settings, ADMIN_SCHEMA)) as connection, connection:
+        connection.execute(
+            "INSERT INTO admin_audit VALUES (?, ?, ?, ?, ?, ?)",
+            (_now(), by, event, target, detail, remote_address),
+        )

@@ -96,7 +96,7 @@ def inspect(
     if path.is_dir():
         raise UserError(f"{path}: is a directory; name the files in it")
     if not path.is_file():
-        raise UserError(f"{path}: no such file")
+        raise UserError(f"{path}: " + ("not a regular file" if path.exists() else "no such file"))
     if path.stat().st_size == 0:
         raise UserError(f"{path}: the file is empty")
     try:
@@ -104,6 +104,7 @@ def inspect(
             magic = handle.read(4)
     except OSError as error:  # unreadable: permissions, a device, a vanished network share
         raise UserError(f"{path}: the file cannot be opened ({error.strerror})") from None
+    check_name(path, magic)
     if magic == ZIP_MAGIC:  # a workbook (or another zip archive)
         return _inspect_workbook(path, header_of_parquet, feed_name, settings)
     compressed = magic.startswith(GZIP_MAGIC)
@@ -120,6 +121,48 @@ def inspect(
     mapping, ignored = _map_columns(path, header, feed, maps)
     source = Source(path, file_format, header, feed, mapping, ignored, compressed)
     return _read_as_text(source, head, maps, settings)
+
+
+# A file is read by what its first bytes say it is; a name saying something else is refused
+# (a CSV named .parquet, a plain file named .csv.gz, a workbook named .csv), since one of the
+# two is a mistake and loading it quietly would hide which.
+NAMED_KINDS = {
+    ".csv": "csv", ".txt": "csv", ".gz": "gzip", ".parquet": "parquet", ".pq": "parquet",
+    ".xlsx": "workbook", ".xlsm": "workbook",
+}  # fmt: skip
+KIND_WORDS = {
+    "csv": "plain text (a CSV, or not a data file at all)",
+    "gzip": "a gzip-compressed file",
+    "parquet": "a Parquet file",
+    "workbook": "an Excel workbook",
+}
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and other OLE2 compound files
+
+
+def check_name(path: Path, magic: bytes) -> None:
+    """Refuses a file whose name's extension says another format than its content."""
+    if magic == OLE2_MAGIC:
+        raise UserError(
+            f"{path}: is an Excel 97-2003 workbook (or another OLE2 file), which is not read; "
+            "save it as an Excel workbook (.xlsx) or as CSV UTF-8"
+        )
+    named = NAMED_KINDS.get(path.suffix.lower())
+    content = _content_kind(path, magic)
+    if named is None or content is None or named == content:
+        return
+    raise UserError(
+        f"{path}: the name ({path.suffix}) says {KIND_WORDS[named]} but the content is "
+        f"{KIND_WORDS[content]}; rename the file to match its content, or export it again"
+    )
+
+
+def _content_kind(path: Path, magic: bytes) -> str | None:
+    """What the first bytes say; None for a zip that is not a workbook (refused as such)."""
+    if magic == ZIP_MAGIC:
+        return "workbook" if is_workbook(path) else None
+    if magic.startswith(GZIP_MAGIC):
+        return "gzip"
+    return "parquet" if magic == PARQUET_MAGIC else "csv"
 
 
 @dataclass(frozen=True)

@@ -85,14 +85,17 @@ def props_frame(registry) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "metric_id": indicator.id, "family": indicator.family,
+                "metric_id": indicator.id,
+                "family": indicator.family,
                 "accumulate": indicator.accumulate,
                 "denominator_kind": indicator.denominator_kind,
-                "age_lo": indicator.ages[0], "age_hi": indicator.ages[1],
+                "age_lo": indicator.ages[0],
+                "age_hi": indicator.ages[1],
                 "method": indicator.method,
                 "standardise": indicator.method == "dsr" or indicator.isr,
                 "segment_kinds": list(indicator.segments),
-                "polarity": indicator.polarity, "isr": indicator.isr,
+                "polarity": indicator.polarity,
+                "isr": indicator.isr,
             }  # fmt: skip
             for indicator in registry.values()
         ]

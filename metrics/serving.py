@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from wholesystem.settings import Settings
 
 POINTER = "CURRENT"
 PREFIX = "snapshot-"
+VERSION = re.compile(re.escape(PREFIX) + r"\d{8}T\d{12}Z")
 
 
 def new_version() -> str:
@@ -31,12 +33,24 @@ def new_version() -> str:
 
 
 def current_version(settings: Settings) -> str | None:
-    """Returns the version the pointer names, or None before the first publish."""
+    """Returns the version the pointer names, or None before the first publish.
+
+    The pointer may name only a snapshot in the serving folder (as `new_version` makes it):
+    anything else, such as `../../etc/passwd`, is refused rather than followed.
+    """
     pointer = settings.serving_dir / POINTER
     try:
-        return pointer.read_text(encoding="utf-8").strip() or None
+        version = pointer.read_text(encoding="utf-8").strip() or None
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"the snapshot pointer {pointer} cannot be read ({error})") from None
+    if version is not None and not VERSION.fullmatch(version):
+        raise UserError(
+            f"the snapshot pointer {pointer} does not name a snapshot in {settings.serving_dir} "
+            f"(it holds {version[:80]!r}); run `wholesystem publish` to write it again"
+        )
+    return version
 
 
 def snapshot_path(settings: Settings, version: str) -> Path:
@@ -95,7 +109,14 @@ def open_current(settings: Settings):
             f"no published snapshot in {settings.serving_dir}; run `wholesystem publish` first"
         )
     connection = duckdb.connect()
-    path = sql_text(snapshot_path(settings, version))
-    connection.execute(f"ATTACH {path} AS snapshot (READ_ONLY)")
-    connection.execute("USE snapshot")
+    path = snapshot_path(settings, version)
+    try:
+        connection.execute(f"ATTACH {sql_text(path)} AS snapshot (READ_ONLY)")
+        connection.execute("USE snapshot")
+    except duckdb.Error as error:  # damaged or not a DuckDB file
+        connection.close()
+        raise UserError(
+            f"the serving snapshot {path} cannot be read ({str(error).splitlines()[0]}); "
+            "run `wholesystem publish` to write a new one"
+        ) from None
     return connection, version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
@@ -149,8 +150,11 @@ def generate(
         ValueError: for an unknown feed name, a non-positive scale or months < 1.
     """
     wanted = _wanted(feeds)
-    if not scale > 0 or months < 1:
-        raise ValueError(f"scale must be > 0 and months >= 1 (got scale={scale}, months={months})")
+    if not (0 < scale < math.inf) or months < 1:  # also refuses nan, which compares false
+        raise ValueError(
+            f"scale must be a finite number above 0 and months >= 1 (got scale={scale}, "
+            f"months={months})"
+        )
     if end_month is not None and end_month.day != 1:
         raise ValueError(f"end_month must be the first day of a month (got {end_month})")
     window = Window(end_month or default_end_month(date.today()), months)

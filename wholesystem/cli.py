@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
+
+import duckdb
 
 from metrics.calendar import PERIOD_TYPES
 from metrics.registry import LEVELS
@@ -28,26 +32,49 @@ def _month(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-10") from None
 
 
-def _positive(text: str) -> float:
+def _scale(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+        value = math.nan
+    if not 0 < value <= MAX_SCALE:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scale from above 0 to {MAX_SCALE} (England is about 140)"
+        )
     return value
+
+
+def _months(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_MONTHS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of months from 1 to {MAX_MONTHS}"
+        )
+    return int(text)
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a seed (a whole number, 0 or more)")
+    return int(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported on one line (`--help` gives the usage)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="wholesystem", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="wholesystem", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     sample = commands.add_parser("sample", help="generate the synthetic sample system")
     sample.add_argument("--out", type=Path, default=Path("sample_data/generated"))
-    sample.add_argument("--seed", type=int, default=42)
-    sample.add_argument("--scale", type=_positive, default=1.0)
+    sample.add_argument("--seed", type=_seed, default=42)
+    sample.add_argument("--scale", type=_scale, default=1.0)
     sample.add_argument("--end-month", type=_month, help="last month covered, e.g. 2026-10")
-    sample.add_argument("--months", type=int, default=36)
+    sample.add_argument("--months", type=_months, default=36)
     sample.add_argument("--feeds", help="comma-separated feeds to write (default: all)")
     load = commands.add_parser("load", help="validate and load feed files into the warehouse")
     load.add_argument("files", nargs="+", type=Path)
@@ -60,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="generate, load and publish the sample system, then serve the dashboard"
     )
-    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--seed", type=_seed, default=42)
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     status = commands.add_parser("status", help="what the warehouse holds, per feed")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -86,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PASSWORD_HELP = (
+    "read the password from standard input (at least WHOLESYSTEM_PASSWORD_MIN_LENGTH, 12, "
+    "characters and not easily guessed; without this a random one is made and shown once)"
+)
+
+
 def _add_users_parser(commands) -> None:
     users = commands.add_parser("users", help="dashboard users: add, list, set-password")
     actions = users.add_subparsers(dest="users_command", required=True)
@@ -95,11 +128,11 @@ def _add_users_parser(commands) -> None:
     add.add_argument(
         "--scope", help="LEVEL:CODE the user may see, e.g. locality:L01 (default: whole system)"
     )
-    add.add_argument("--password-stdin", action="store_true", help="read the password")
+    add.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     actions.add_parser("list", help="every user with role and scope")
     reset = actions.add_parser("set-password", help="give a user a new password")
     reset.add_argument("name")
-    reset.add_argument("--password-stdin", action="store_true", help="read the password")
+    reset.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
 
 
 def _add_annotations_parser(commands) -> None:
@@ -147,12 +180,30 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`| head`): not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
         return 0
+    except (OSError, sqlite3.DatabaseError, duckdb.Error) as error:  # the machine, not a bug
+        print(f"wholesystem {arguments.command}: {_environment_error(error)}", file=sys.stderr)
+        return 2
+
+
+def _environment_error(error: Exception) -> str:
+    """One sentence for a file, disk or database the command could not use."""
+    if isinstance(error, sqlite3.DatabaseError):
+        return (
+            f"the users database {load_settings().users_path} cannot be used ({error}); "
+            "restore it from a backup or move it aside"
+        )
+    if isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        return f"cannot use{where} ({error.strerror or error})"
+    return f"a DuckDB database could not be used: {str(error).splitlines()[0]}"
 
 
 def _sample(arguments) -> int:
     from sample_data.generate import generate
 
     feeds = arguments.feeds.split(",") if arguments.feeds else None
+    if arguments.out.exists() and not arguments.out.is_dir():
+        raise UserError(f"--out {arguments.out} is a file; name a directory (new or existing)")
     try:
         written = generate(
             arguments.out, seed=arguments.seed, scale=arguments.scale,
@@ -161,6 +212,10 @@ def _sample(arguments) -> int:
         )  # fmt: skip
     except ValueError as error:  # generate() names the bad argument
         raise UserError(str(error)) from None
+    except OSError as error:  # unwritable, missing parent, disk full
+        raise UserError(
+            f"cannot write the sample under {arguments.out} ({error.strerror or error})"
+        ) from None
     count = sum(len(files) for files in written.values())
     print(f"wrote {count} files for {len(written)} feeds under {arguments.out}")
     return 0
@@ -214,7 +269,7 @@ def _demo(arguments) -> int:
         return status
     from dashboard import users
 
-    password = users.new_password()
+    password = users.new_password(DEMO_ADMIN)
     users.add_or_reset(settings, DEMO_ADMIN, "admin", password)
     print(f"Sign in at http://{DEMO_HOST}:{DEMO_PORT} as {DEMO_ADMIN} with password {password}")
     if arguments.no_serve:
@@ -279,10 +334,10 @@ def _users(arguments) -> int:
         for user in users.list_users(settings):
             print(f"{user.name}\t{user.role}\t{user.scope}\t{user.created_at}")
         return 0
-    password = _read_password() if arguments.password_stdin else users.new_password()
+    password = _read_password() if arguments.password_stdin else users.new_password(arguments.name)
     if arguments.users_command == "set-password":
         users.set_password(settings, arguments.name, password)
-        print(f"new password for {arguments.name}")
+        print(f"new password for {arguments.name}; every session they had has ended")
     else:
         user = users.add_user(settings, arguments.name, arguments.role, arguments.scope, password)
         print(f"added {user.name}: {user.role}, {user.scope}")
@@ -397,10 +452,11 @@ def _serve_dashboard(settings, host: str, port: int) -> int:
             f"WHOLESYSTEM_SECRET_KEY is not set; set it to serve on {host} "
             "(only 127.0.0.1 or localhost may use a temporary key)"
         )
+    known_users = users.list_users(settings)  # before any note: a bad users file stops here
     app = create_app(settings, temporary_secret=temporary)
     if temporary:
         print("note: a temporary secret key; sign-ins end when the server stops", file=sys.stderr)
-    if not users.list_users(settings):
+    if not known_users:
         print("note: no users yet; add one with `wholesystem users add NAME --role admin`")
     try:
         run_server(app, host, port)
@@ -410,10 +466,15 @@ def _serve_dashboard(settings, host: str, port: int) -> int:
 
 
 def run_server(app, host: str, port: int) -> None:
-    """Runs Flask's threaded development server (local use; production uses gunicorn)."""
-    app.run(host=host, port=port, debug=False, threaded=True)
+    """Runs Flask's threaded development server (local use; production uses gunicorn),
+    with a Server header that names no versions."""
+    from dashboard.hardening import QuietRequestHandler
+
+    app.run(host=host, port=port, debug=False, threaded=True, request_handler=QuietRequestHandler)
 
 
+MAX_SCALE = 500  # generation is practice by practice; England's admissions are about 140
+MAX_MONTHS = 240
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8050
 DEMO_ADMIN = "demo-admin"

@@ -2,7 +2,9 @@
 
 Nothing else in the product reads `os.environ`. Values come, in rising precedence, from the
 defaults below, an optional TOML file (`wholesystem.toml` in the working directory, or the
-file named by `WHOLESYSTEM_CONFIG`) and the environment.
+file named by `WHOLESYSTEM_CONFIG`) and the environment. Each value is checked as it is read
+(wholesystem.setting_rules): a bad one is refused with one sentence naming the variable or
+TOML key and the values allowed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from wholesystem.errors import UserError
+from wholesystem.setting_rules import check
 
 ENV_PREFIX = "WHOLESYSTEM_"
 
@@ -43,6 +46,15 @@ class Settings:
         feeds: per-feed options from the TOML file's `[feeds.<feed>]` tables; today
             `[feeds.<feed>.columns]`, a column map (local header name = "contract column")
             applied when a file's header is matched, so a local extract loads unedited.
+        session_idle_minutes: a dashboard session with no request for this long ends.
+        session_hours: a dashboard session ends this long after sign-in, however busy.
+        analysts_see_small_numbers: whether analysts (and admins) see counts the
+            disclosure control would suppress (off by default: suppressed for everyone).
+        password_min_length: the shortest password `users` and the admin page accept.
+        https: the dashboard is served over HTTPS (behind a TLS proxy): cookies are marked
+            Secure and responses carry HSTS. Off for local `serve` over http.
+        max_request_bytes: the largest request body the dashboard reads; a larger one
+            is refused with 413 before it is read.
     """
 
     data_dir: Path = Path("data")
@@ -58,6 +70,12 @@ class Settings:
     secret_key: str | None = None
     level_labels: dict = field(default_factory=dict)
     feeds: dict = field(default_factory=dict)
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    analysts_see_small_numbers: bool = False
+    password_min_length: int = 12
+    https: bool = False
+    max_request_bytes: int = 1_048_576
 
     @property
     def warehouse_path(self) -> Path:
@@ -83,36 +101,35 @@ class Settings:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Returns the settings from defaults, the optional TOML file and the environment."""
     environ = dict(os.environ if environ is None else environ)
-    values = _read_toml(environ)
+    toml_path, values = _read_toml(environ)
+    # Where each value came from, for the sentence refusing a bad one.
+    origins = {name: f"{_toml_key(name)} in {toml_path}" for name in values}
     for setting in fields(Settings):
-        env_value = environ.get(ENV_PREFIX + setting.name.upper())
-        if env_value not in (None, ""):
-            values[setting.name] = env_value
-    settings = Settings(**{name: _coerce(name, value) for name, value in values.items()})
-    if settings.eq5d_5l_value_set not in ("england", "crosswalk"):
-        raise UserError(
-            f"setting eq5d_5l_value_set is {settings.eq5d_5l_value_set!r}; "
-            "use 'england' or 'crosswalk'"
-        )
-    return settings
+        variable = ENV_PREFIX + setting.name.upper()
+        if environ.get(variable) not in (None, ""):
+            values[setting.name], origins[setting.name] = environ[variable], variable
+    return Settings(**{name: check(name, value, origins[name]) for name, value in values.items()})
 
 
-def _read_toml(environ: dict[str, str]) -> dict:
+def _read_toml(environ: dict[str, str]) -> tuple[Path, dict]:
+    """The TOML file's path and its table ({} when there is none)."""
     path = Path(environ.get(ENV_PREFIX + "CONFIG") or "wholesystem.toml")
     if not path.exists():
-        if ENV_PREFIX + "CONFIG" in environ:
+        if environ.get(ENV_PREFIX + "CONFIG"):
             raise UserError(f"configuration file {path} does not exist")
-        return {}
+        return path, {}
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UserError(f"configuration file {path} is not valid TOML: {error}") from None
+    except OSError as error:  # a directory, or unreadable
+        raise UserError(f"configuration file {path} cannot be read ({error.strerror})") from None
     known = {setting.name for setting in fields(Settings)}
     unknown = sorted(set(table) - known)
     if unknown:
         raise UserError(f"configuration file {path} has unknown setting(s): {', '.join(unknown)}")
     _check_column_maps(path, table.get("feeds", {}))
-    return table
+    return path, table
 
 
 def _check_column_maps(path: Path, feeds) -> None:
@@ -156,23 +173,3 @@ def _check_columns(path: Path, feed, columns: dict) -> None:
 def _toml_key(key: str) -> str:
     """A key as it is written in TOML: bare if it can be, else quoted."""
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
-def _coerce(name: str, value):
-    kind = {setting.name: setting.type for setting in fields(Settings)}[name]
-    try:
-        if kind in ("Path", "Path | None"):
-            return Path(value)
-        if kind == "float":
-            return float(value)
-        if kind == "int":
-            return int(value)
-        if kind == "str | None":
-            return str(value)
-        if kind == "dict":
-            if not isinstance(value, dict):
-                raise TypeError(name)
-            return value
-        return str(value)
-    except (TypeError, ValueError):
-        raise UserError(f"setting {name} has an invalid value {value!r}") from None

@@ -3,6 +3,7 @@
 - `PATH`: its route (`/indicator` also serves `/indicator/<id>`);
 - `TITLE`: its name in the navigation bar and the browser tab;
 - `IN_NAV`: whether the navigation bar links to it;
+- `ACTION` (optional): the `dashboard.roles` action a user needs to open it (else "read");
 - `layout(path: str, query: dict[str, str])`: the page's components for a URL, built for
   the signed-in user;
 - `register(app)`: registers the page's callbacks on a Dash app.
@@ -12,7 +13,10 @@ from __future__ import annotations
 
 import importlib
 
-PAGE_MODULES = ("board", "indicator", "networks", "drilldown", "practice", "definitions", "status")
+PAGE_MODULES = (
+    "board", "indicator", "networks", "drilldown", "practice", "definitions", "status",
+    "users_admin",
+)  # fmt: skip
 
 
 def all_pages() -> tuple:

@@ -17,11 +17,10 @@ import pandas as pd
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask_login import current_user
 
-from dashboard import access, formats, session
+from dashboard import access, formats, roles, session
 from dashboard.pages.board_data import format_value
 from wholesystem import annotations
 
-EDITOR_ROLES = ("admin", "analyst")
 CHANGE_NOTE = (
     "A change point splits the chart's mean and limits (or only marks the chart, when the "
     "limits are kept). Recorded change points take effect at the next publish."
@@ -218,7 +217,7 @@ def _target_text(indicator: dict) -> str:
 def change_point_panel(detail) -> html.Section:
     """Returns the change points recorded for the view's indicator and org, with a form
     to record one and Remove buttons for analysts and admins."""
-    editor = current_role() in EDITOR_ROLES
+    editor = roles.can(current_role(), "annotate")
     view = detail.view
     children = [
         html.H3("Change points", className="h5"),
@@ -297,7 +296,7 @@ def record_change(add, removes, month, label, recalculate, applies_to, org, metr
     role and scope are checked here, on the server; bad input changes nothing."""
     if ctx.triggered_id is None or (ctx.triggered_id == "indicator-change-add" and not add):
         return no_update, no_update
-    if current_role() not in EDITOR_ROLES:
+    if not roles.can(current_role(), "annotate"):
         return no_update, "Only analysts and admins can record or remove change points."
     scope = session.current_scope()
     if org not in access.visible(scope):

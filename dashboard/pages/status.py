@@ -4,6 +4,10 @@ Per feed (by its name in words): files loaded and rejected, rows accepted and qu
 the activity period it covers and the last load; then quarantined rows by rule, and the
 snapshot version. Only a file's base name is shown, never a path on the server.
 
+Load details (file names, file and row counts, quarantine by rule) are for analysts and
+admins (`roles` action "see_load_details"), decided on the server as the page is built: a
+viewer's page holds each feed's name, activity period and last load, and nothing else.
+
 The activity period is the span of the feed's dates within the months the snapshot
 reports: the patient index and the disease registers also hold history (dates of
 registration and diagnosis back to the 1930s) that is not activity in the period. Lookup
@@ -17,7 +21,7 @@ import re
 import pandas as pd
 from dash import html
 
-from dashboard import access
+from dashboard import access, roles
 
 PATH = "/status"
 TITLE = "Data status"
@@ -33,6 +37,8 @@ FEED_COLUMNS = (
     ("latest_load", "Last load"),
     ("latest_file", "Latest file"),
 )
+# What a viewer sees: which feeds there are, the dates they cover and how fresh they are.
+VIEWER_COLUMNS = tuple(c for c in FEED_COLUMNS if c[0] in ("feed", "period", "latest_load"))
 RULE_COLUMNS = (("feed", "Feed"), ("rule", "Rule"), ("rows", "Rows quarantined"))
 FEED_NAMES = {
     "patients": "GP registrations (patient index)",
@@ -56,11 +62,14 @@ REFERENCE_TEXT = "Reference data"
 
 
 def layout(path: str, query: dict[str, str]) -> html.Div:
-    """The page: the snapshot shown, the feeds table and the quarantine table."""
+    """The page: the snapshot shown, the feeds table and (for analysts and admins) the
+    quarantine table."""
+    details = roles.current_can("see_load_details")
+    info = access.snapshot_info()
     return html.Div(
         [
             html.H1("Data status"),
-            snapshot_summary(info := access.snapshot_info()),
+            snapshot_summary(info),
             html.H2("Feeds", id="status-feeds-heading", className="h4 mt-4"),
             html.P(
                 "Activity covered: the months of the reporting period the feed has data "
@@ -68,13 +77,17 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
                 "diagnosis), which is not shown here.",
                 className="nhs-muted small",
             ),
-            feeds_table(access.feed_status(), info),
-            html.H2(
-                "Quarantined rows by rule", id="status-quarantine-heading", className="h4 mt-4"
-            ),
-            quarantine_table(access.quarantine_by_rule()),
+            feeds_table(access.feed_status(), info, details=details),
+            *(_quarantine_section() if details else []),
         ]
     )
+
+
+def _quarantine_section() -> list:
+    return [
+        html.H2("Quarantined rows by rule", id="status-quarantine-heading", className="h4 mt-4"),
+        quarantine_table(access.quarantine_by_rule()),
+    ]
 
 
 def register(app) -> None:
@@ -115,9 +128,10 @@ def activity_period(feed: str, date_from, date_to, info: dict) -> str:
     return f"{start:%b %Y} to {end:%b %Y}"
 
 
-def feed_rows(frame: pd.DataFrame, info: dict) -> list[dict[str, str]]:
-    """Returns the feeds as display rows (column name -> text): the feed's name, counts,
-    its activity period within the snapshot's months (`info`), a file as its base name."""
+def feed_rows(frame: pd.DataFrame, info: dict, columns=FEED_COLUMNS) -> list[dict[str, str]]:
+    """Returns the feeds as display rows (column name -> text) of the chosen `columns`: the
+    feed's name, counts, its activity period within the snapshot's months (`info`), a file
+    as its base name."""
     formats = {
         "rows_accepted": _count, "rows_quarantined": _count, "files_loaded": _count,
         "files_rejected": _count, "latest_load": _when, "latest_file": base_name,
@@ -127,15 +141,17 @@ def feed_rows(frame: pd.DataFrame, info: dict) -> list[dict[str, str]]:
     for row in frame.to_dict("records"):
         shown = {column: formats[column](row[column]) for column in formats}
         shown["period"] = activity_period(row["feed"], row["date_from"], row["date_to"], info)
-        rows.append({column: shown[column] for column, _ in FEED_COLUMNS})
+        rows.append({column: shown[column] for column, _ in columns})
     return rows
 
 
-def feeds_table(frame: pd.DataFrame, info: dict) -> html.Div | html.P:
-    """Returns the feeds table, or a sentence when nothing has been loaded."""
+def feeds_table(frame: pd.DataFrame, info: dict, *, details: bool) -> html.Div | html.P:
+    """Returns the feeds table, with load details only if `details`, or a sentence when
+    nothing has been loaded."""
     if frame.empty:
         return html.P("No feed has been loaded yet.")
-    return _table("status-feeds", FEED_COLUMNS, feed_rows(frame, info))
+    columns = FEED_COLUMNS if details else VIEWER_COLUMNS
+    return _table("status-feeds", columns, feed_rows(frame, info, columns))
 
 
 def quarantine_rows(frame: pd.DataFrame) -> list[dict[str, str]]:

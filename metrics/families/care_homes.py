@@ -13,7 +13,9 @@ from metrics.families import INSERT_UNITS
 
 METRICS = ("care_home_admissions_65plus", "care_home_admissions_18_64")
 
-CARE_HOME_UNITS_SQL = INSERT_UNITS + """)
+CARE_HOME_UNITS_SQL = (
+    INSERT_UNITS
+    + """)
 WITH firsts AS (
     SELECT * FROM care_home_admissions WHERE permanent AND person_id IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY admission_date, event_id) = 1
@@ -33,6 +35,7 @@ SELECT CASE WHEN age >= 65 THEN 'care_home_admissions_65plus'
 FROM placed
 WHERE age >= 18 AND admission_date <= $last_day
 """
+)
 
 
 def insert_units(connection, context) -> None:

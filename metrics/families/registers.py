@@ -149,12 +149,15 @@ FROM plans
 """
 
 # A static flag over the whole registered population: counted from profile_pop directly.
-COVERAGE_SQL = INSERT_UNITS + """, profile_id)
+COVERAGE_SQL = (
+    INSERT_UNITS
+    + """, profile_id)
 SELECT 'high_risk_register_coverage', month, gpprac, NULL, NULL, age_lo, sex,
        sum(persons) FILTER (high_risk), sum(persons), NULL, profile_id
 FROM profile_pop WHERE age_lo >= 18
 GROUP BY ALL
 """
+)
 
 
 def _latest(*pairs: tuple[str, str]) -> str:

@@ -108,8 +108,11 @@ def insert_units(connection, context) -> None:
     """Inserts the spells family's units for the months up to context.last_day."""
     connection.execute(
         FLAGGED_SQL.format(
-            emergency=EMERGENCY, elective=ELECTIVE, transfers=TRANSFERS,
-            acsc_chronic=acsc_chronic_sql(), acsc_all=acsc_all_sql(),
+            emergency=EMERGENCY,
+            elective=ELECTIVE,
+            transfers=TRANSFERS,
+            acsc_chronic=acsc_chronic_sql(),
+            acsc_all=acsc_all_sql(),
         )  # fmt: skip
     )
     connection.execute(READMITTED_SQL.format(transfers=TRANSFERS))

@@ -1,5 +1,8 @@
 """The login gate on a small Dash app: open paths, refusals, sign-in, sign-out, `next`.
 
+Sessions that end (revocation, timeouts) are in test_sessions.py, throttling in
+test_throttle.py.
+
 The real dashboard gets the same checks in test_security.py; here a one-callback app
 shows the gate works on any Dash app it is installed on.
 """
@@ -19,6 +22,7 @@ from wholesystem.settings import Settings
 
 ASSETS = Path(dashboard.__file__).parent / "assets"
 PASSWORD = "correct horse battery"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 CALLBACK = {
     "output": "echo.children",
     "outputs": {"id": "echo", "property": "children"},
@@ -51,11 +55,17 @@ def client(settings):
 def sign_in(client, name: str, password: str, next_path: str | None = None):
     """Fills in the login form as a browser would; returns the POST's response."""
     form = client.get("/login" + (f"?next={next_path}" if next_path else ""))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    token = TOKEN.search(form.text).group(1)
     fields = {"csrf_token": token, "name": name, "password": password}
     if next_path:
         fields["next"] = next_path
     return client.post("/login", data=fields)
+
+
+def sign_out(client):
+    """Presses Sign out as a browser would: the confirm page's form, POSTed with its token."""
+    token = TOKEN.search(client.get("/logout").text).group(1)
+    return client.post("/logout", data={"csrf_token": token})
 
 
 def test_the_login_page_is_open_and_accessible(client):
@@ -115,10 +125,33 @@ def test_signing_in_opens_every_route_until_signing_out(client, settings):
     assert client.get("/_dash-layout").status_code == 200
     answer = client.post("/_dash-update-component", json=CALLBACK)
     assert answer.json["response"]["echo"]["children"] == "ann says hello"
-    response = client.get("/logout")
+    response = sign_out(client)
     assert (response.status_code, response.headers["Location"]) == (302, "/login")
     assert client.post("/_dash-update-component", json=CALLBACK).status_code == 401
     assert [row["event"] for row in users.audit_log(settings)] == ["login_ok", "logout"]
+
+
+def test_get_logout_only_asks_and_signs_nobody_out(client, settings):
+    sign_in(client, "ann", PASSWORD)
+    page = client.get("/logout")
+    assert page.status_code == 200
+    assert page.text.count("<h1") == 1 and ">Sign out</h1>" in page.text
+    assert '<form method="post" action="/logout"' in page.text
+    assert "You are signed in as ann." in page.text
+    assert client.get("/_dash-layout").status_code == 200
+    assert [row["event"] for row in users.audit_log(settings)] == ["login_ok"]
+
+
+@pytest.mark.parametrize("fields", [{}, {"csrf_token": "forged"}])
+def test_a_sign_out_without_the_form_token_is_refused(client, settings, fields):
+    sign_in(client, "ann", PASSWORD)
+    response = client.post("/logout", data=fields)
+    assert response.status_code == 400
+    assert re.findall(r'role="alert"[^>]*>([^<]*)<', response.text) == [
+        "The sign-out form expired. Please press Sign out again."
+    ]
+    assert client.get("/_dash-layout").status_code == 200
+    assert users.get_user(settings, "ann").session_epoch == 0
 
 
 @pytest.mark.parametrize(("name", "password"), [("ann", "wrong password"), ("bob", PASSWORD)])

@@ -82,8 +82,18 @@ def test_bad_users_are_refused_with_one_sentence(settings, name, role, scope, me
 
 
 def test_a_short_password_is_refused(settings):
-    with pytest.raises(UserError, match="a password needs at least 8 characters"):
-        users.add_user(settings, "ann", "admin", None, "short")
+    with pytest.raises(UserError, match="^a password needs at least 12 characters$"):
+        users.add_user(settings, "ann", "admin", None, "short pass")
+    assert users.list_users(settings) == []
+
+
+def test_new_users_are_active_at_epoch_0_and_set_password_moves_the_epoch(settings):
+    user = users.add_user(settings, "ann", "admin", None, PASSWORD)
+    assert (user.active, user.session_epoch) == (True, 0)
+    users.set_password(settings, "ann", "a new password")
+    users.end_sessions(settings, "ann")
+    assert users.get_user(settings, "ann").session_epoch == 2
+    assert [row["event"] for row in users.audit_log(settings)] == ["password_changed"]
 
 
 def test_a_scope_must_name_an_org_of_the_published_snapshot_at_its_level(published):

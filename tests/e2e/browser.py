@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_URL = "/e2e-axe.min.js"  # answered by the test from AXE_SCRIPT, never by the app
 USER, PASSWORD = "e2e-admin", "e2e-password-1"
+# Signs out in test_sign_out.py, which ends all of its sessions: never the shared USER.
+SIGN_OUT_USER = "e2e-leaver"
 BUSY_JS = """() => {
   const main = document.querySelector('#page-content');
   if (!main || main.children.length === 0) return 'no page yet';
@@ -101,7 +105,11 @@ def axe_violations(tab) -> list[dict]:
     """Runs axe-core in the page; returns its serious and critical violations."""
     if not AXE_SCRIPT.exists():
         pytest.skip(f"accessibility checks need axe-core at {AXE_SCRIPT}: run `make test`")
-    tab.add_script_tag(path=str(AXE_SCRIPT))
+    # The pages' Content-Security-Policy runs scripts from the site only, never an inline
+    # one: axe is served at a path of the site, from the local file.
+    url = urljoin(tab.url, AXE_URL)
+    tab.route(url, lambda route: route.fulfill(path=AXE_SCRIPT, content_type="text/javascript"))
+    tab.add_script_tag(url=url)
     violations = tab.evaluate(AXE_JS)
     return [found for found in violations if found["impact"] in ("serious", "critical")]
 

@@ -294,13 +294,66 @@ def test_bytes_neither_utf8_nor_windows_1252_in_the_header_give_the_byte(tmp_pat
     assert_rejected(warehouse, load, path, message)
 
 
-def test_a_gzip_named_csv_and_a_plain_file_named_gz_both_load(tmp_path, warehouse, load):
-    """Compression is read from the file's first bytes, as the header is, not from its name."""
-    gzipped = write_csv(tmp_path / "real.csv.gz", apc_rows(4)).rename(tmp_path / "named.csv")
-    plain = write_csv(tmp_path / "plain.csv", apc_rows(3, start=10)).rename(tmp_path / "p.csv.gz")
-    results = load(gzipped, plain)
-    assert [(r.outcome, r.counts.rows_accepted) for r in results] == [("loaded", 4), ("loaded", 3)]
-    assert len(data_snapshot(warehouse)["apc_spells"]) == 10
+def test_a_gzip_named_csv_is_refused_naming_both(tmp_path, warehouse, load):
+    """The content decides how a file is read; a name saying otherwise is a mistake to fix."""
+    path = write_csv(tmp_path / "real.csv.gz", apc_rows(4)).rename(tmp_path / "named.csv")
+    message = (
+        f"{path}: the name (.csv) says plain text (a CSV, or not a data file at all) but the "
+        "content is a gzip-compressed file; rename the file to match its content, or export "
+        "it again"
+    )
+    assert_rejected(warehouse, load, path, message)
+
+
+def test_a_plain_file_named_gz_is_refused(tmp_path, warehouse, load):
+    path = write_csv(tmp_path / "plain.csv", apc_rows(3)).rename(tmp_path / "p.csv.gz")
+    message = (
+        f"{path}: the name (.gz) says a gzip-compressed file but the content is plain text (a "
+        "CSV, or not a data file at all); rename the file to match its content, or export it "
+        "again"
+    )
+    assert_rejected(warehouse, load, path, message)
+
+
+def test_a_csv_named_parquet_is_refused(tmp_path, warehouse, load):
+    path = write_csv(tmp_path / "x.csv", apc_rows(3)).rename(tmp_path / "x.parquet")
+    message = (
+        f"{path}: the name (.parquet) says a Parquet file but the content is plain text (a "
+        "CSV, or not a data file at all); rename the file to match its content, or export it "
+        "again"
+    )
+    assert_rejected(warehouse, load, path, message)
+
+
+def test_a_csv_named_xlsx_and_a_parquet_named_csv_are_refused(tmp_path, warehouse, load):
+    named_xlsx = write_csv(tmp_path / "a.csv", apc_rows(3)).rename(tmp_path / "a.xlsx")
+    named_csv = parquet_of(tmp_path, apc_rows(3), "b.parquet").rename(tmp_path / "b.CSV")
+    assert_rejected(warehouse, load, named_xlsx, (
+        f"{named_xlsx}: the name (.xlsx) says an Excel workbook but the content is plain text "
+        "(a CSV, or not a data file at all); rename the file to match its content, or export "
+        "it again"
+    ))  # fmt: skip
+    assert_rejected(warehouse, load, named_csv, (
+        f"{named_csv}: the name (.CSV) says plain text (a CSV, or not a data file at all) but "
+        "the content is a Parquet file; rename the file to match its content, or export it "
+        "again"
+    ))  # fmt: skip
+
+
+def test_an_old_excel_workbook_is_refused_with_what_to_save_it_as(tmp_path, warehouse, load):
+    path = tmp_path / "epcn.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    message = (
+        f"{path}: is an Excel 97-2003 workbook (or another OLE2 file), which is not read; save "
+        "it as an Excel workbook (.xlsx) or as CSV UTF-8"
+    )
+    assert_rejected(warehouse, load, path, message)
+
+
+def test_a_file_named_without_an_extension_is_read_by_its_content(tmp_path, warehouse, load):
+    gzipped = write_csv(tmp_path / "real.csv.gz", apc_rows(4)).rename(tmp_path / "extract")
+    [result] = load(gzipped)
+    assert (result.outcome, result.counts.rows_accepted) == ("loaded", 4)
 
 
 def parquet_of(tmp_path, rows, name: str, select: str = "*"):

@@ -155,8 +155,9 @@ def test_a_bad_setting_is_one_line_and_exit_2(tmp_path, environment, monkeypatch
     status, out, err = run(capsys, path)
     assert (status, out) == (2, [])
     assert err == [
-        "wholesystem load: setting quarantine_threshold has an invalid value 'five percent'"
-    ]  # noqa: E501
+        "wholesystem load: WHOLESYSTEM_QUARANTINE_THRESHOLD is 'five percent'; use a share from "
+        "0 to 1, e.g. 0.05"
+    ]
 
 
 def bad_files(tmp_path) -> dict[str, Path]:

@@ -45,7 +45,11 @@ def test_an_unknown_sample_feed_gets_one_line_and_exit_2(tmp_path, capsys):
     ("arguments", "message"),
     [
         (["--end-month", "2026-13"], "argument --end-month: '2026-13' is not a month like 2026-10"),
-        (["--scale", "-1"], "argument --scale: '-1' is not a positive number"),
+        (["--scale", "-1"], "argument --scale: '-1' is not a scale from above 0 to 500"),
+        (["--scale", "inf"], "argument --scale: 'inf' is not a scale from above 0 to 500"),
+        (["--scale", "nan"], "argument --scale: 'nan' is not a scale from above 0 to 500"),
+        (["--months", "0"], "argument --months: '0' is not a number of months from 1 to 240"),
+        (["--seed", "-1"], "argument --seed: '-1' is not a seed (a whole number, 0 or more)"),
     ],
 )
 def test_bad_sample_arguments_are_refused_by_argparse(tmp_path, capsys, arguments, message):

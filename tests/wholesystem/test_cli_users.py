@@ -56,6 +56,33 @@ def test_users_add_reads_the_password_from_stdin(data_dir, capsys, monkeypatch):
     assert users.authenticate(Settings(data_dir=data_dir), "bob", "a long pass phrase")
 
 
+@pytest.mark.parametrize("command", [["add", "bob", "--role", "viewer"], ["set-password", "bob"]])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password", "a password needs at least 12 characters"),
+        ("12345678", "a password needs at least 12 characters"),
+        (" " * 8, "a password needs at least 12 characters"),
+        ("password1234", "this password is too easy to guess (this is a very common password)"),
+        ("my name is bob", "a password must not contain the user name"),
+    ],
+)
+def test_users_refuse_a_weak_password_in_one_sentence_changing_nothing(
+    data_dir, capsys, monkeypatch, command, password, reason
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    if command[0] == "set-password":
+        main(["users", "add", "bob", "--role", "viewer", "--password-stdin"])
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["users", *command, "--password-stdin"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"wholesystem users: {reason}") and error.count("\n") == 1
+    known = users.list_users(Settings(data_dir=data_dir))
+    assert [user.name for user in known] == (["bob"] if command[0] == "set-password" else [])
+    assert all(user.session_epoch == 0 for user in known)
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -92,7 +119,9 @@ def test_users_list_and_set_password(data_dir, capsys, monkeypatch):
     ]  # fmt: skip
     monkeypatch.setattr("sys.stdin", io.StringIO("another pass phrase\n"))
     assert main(["users", "set-password", "bob", "--password-stdin"]) == 0
-    assert users.authenticate(Settings(data_dir=data_dir), "bob", "another pass phrase")
+    assert capsys.readouterr().out == "new password for bob; every session they had has ended\n"
+    user = users.authenticate(Settings(data_dir=data_dir), "bob", "another pass phrase")
+    assert user.session_epoch == 1
 
 
 def test_serve_refuses_before_anything_is_published(data_dir, capsys, served):

@@ -1,13 +1,27 @@
 """The Data status page: per-feed rows, dates and loads, quarantine by rule, and the
-snapshot version, with file names but never server paths."""
+snapshot version, with file names but never server paths. Load details (file names, counts,
+quarantine) are for analysts and admins: these tests read the page as an analyst unless
+they say otherwise; a viewer's page has feeds, dates and freshness only."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from dash import html
 
-from dashboard import access
+from dashboard import access, roles
 from dashboard.pages import status
+
+
+@pytest.fixture(autouse=True)
+def role(monkeypatch):
+    """Returns `use(role)`, which makes the page be built for a user of that role."""
+
+    def use(name: str | None) -> None:
+        monkeypatch.setattr(roles, "current_role", lambda: name)
+
+    use("analyst")
+    return use
 
 
 def walk(component):
@@ -136,7 +150,7 @@ def test_quarantined_rows_are_listed_by_feed_and_rule(monkeypatch):
 
 def test_an_empty_feed_status_gets_a_sentence():
     empty = access.feed_status().iloc[0:0]
-    assert status.feeds_table(empty, access.snapshot_info()).children == (
+    assert status.feeds_table(empty, access.snapshot_info(), details=True).children == (
         "No feed has been loaded yet."
     )
 
@@ -155,3 +169,37 @@ def test_feed_rows_format_counts_dates_and_file_names():
          "rows_quarantined": "", "files_loaded": "3", "files_rejected": "0", "period": "–",
          "latest_load": "05 Mar 2026 14:07", "latest_file": "apc_2026_02.csv"}
     ]  # fmt: skip
+
+
+def test_a_viewer_sees_feeds_dates_and_freshness_but_no_load_details(role):
+    role("viewer")
+    page = status.layout("/status", {})
+    header, rows = table_rows(page, "status-feeds")
+    assert header == ["Feed", "Activity covered", "Last load"]
+    feeds = access.feed_status().set_index("feed")
+    shown = {row[0]: row for row in rows}
+    assert shown[status.feed_name("apc_spells")] == [
+        "Hospital admissions (SUS/HES spells)", "Nov 2023 to Oct 2026",
+        feeds.loc["apc_spells", "latest_load"].strftime("%d %b %Y %H:%M"),
+    ]  # fmt: skip
+    text = repr(page)  # every string in the page, single children included
+    files = {status.base_name(path) for path in feeds["latest_file"].dropna()}
+    assert files and not any(name in text for name in files)
+    assert "Quarantined rows by rule" not in text
+    ids = {getattr(node, "id", None) for node in walk(page)}
+    assert "status-quarantine" not in ids
+
+
+@pytest.mark.parametrize("who", ["analyst", "admin"])
+def test_analysts_and_admins_see_the_load_details(role, who):
+    role(who)
+    page = status.layout("/status", {})
+    header, _ = table_rows(page, "status-feeds")
+    assert header == [label for _, label in status.FEED_COLUMNS]
+    assert "apc_spells.csv" in repr(page) and "Quarantined rows by rule" in repr(page)
+
+
+def test_nobody_signed_in_gets_the_viewers_page(role):
+    role(None)
+    header, _ = table_rows(status.layout("/status", {}), "status-feeds")
+    assert header == ["Feed", "Activity covered", "Last load"]

@@ -1,0 +1,80 @@
+"""What each role may do: one permission table, checked on the server.
+
+A user has one role. A viewer reads and downloads within their scope, with disclosure
+control; an analyst may also do what analysts do to the figures (annotate charts, write
+commentary, build draft snapshots, set targets where the settings allow, and see small
+numbers unsuppressed where the settings allow); an admin may also manage users, approve
+and release. Each role may do everything the role below it may.
+
+`can(role, action)` answers from the table; an action that also needs a setting on (see
+`SETTING_GATED`) is allowed only when `settings` are passed and the setting is on.
+`require(action)` refuses the signed-in user (HTTP 403) when their role may not: callbacks
+and routes call it before doing anything, so hiding a menu entry is never the only guard.
+"""
+
+from __future__ import annotations
+
+import flask
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden
+
+from wholesystem.settings import Settings
+
+VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
+ROLES = (VIEWER, ANALYST, ADMIN)  # lowest first; each role has the rights of those before it
+ACTIONS = {
+    # viewer
+    "read": VIEWER,  # pages and callbacks within scope, disclosure-controlled
+    "download": VIEWER,  # downloads within scope, disclosure-controlled
+    # analyst
+    "see_load_details": ANALYST,  # file names, load counts and quarantine on Data status
+    "annotate": ANALYST,  # SPC change points (wholesystem.annotations)
+    "comment": ANALYST,  # commentary on indicators (issue 13)
+    "draft_snapshot": ANALYST,  # build a draft snapshot (issue 13)
+    "set_targets": ANALYST,  # targets, where the settings allow (issue 13)
+    "see_small_numbers": ANALYST,  # unsuppressed figures, where the settings allow
+    # admin
+    "manage_users": ADMIN,  # the Users page: add, role, scope, password, deactivate
+    "approve": ADMIN,  # approve a draft snapshot (issue 13)
+    "release": ADMIN,  # release an approved snapshot (issue 13)
+}
+# Actions allowed only while a boolean setting is on (issue 13 adds targets' setting here).
+SETTING_GATED = {"see_small_numbers": "analysts_see_small_numbers"}
+FORBIDDEN = "Your role does not allow this."
+
+
+def can(role: str | None, action: str, settings: Settings | None = None) -> bool:
+    """Returns whether a role may take an action. Raises KeyError for an action not in
+    `ACTIONS` (a typo must fail loudly, not refuse quietly); an unknown role may do nothing."""
+    needed = ACTIONS[action]
+    if role not in ROLES or ROLES.index(role) < ROLES.index(needed):
+        return False
+    setting = SETTING_GATED.get(action)
+    return setting is None or bool(settings is not None and getattr(settings, setting))
+
+
+def current_role() -> str | None:
+    """Returns the signed-in user's role, or None outside a request or without a user."""
+    if not flask.has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return None
+    return current_user.role
+
+
+def current_can(action: str, settings: Settings | None = None) -> bool:
+    """Returns whether the signed-in user may take an action (setting-gated actions read
+    the app's settings unless `settings` are given)."""
+    if settings is None and flask.has_request_context():
+        settings = flask.current_app.config.get("WHOLESYSTEM_SETTINGS")
+    return can(current_role(), action, settings)
+
+
+def require(action: str, settings: Settings | None = None) -> None:
+    """Refuses (werkzeug Forbidden: HTTP 403, one sentence) unless the signed-in user may
+    take the action."""
+    if not current_can(action, settings):
+        raise Forbidden(FORBIDDEN)
+
+
+def actions_of(role: str, settings: Settings | None = None) -> list[str]:
+    """Returns the actions a role may take, in the table's order."""
+    return [action for action in ACTIONS if can(role, action, settings)]
