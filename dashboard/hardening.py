@@ -28,12 +28,12 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 
 from dashboard import callback_types
+from dashboard.auth import API_PREFIXES
+from dashboard.auth import OPEN_PREFIXES as STATIC_PREFIXES
 from wholesystem.settings import Settings
 
-STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 STATIC_PATHS = ("/_favicon.ico",)
 CALLBACK_ROUTE = "_dash-update-component"
-API_PREFIXES = ("/_dash-", "/_reload-hash")
 HSTS = "max-age=31536000"  # one year; not includeSubDomains: other services share the domain
 VERSION_KEYS = ("python_version", "dash_version", "plotly_version", "ddk_version",
                 "dash_version_url")  # fmt: skip

@@ -73,8 +73,3 @@ def require(action: str, settings: Settings | None = None) -> None:
     take the action."""
     if not current_can(action, settings):
         raise Forbidden(FORBIDDEN)
-
-
-def actions_of(role: str, settings: Settings | None = None) -> list[str]:
-    """Returns the actions a role may take, in the table's order."""
-    return [action for action in ACTIONS if can(role, action, settings)]

@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard import passwords, throttle
+from dashboard import passwords, roles, throttle
 from dashboard.formats import with_article
 from dashboard.scope import Scope
 from wholesystem import side_store
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
-ROLES = ("admin", "analyst", "viewer")
+ROLES = tuple(reversed(roles.ROLES))  # highest first, as messages list them
 AUDIT_EVENTS = (
     "login_ok", "login_failed", "logout", "login_inactive", "login_throttled",
     "account_locked", "address_locked", "password_changed",
@@ -340,7 +340,6 @@ def set_role(
     _refuse_self(name, by, "change your own role")
     old = _existing(settings, name)
     _update(settings, name, "role = ?", (role,))
-    end_sessions(settings, name)
     _audit_change(settings, by, "role_set", name, f"{old['role']} to {role}", remote_address)
 
 
@@ -353,7 +352,6 @@ def set_scope(
     scope = parse_scope(settings, scope_text)
     old = _user(_existing(settings, name)).scope
     _update(settings, name, "scope_level = ?, scope_code = ?", (scope.level, scope.code))
-    end_sessions(settings, name)
     _audit_change(settings, by, "scope_set", name, f"{old} to {scope}", remote_address)
 
 
@@ -364,7 +362,6 @@ def deactivate(settings: Settings, name: str, by: str, remote_address: str | Non
     if not _existing(settings, name)["active"]:
         raise UserError(f"{name} is already deactivated")
     _update(settings, name, "active = 0", ())
-    end_sessions(settings, name)
     _audit_change(settings, by, "deactivated", name, None, remote_address)
 
 
@@ -373,7 +370,6 @@ def reactivate(settings: Settings, name: str, by: str, remote_address: str | Non
     if _existing(settings, name)["active"]:
         raise UserError(f"{name} is already active")
     _update(settings, name, "active = 1", ())
-    end_sessions(settings, name)
     _audit_change(settings, by, "reactivated", name, None, remote_address)
 
 
@@ -450,9 +446,14 @@ def _existing(settings: Settings, name: str) -> sqlite3.Row:
 
 
 def _update(settings: Settings, name: str, assignments: str, values: tuple) -> None:
+    """Changes a user and, in the same statement, ends their sessions, so no request can
+    pass with the old role, scope or state after the change is stored."""
     # `assignments` is one of this module's own literals, never text from a request.
     with closing(_connect(settings)) as connection, connection:
-        connection.execute(f"UPDATE users SET {assignments} WHERE name = ?", (*values, name))
+        connection.execute(
+            f"UPDATE users SET {assignments}, session_epoch = session_epoch + 1 WHERE name = ?",
+            (*values, name),
+        )
 
 
 def _audit_change(

@@ -12,6 +12,7 @@ Dictionary (NHS Digital), listed in docs/DATA_CONTRACT.md.
 
 from __future__ import annotations
 
+from etl.columns import person
 from etl.hes import (
     hes_age,
     hes_code,
@@ -47,7 +48,7 @@ def _ae_code(name: str, codes: tuple[str, ...], **options) -> Column:
 
 _COLUMNS = (
     Column("aekey", not_null=True),
-    Column("person_id", not_null=True, pseudonym=True, aliases=PERSON_ALIASES),
+    person(aliases=PERSON_ALIASES),
     hes_code("procode3", aliases=("procode",)),
     # The date may be blank: HES keeps an attendance dated 1800-01-01 or 1801-01-01, so it is
     # stored with no date (which no indicator counts), never quarantined.

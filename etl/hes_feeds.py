@@ -10,6 +10,7 @@ etl.spells derives the spells that the loaded episodes belong to into `apc_spell
 
 from __future__ import annotations
 
+from etl.columns import person
 from etl.hes import (
     PLACEHOLDERS,
     hes_age,
@@ -32,7 +33,7 @@ PERSON_ALIASES = ("pseudo_hesid", "hesid", "person_id_deid", "token_person_id", 
 _COLUMNS = (
     hes_digits("fyear", pattern=r"^[0-9]{4}$", pattern_rule="invalid_code"),
     Column("epikey", not_null=True),
-    Column("person_id", not_null=True, pseudonym=True, aliases=PERSON_ALIASES),
+    person(aliases=PERSON_ALIASES),
     Column("susspellid", required=False, missing=PLACEHOLDERS),
     hes_code("procode3", required=True, not_null=True, aliases=("procode",)),
     hes_date("admidate", required=True),

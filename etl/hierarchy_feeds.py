@@ -7,7 +7,7 @@ and 5-year bands), keeping GP practice rows and checking the ALL totals.
 
 from __future__ import annotations
 
-from etl.columns import practice
+from etl.columns import practice, published_only
 from etl.spec import Column, Derived, Feed, RowRule
 
 ORGANISATIONS = Feed(
@@ -120,11 +120,6 @@ LIST_SIZES = Feed(
 )  # fmt: skip
 
 
-def _published(name: str, alias: str | None) -> Column:
-    """A published column read only to recognise the file (`alias`: its older name)."""
-    return Column(name, required=False, stored=False, aliases=(alias,) if alias else ())
-
-
 _EPCN_PUBLISHED = (
     ("partner_name", None),
     ("practice_parent_sub_icb_loc_code", "practice_parent_ccg_code"),
@@ -156,7 +151,7 @@ EPCN_CORE_PARTNERS = Feed(
             aliases=("practice_to_pcn_relationship_end_date",),
         ),
         # The rest of the published sheet, in its 2019 (CCG) and later (Sub ICB) layouts.
-        *(_published(name, alias) for name, alias in _EPCN_PUBLISHED),
+        *(published_only(name, alias) for name, alias in _EPCN_PUBLISHED),
     ),  # fmt: skip
     key=("practice_code", "valid_from"),
     date_columns=("valid_from",),
@@ -193,7 +188,7 @@ PRACTICE_MAP = Feed(
             aliases=("extract_date",),
             own_name_in_header=False,
         ),
-        *(_published(name, alias) for name, alias in _MAP_PUBLISHED),
+        *(published_only(name, alias) for name, alias in _MAP_PUBLISHED),
     ),  # fmt: skip
     key=("practice_code", "valid_from"),
     date_columns=("valid_from",),

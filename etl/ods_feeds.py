@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from etl.columns import practice
+from etl.columns import practice, published_only
 from etl.spec import Column, Feed, RowRule
 
 # The published layout, field by field (ODS "GP Practices" file specification).
@@ -45,10 +45,6 @@ def looks_like_epraccur(first_line: str, fields: tuple[str, ...]) -> bool:
     )
 
 
-def _unused(name: str) -> Column:
-    return Column(name, required=False, stored=False)
-
-
 ODS_PRACTICES = Feed(
     name="ods_practices",
     table="ods_practices",
@@ -69,7 +65,7 @@ ODS_PRACTICES = Feed(
             recode=STATUS_RECODE,
         ),
         Column("prescribing_setting", "int", required=False, minimum=0),
-        *(_unused(name) for name in EPRACCUR_FIELDS if name not in _STORED),
+        *(published_only(name) for name in EPRACCUR_FIELDS if name not in _STORED),
     ),  # fmt: skip
     key=("practice_code",),
     date_columns=(),  # a lookup: `wholesystem status` shows no date range

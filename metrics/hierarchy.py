@@ -8,6 +8,8 @@ the move and with its new one from the month of the move.
 
 from __future__ import annotations
 
+from metrics.people import has_table
+
 SYSTEM_CODE = "SYSTEM"
 
 PRACTICE_MONTHS_SQL = """
@@ -86,7 +88,4 @@ def build_hierarchy(connection) -> None:
 
 def _ods_source(connection) -> str:
     """`ods_practices`, or an empty table for a warehouse created before the feed existed."""
-    found = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ods_practices'"
-    ).fetchone()[0]
-    return "ods_practices" if found else NO_ODS
+    return "ods_practices" if has_table(connection, "ods_practices") else NO_ODS

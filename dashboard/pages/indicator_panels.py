@@ -15,7 +15,6 @@ import dash_bootstrap_components as dbc
 import flask
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, html, no_update
-from flask_login import current_user
 
 from dashboard import access, formats, roles, session
 from dashboard.pages.board_data import format_value
@@ -217,7 +216,7 @@ def _target_text(indicator: dict) -> str:
 def change_point_panel(detail) -> html.Section:
     """Returns the change points recorded for the view's indicator and org, with a form
     to record one and Remove buttons for analysts and admins."""
-    editor = roles.can(current_role(), "annotate")
+    editor = roles.current_can("annotate")
     view = detail.view
     children = [
         html.H3("Change points", className="h5"),
@@ -296,7 +295,7 @@ def record_change(add, removes, month, label, recalculate, applies_to, org, metr
     role and scope are checked here, on the server; bad input changes nothing."""
     if ctx.triggered_id is None or (ctx.triggered_id == "indicator-change-add" and not add):
         return no_update, no_update
-    if not roles.can(current_role(), "annotate"):
+    if not roles.current_can("annotate"):
         return no_update, "Only analysts and admins can record or remove change points."
     scope = session.current_scope()
     if org not in access.visible(scope):
@@ -379,13 +378,6 @@ def register_change_points(app) -> None:
         State("indicator-metric", "data"),
         prevent_initial_call=True,
     )(record_change)
-
-
-def current_role() -> str | None:
-    """Returns the signed-in user's role (admin, analyst, viewer), or None."""
-    if not getattr(current_user, "is_authenticated", False):
-        return None
-    return getattr(current_user, "role", None)
 
 
 def _settings():

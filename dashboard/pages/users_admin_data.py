@@ -68,23 +68,29 @@ def scope_text(value: str) -> str | None:
 
 def user_rows(settings: Settings) -> list[dict[str, str]]:
     """Returns the users table's rows in words."""
+    names = org_names()  # once, not once per user: each read opens the snapshot
     return [
         {"name": user["name"], "role": user["role"].capitalize(),
-         "scope": scope_words(user["scope"]), "active": "Yes" if user["active"] else "No",
+         "scope": scope_words(user["scope"], names), "active": "Yes" if user["active"] else "No",
          "last_sign_in": when(user["last_sign_in"]) or "Never",
          "locked": f"Until {when(user['locked_until'])}" if user["locked_until"] else "No"}
         for user in users.user_table(settings)
     ]  # fmt: skip
 
 
-def scope_words(scope: Scope) -> str:
+def org_names() -> dict[str, str]:
+    """Returns every published organisation's name by its code."""
+    orgs = access.org_units(Scope.whole_system())
+    return dict(zip(orgs["org_code"], orgs["org_name"], strict=True))
+
+
+def scope_words(scope: Scope, names: dict[str, str] | None = None) -> str:
     """Returns a scope as an admin reads it: "Whole system" or "Locality: Name (CODE)"."""
     if scope.is_whole_system:
         return "Whole system"
-    orgs = access.org_units(Scope.whole_system())
-    names = orgs.loc[orgs["org_code"] == scope.code, "org_name"]
-    name = f"{names.iloc[0]} ({scope.code})" if len(names) else scope.code
-    return f"{access.level_label(scope.level)}: {name}"
+    name = (names if names is not None else org_names()).get(scope.code)
+    shown = f"{name} ({scope.code})" if name else scope.code
+    return f"{access.level_label(scope.level)}: {shown}"
 
 
 def sign_in_rows(settings: Settings, name: str | None) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ unplanned use that support to care homes aims to avoid. An attendance with no ar
 from __future__ import annotations
 
 from metrics.families import insert_by_profile
+from metrics.people import has_table
 
 METRICS = ("ae_attendances_care_home_residents",)
 PLANNED_FOLLOW_UP = "2"
@@ -30,15 +31,11 @@ WHERE a.arrivaldate <= $last_day
   AND a.aeattendcat IS DISTINCT FROM '{PLANNED_FOLLOW_UP}'
 """
 
-# A warehouse created before the feed existed has no ae_attendances table until its next
-# load creates the schema; it then simply has no attendances.
-HAS_TABLE_SQL = """
-SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ae_attendances' AND schema_name = 'main'
-"""
-
 
 def insert_units(connection, context) -> None:
     """Inserts one unit per counted attendance, added up by person profile."""
-    if not connection.execute(HAS_TABLE_SQL).fetchone()[0]:
+    # A warehouse created before the feed existed has no ae_attendances table until its next
+    # load creates the schema; it then simply has no attendances.
+    if not has_table(connection, "ae_attendances"):
         return
     insert_by_profile(connection, RESIDENT_ATTENDANCES_SQL, {"last_day": context.last_day})

@@ -14,7 +14,7 @@ from dash import dcc, html, no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
-from dashboard import access, formats, theme
+from dashboard import access, formats, roles, theme
 from dashboard.figures.funnel import POSITIONS, build_funnel, funnel_table
 from dashboard.pages import indicator, indicator_panels
 from dashboard.pages import indicator_data as data
@@ -31,7 +31,7 @@ def no_request(tmp_path, monkeypatch):
     """Outside a request there is no Flask app or signed-in user: the change-point panel
     reads an empty store and sees a viewer, unless a test says otherwise."""
     monkeypatch.setattr(indicator_panels, "_settings", lambda: Settings(data_dir=tmp_path))
-    monkeypatch.setattr(indicator_panels, "current_role", lambda: "viewer")
+    monkeypatch.setattr(roles, "current_role", lambda: "viewer")
 
 
 def spaced_text(component) -> str:
@@ -448,7 +448,7 @@ def change_store(tmp_path, monkeypatch):
 
 def run_change_callback(trigger: str, *args, role: str = "analyst", monkeypatch=None):
     """Runs the change-point callback as Dash would after `trigger` was clicked."""
-    monkeypatch.setattr(indicator_panels, "current_role", lambda: role)
+    monkeypatch.setattr(roles, "current_role", lambda: role)
 
     def run():
         context_value.set(
@@ -534,7 +534,7 @@ def test_viewers_see_change_points_without_the_form(scope_as, change_store, monk
     annotations.add_annotation(change_store, "bed_days", date(2025, 7, 1), "New pathway")
     area = first_org("area")
     for role, editable in (("viewer", False), ("admin", True)):
-        monkeypatch.setattr(indicator_panels, "current_role", lambda role=role: role)
+        monkeypatch.setattr(roles, "current_role", lambda role=role: role)
         page = indicator.layout("/indicator/bed_days", {"level": "area", "org": area})
         panel = by_id(page, "indicator-changes")
         ids = {str(getattr(item, "id", "")) for item in components(panel)}
