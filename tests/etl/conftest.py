@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 from pathlib import Path
 
 import duckdb
@@ -51,6 +52,17 @@ def write_csv(path: Path, rows: list[dict], header: list[str] | None = None) -> 
 def settings(tmp_path: Path) -> Settings:
     """Settings with a fresh, empty data directory."""
     return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def environment(tmp_path, monkeypatch, settings):
+    """For the command line: WHOLESYSTEM_DATA_DIR points at the test's data directory,
+    nothing else is set, and no wholesystem.toml from the repository is read."""
+    for name in [name for name in os.environ if name.startswith("WHOLESYSTEM_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(settings.data_dir))
+    monkeypatch.chdir(tmp_path)
+    return settings
 
 
 @pytest.fixture

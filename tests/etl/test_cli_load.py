@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,6 @@ import pytest
 from etl.feeds import FEEDS_BY_NAME
 from tests.etl.conftest import apc_row, apc_rows, data_snapshot, log_outcomes, write_csv
 from wholesystem.cli import main
-
-
-@pytest.fixture
-def environment(tmp_path, monkeypatch, settings):
-    """WHOLESYSTEM_DATA_DIR points at the test's data directory; nothing else is set."""
-    for name in [name for name in os.environ if name.startswith("WHOLESYSTEM_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(settings.data_dir))
-    monkeypatch.chdir(tmp_path)  # no wholesystem.toml from the repository
-    return settings
 
 
 def run(capsys, *arguments) -> tuple[int, list[str], list[str]]:

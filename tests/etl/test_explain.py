@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
@@ -17,16 +16,6 @@ ALL_PERSONS = (
     "POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\r\n"
     "GP_PRAC_PAT_LIST,01Jan2023,GP,15F,E38000225,A84005,LS6 2AA,ALL,ALL,9123\r\n"
 )
-
-
-@pytest.fixture
-def environment(tmp_path, monkeypatch, settings):
-    """WHOLESYSTEM_DATA_DIR points at the test's data directory; no wholesystem.toml."""
-    for name in [name for name in os.environ if name.startswith("WHOLESYSTEM_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(settings.data_dir))
-    monkeypatch.chdir(tmp_path)
-    return settings
 
 
 def explain(capsys, *arguments) -> tuple[int, list[str]]:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
-
-import pytest
 
 from etl.feeds import FEEDS
 from tests.etl.conftest import apc_row, apc_rows, write_csv
@@ -16,15 +13,6 @@ from wholesystem.cli import main
 # Every feed table once, in the registry's order (several parts of the ETL add feeds).
 TABLES = list(dict.fromkeys(feed.table for feed in FEEDS))
 KEYS = ["rows", "date_from", "date_to", "latest_load", "latest_file", "quarantined_rows"]
-
-
-@pytest.fixture
-def environment(tmp_path, monkeypatch, settings):
-    for name in [name for name in os.environ if name.startswith("WHOLESYSTEM_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(settings.data_dir))
-    monkeypatch.chdir(tmp_path)
-    return settings
 
 
 def status_json(capsys) -> dict:
