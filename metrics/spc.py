@@ -31,6 +31,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from metrics.assurance import NAMES, assurance_codes
+
 D2 = 1.128  # bias constant of a two-point moving range: sigma = mR̄ / d2
 LIMIT_FACTOR = 2.66  # 3 / d2, the three-sigma limits
 # NHSRplotthedots draws the 2σ line two thirds of the way to the limit (2 × 2.66 / 3 =
@@ -65,9 +67,7 @@ VARIATION_NAMES = np.array(
     ],
     dtype=object,
 )
-ASSURANCE_NAMES = np.array(
-    [None, "consistent_pass", "consistent_fail", "inconsistent"], dtype=object
-)
+ASSURANCE_NAMES = np.array(NAMES, dtype=object)
 
 
 class SpcOptions(NamedTuple):
@@ -337,12 +337,7 @@ def _icon_codes(
     """Variation and assurance codes from each series' last observed point."""
     point_type = _point_types(special, direction, improvement)
     variation = point_type + ((point_type == NEUTRAL) & (direction > 0))
-    above, below = target > upper, target < lower
-    passes = (above & (improvement < 0)) | (below & (improvement > 0))
-    fails = (above & (improvement > 0)) | (below & (improvement < 0))
-    known = ~np.isnan(target) & ~np.isnan(lower) & ~np.isnan(upper)
-    assurance = np.select([~known | (improvement == 0), passes, fails], [0, 1, 2], 3)
-    return variation, assurance
+    return variation, assurance_codes(lower, upper, target, improvement)
 
 
 # ---------------------------------------------------------------------------------------

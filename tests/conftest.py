@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def published_sample(request) -> Settings:
     """Settings whose data directory holds the sample warehouse and a published snapshot."""
+    prebuilt = os.environ.get("WHOLESYSTEM_TEST_PUBLISHED_SAMPLE")
+    if prebuilt:  # for local iteration only: a published sample built beforehand
+        return Settings(data_dir=Path(prebuilt))
     cache = Path(request.config.cache.mkdir("published_sample"))
     data_dir = cache / _source_key()
     # One build at a time: a second test run waits for the first instead of racing it.
