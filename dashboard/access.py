@@ -15,19 +15,36 @@ controls already applied, so that no page, callback or download can bypass them:
   as the one `$mask` parameter, decided here per request from `dashboard.roles`.
 
 Call `configure(settings)` once per process (the app factory does) before reading.
+
+**Which snapshot.** Outside a request every read uses the released snapshot (the pointer).
+Inside a web request it is the kept snapshot named by the `snapshot=VERSION` URL parameter
+(sent on Dash's own requests as the `X-Wholesystem-Snapshot` header by
+`assets/snapshot.js`), else the user's default: the newest draft newer than the released
+one for those who may see drafts (analysts, admins), else the released one. A viewer
+asking for a draft, or anyone asking for an unknown version, is shown the default with a
+notice (`shown_notice`). `reading(version)` pins a version for the reads inside it (the
+pack, the command line). However a version is chosen, `_cursor` refuses a draft to a user
+who may not see one, so no page or download can hand a viewer a draft's rows.
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import json
 from collections.abc import Sequence
+from contextlib import contextmanager
 
+import flask
 import pandas as pd
+from werkzeug.exceptions import Forbidden
 
 from dashboard import roles
-from dashboard.reader import SnapshotReader
-from dashboard.scope import Scope, visible_codes
+from dashboard.reader import KEPT_OPEN, SnapshotReader
+from dashboard.scope import Scope, own_codes, visible_codes
+from metrics import serving
 from metrics.registry import LEVELS
+from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
 MASKED_COLUMNS = (
@@ -57,10 +74,179 @@ def configure(settings: Settings) -> None:
     _cache.clear()
 
 
-def _cursor():
+def configured_settings() -> Settings:
+    """Returns the settings `configure` was given (for reads beside the snapshot, such as
+    the targets in `dashboard.targets_live` outside a request)."""
     if _reader is None:
         raise RuntimeError("dashboard.access.configure(settings) has not been called")
-    return _reader.cursor()
+    return _reader.settings
+
+
+def _cursor():
+    return _reader.cursor(_read_version())
+
+
+def _read_version() -> str:
+    # The version a read uses: the one shown, else the one the pointer names now.
+    if _reader is None:
+        raise RuntimeError("dashboard.access.configure(settings) has not been called")
+    shown = _shown()
+    _refuse_draft(shown.draft)
+    return shown.version or _reader.current_version()
+
+
+SNAPSHOT_PARAMETER = "snapshot"  # the URL query parameter naming a kept snapshot
+SNAPSHOT_HEADER = "X-Wholesystem-Snapshot"  # the same, on Dash's own requests
+SEE_DRAFTS = "draft_snapshot"  # the roles action that lets a user see draft snapshots
+UNKNOWN_SNAPSHOT = "There is no kept snapshot {requested}, so this shows {default}."
+DRAFT_REFUSED = "That snapshot is not released yet, so this shows {default}."
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """The snapshot a read uses: `version` None follows the pointer (the released one);
+    `notice` says why a requested version is not the one shown."""
+
+    version: str | None
+    draft: bool = False
+    notice: str | None = None
+
+
+_pinned: contextvars.ContextVar[Shown | None] = contextvars.ContextVar("pinned", default=None)
+
+
+@contextmanager
+def reading(version: str):
+    """Every `access` read inside the block uses the kept snapshot `version` (for the
+    pack and the command line). Raises UserError for a version that is not kept, and
+    Forbidden inside a request whose user may not see that draft."""
+    entry = next((e for e in _kept() if e.version == version), None)
+    if entry is None:
+        raise UserError(f"there is no kept snapshot {str(version)[:80]!r}")
+    _refuse_draft(entry.draft)
+    token = _pinned.set(Shown(version, entry.draft))
+    cache_token = _reading_cache.set({})
+    try:
+        yield
+    finally:
+        _reading_cache.reset(cache_token)
+        _pinned.reset(token)
+
+
+# Reads beside the snapshot kept for the length of one `reading` block (the targets book).
+_reading_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "reading_cache", default=None
+)
+
+
+def reading_cache() -> dict | None:
+    """A dict that lives as long as the innermost `reading` block (None outside one), for
+    reads beside the snapshot that a pack or command repeats, such as the targets."""
+    return _reading_cache.get()
+
+
+def shown_version() -> str:
+    """Returns the version (file name) of the snapshot this request or block reads."""
+    return _shown().version or _reader.current_version()  # UserError before any publish
+
+
+def shown_is_draft() -> bool:
+    """Returns whether the snapshot shown is a draft not yet released."""
+    return _shown().draft
+
+
+def shown_notice() -> str | None:
+    """Returns the sentence saying why the snapshot asked for is not the one shown."""
+    return _shown().notice
+
+
+NOT_DOWNLOADABLE = (
+    "Snapshot '{version}' is not one you can download: it is not kept, or not released."
+)
+
+
+def download_refusal() -> str | None:
+    """Returns the sentence refusing a download (a file, a board pack) of a snapshot asked
+    for that may not be read, else None: a download never quietly comes from another
+    snapshot than the one asked for, as a page may (with `shown_notice`)."""
+    if not shown_notice():
+        return None
+    return NOT_DOWNLOADABLE.format(version=_requested()[:80])
+
+
+def kept_snapshots() -> list[serving.SnapshotEntry]:
+    """Returns the kept snapshots the signed-in user may open, newest first (drafts only
+    for those who may see them)."""
+    drafts = not flask.has_request_context() or roles.current_can(SEE_DRAFTS)
+    return [entry for entry in _kept() if drafts or not entry.draft]
+
+
+def _kept() -> list[serving.SnapshotEntry]:
+    # Read once per request: each read lists the folder and the side store's releases.
+    if not flask.has_request_context():
+        return serving.kept_versions(_reader.settings)
+    if "wholesystem_kept" not in flask.g:
+        flask.g.wholesystem_kept = serving.kept_versions(_reader.settings)
+    return flask.g.wholesystem_kept
+
+
+def _shown() -> Shown:
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
+    if not flask.has_request_context():
+        return Shown(None)
+    if "wholesystem_shown" not in flask.g:
+        flask.g.wholesystem_shown = _resolve(_requested())
+    return flask.g.wholesystem_shown
+
+
+def _requested() -> str | None:
+    request = flask.request
+    return request.args.get(SNAPSHOT_PARAMETER) or request.headers.get(SNAPSHOT_HEADER) or None
+
+
+def _resolve(requested: str | None) -> Shown:
+    """The snapshot a request shows: the one asked for if the user may see it, else
+    their default with a notice saying why."""
+    kept = {entry.version: entry for entry in _kept()}
+    drafts = roles.current_can(SEE_DRAFTS)
+    default = _default(kept, drafts)
+    entry = kept.get(requested) if requested else None
+    shown = kept.get(default.version or serving.released_version(_reader.settings))
+    if requested and entry is None:
+        return dataclasses.replace(default, notice=_notice(UNKNOWN_SNAPSHOT, requested, shown))
+    if entry is not None and entry.draft and not drafts:
+        return dataclasses.replace(default, notice=_notice(DRAFT_REFUSED, requested, shown))
+    return default if entry is None else Shown(entry.version, entry.draft)
+
+
+def _default(kept: dict, drafts: bool) -> Shown:
+    released = serving.released_version(_reader.settings)
+    pending = [
+        entry for entry in kept.values()
+        if entry.draft and (released is None or entry.version > released)
+    ]  # fmt: skip
+    if drafts and pending:
+        return Shown(max(entry.version for entry in pending), True)
+    return Shown(released)
+
+
+def _notice(template: str, requested: str, shown: serving.SnapshotEntry | None) -> str:
+    if shown is None:
+        default = "nothing: no snapshot is released yet"
+    else:
+        label = "the draft" if shown.draft else "the released snapshot"
+        when = shown.created_at
+        default = (
+            f"{label} published {when:%-d %b %Y %H:%M}" if when else f"{label} {shown.version}"
+        )
+    return template.format(requested=repr(requested[:80]), default=default)
+
+
+def _refuse_draft(draft: bool) -> None:
+    if draft and flask.has_request_context() and not roles.current_can(SEE_DRAFTS):
+        raise Forbidden(roles.FORBIDDEN)
 
 
 def _query(sql: str, parameters: Sequence | dict = ()) -> pd.DataFrame:
@@ -142,18 +328,26 @@ def _read_org_units(cursor) -> pd.DataFrame:
 
 def _per_snapshot(name: str, read) -> pd.DataFrame:
     # A snapshot never changes, so small tables every page needs are read once per version.
-    cursor = _cursor()
-    key = (str(_reader.settings.serving_dir), _reader.version, name)
+    # Pages of several versions may be open at once, so the last few versions stay cached.
+    version = _read_version()
+    key = (str(_reader.settings.serving_dir), version, name)
     if key not in _cache:
-        for stale in [k for k in _cache if k[:2] != key[:2]]:
+        others = list(dict.fromkeys(k[:2] for k in _cache if k[:2] != key[:2]))  # oldest first
+        oldest = others[: max(0, len(others) - KEPT_OPEN + 1)]
+        for stale in [k for k in _cache if k[:2] in oldest]:
             _cache.pop(stale, None)
-        _cache[key] = read(cursor)
+        _cache[key] = read(_reader.cursor(version))
     return _cache[key]
 
 
 def visible(scope: Scope) -> set[str]:
     """Returns the org codes the scope may see."""
     return visible_codes(_all_org_units(), scope)
+
+
+def own(scope: Scope) -> set[str]:
+    """Returns the org codes the scope may write for (its org and beneath, not above)."""
+    return own_codes(_all_org_units(), scope)
 
 
 VALUES_SQL = """

@@ -15,7 +15,8 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, State, dcc, html
 
-from dashboard import access, auth, hardening, roles, session, theme
+from dashboard import access, auth, exports, hardening, roles, session, snapshot_bar, theme
+from dashboard.pack import routes as pack_routes
 from dashboard.pages import all_pages
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings, load_settings
@@ -47,10 +48,13 @@ def create_app(settings: Settings, *, temporary_secret: bool = False) -> dash.Da
     app.server.config["WHOLESYSTEM_SETTINGS"] = settings
     hardening.install(app, settings)  # limits and headers; its refusals need no session
     auth.install(app.server, settings)
+    exports.install(app.server)  # /download/...: behind the gate auth just installed
+    pack_routes.install(app.server, settings)  # the board pack: /pack, /packs/<id>
     app.server.before_request(lambda: _not_found(app))
     app.layout = shell
     _register_router(app)
     _register_menu(app)
+    snapshot_bar.register(app)  # "as published on" and the DRAFT banner
     for page in all_pages():
         page.register(app)
     return app
@@ -65,6 +69,7 @@ def shell() -> html.Div:
                 "Skip to main content", href="#page-content", className="visually-hidden-focusable"
             ),
             _header(),
+            html.Div(id="snapshot-bar", className="container-fluid pt-2"),
             html.Main(id="page-content", className="container-fluid py-3", tabIndex="-1"),
             html.Footer(id="footer", className="container-fluid pb-3"),
         ]
@@ -159,10 +164,11 @@ def _not_found(app: dash.Dash):
 def render(path: str, search: str | None):
     """Returns (page components, footer text) for a URL; the router callback's body."""
     page = page_for(path)
-    footer = f"Snapshot {access.version()}"
+    footer = snapshot_bar.footer()
     if page is None or not allowed(page):
         return not_found(path), footer
     query = dict(parse_qsl((search or "").lstrip("?")))
+    query.pop(access.SNAPSHOT_PARAMETER, None)  # the shell's, not the page's (access reads it)
     return page.layout(path, query), footer
 
 

@@ -2,12 +2,13 @@
 
 A user has one role. A viewer reads and downloads within their scope, with disclosure
 control; an analyst may also do what analysts do to the figures (annotate charts, write
-commentary, build draft snapshots, set targets where the settings allow, and see small
+commentary, see draft snapshots, set targets where the settings allow, and see small
 numbers unsuppressed where the settings allow); an admin may also manage users, approve
-and release. Each role may do everything the role below it may.
+commentary and release snapshots. Each role may do everything the role below it may.
 
 `can(role, action)` answers from the table; an action that also needs a setting on (see
-`SETTING_GATED`) is allowed only when `settings` are passed and the setting is on.
+`SETTING_GATED`) is allowed only when `settings` are passed and the setting is on, unless
+the role is at or above the one `SETTING_WAIVED` names for it.
 `require(action)` refuses the signed-in user (HTTP 403) when their role may not: callbacks
 and routes call it before doing anything, so hiding a menu entry is never the only guard.
 """
@@ -30,16 +31,21 @@ ACTIONS = {
     "see_load_details": ANALYST,  # file names, load counts and quarantine on Data status
     "annotate": ANALYST,  # SPC change points (wholesystem.annotations)
     "comment": ANALYST,  # commentary on indicators (issue 13)
-    "draft_snapshot": ANALYST,  # build a draft snapshot (issue 13)
+    "draft_snapshot": ANALYST,  # see draft snapshots and the Snapshots page (issue 13)
     "set_targets": ANALYST,  # targets, where the settings allow (issue 13)
     "see_small_numbers": ANALYST,  # unsuppressed figures, where the settings allow
     # admin
     "manage_users": ADMIN,  # the Users page: add, role, scope, password, deactivate
-    "approve": ADMIN,  # approve a draft snapshot (issue 13)
-    "release": ADMIN,  # release an approved snapshot (issue 13)
+    "approve": ADMIN,  # approve commentary for the board (issue 13)
+    "release": ADMIN,  # release a draft snapshot to viewers, or an older one again (issue 13)
 }
-# Actions allowed only while a boolean setting is on (issue 13 adds targets' setting here).
-SETTING_GATED = {"see_small_numbers": "analysts_see_small_numbers"}
+# Actions allowed only while a boolean setting is on, except from the role named in
+# SETTING_WAIVED on (admins always set targets; analysts only where the setting allows).
+SETTING_GATED = {
+    "see_small_numbers": "analysts_see_small_numbers",
+    "set_targets": "analysts_set_targets",
+}
+SETTING_WAIVED = {"set_targets": ADMIN}
 FORBIDDEN = "Your role does not allow this."
 
 
@@ -50,7 +56,13 @@ def can(role: str | None, action: str, settings: Settings | None = None) -> bool
     if role not in ROLES or ROLES.index(role) < ROLES.index(needed):
         return False
     setting = SETTING_GATED.get(action)
-    return setting is None or bool(settings is not None and getattr(settings, setting))
+    waived = action in SETTING_WAIVED and role_at_least(role, SETTING_WAIVED[action])
+    return setting is None or waived or bool(settings is not None and getattr(settings, setting))
+
+
+def role_at_least(role: str, lowest: str) -> bool:
+    """Returns whether a (known) role has at least the rights of `lowest`."""
+    return ROLES.index(role) >= ROLES.index(lowest)
 
 
 def current_role() -> str | None:

@@ -77,3 +77,14 @@ def _ancestors(parents: dict[str, str], code: str) -> set[str]:
         code = parents[code]
         found.add(code)
     return found
+
+
+def own_codes(org_units: pd.DataFrame, scope: Scope) -> set[str]:
+    """Returns the org codes a scope may write for (targets, commentary): its org and
+    everything beneath it, never the benchmarks above it, which it may only read."""
+    parents = dict(zip(org_units["org_code"], org_units["parent_code"], strict=True))
+    if scope.is_whole_system:
+        return set(parents)
+    if scope.code not in parents:
+        return set()
+    return _descendants(parents, scope.code)

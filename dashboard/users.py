@@ -310,7 +310,7 @@ def _now() -> str:
 # who made it: the admin, the change, the user changed.
 ADMIN_EVENTS = (
     "user_added", "role_set", "scope_set", "password_reset", "deactivated", "reactivated",
-    "unlocked",
+    "unlocked", "snapshot_released",
 )  # fmt: skip
 ADMIN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS admin_audit (
@@ -430,6 +430,15 @@ def admin_events(settings: Settings, name: str | None = None, limit: int = 100) 
     with closing(side_store.connect(settings, ADMIN_SCHEMA)) as connection:
         rows = connection.execute(sql, (name, name, name, limit)).fetchall()
     return [dict(row) for row in rows]
+
+
+def audit_admin_action(
+    settings: Settings, by: str, event: str, target: str, detail: str | None = None,
+    remote_address: str | None = None,
+) -> None:  # fmt: skip
+    """Records an admin's action on something other than a user (one of ADMIN_EVENTS, such
+    as releasing a snapshot: `target` is then its version) in the admins' audit."""
+    _audit_change(settings, by, event, target, detail, remote_address)
 
 
 def _refuse_self(name: str, by: str, what: str) -> None:

@@ -29,6 +29,21 @@ def period_start_sql(period_type: str, month: str) -> str:
     return PERIOD_STARTS[period_type].format(month=month)
 
 
+def period_start(period_type: str, month: date) -> date:
+    """Returns the start of the `period_type` period ('quarter', 'fy' or 'board')
+    containing `month`: the same rule as PERIOD_STARTS, for Python callers (commentary's
+    board period), whether or not that period is published yet."""
+    month = date(month.year, month.month, 1)
+    back = {
+        "quarter": (month.month - 1) % 3,
+        "fy": (month.month - 4) % 12,
+        "board": (month.month + 8) % 2,
+    }
+    if period_type not in back:
+        raise ValueError(f"period type {period_type!r} is not one of {', '.join(back)}")
+    return _add_months(month, -back[period_type])
+
+
 # The latest population extract or activity date in any feed is the last month covered.
 ACTIVITY_DATES_SQL = """
 SELECT max(d) FROM (

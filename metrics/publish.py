@@ -5,6 +5,10 @@ before the pointer moves, so a failed publish leaves the current snapshot untouc
 Disclosure control runs before the SPC charts, so that a suppressed month is a gap in its
 series and nothing charted is derived from it. The charts rebase at the analysts' change
 points (wholesystem.annotations), and the snapshot records the ones it used.
+
+A draft (`draft=True`, `wholesystem publish --draft`) is written the same way and marked
+in `snapshot_info.draft`, but the pointer stays on the released snapshot, so viewers do not
+see it until `metrics.serving.release`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from metrics.compute import Report, compute_tables, stage
 from metrics.disclosure import mark_suppressed
 from metrics.registry import load_registry
 from metrics.series import chart_series
-from metrics.serving import new_version, point_to, prune, publish_lock, snapshot_path
+from metrics.serving import (
+    new_version,
+    point_to,
+    pointer_lock,
+    prune,
+    publish_lock,
+    snapshot_path,
+)
 from metrics.snapshot import VALUE_COLUMNS, feed_status_frames, indicators_frame, segments_frame
 from metrics.workspace import open_workspace, sql_text
 from wholesystem.annotations import annotations_frame
@@ -40,15 +51,18 @@ class PublishResult:
     removed: list[str]
     notes: list[str]
     suppressed: int = 0  # rows shown as * to non-operators
+    draft: bool = False  # written but not released: the pointer did not move
 
 
 def publish(
-    settings: Settings, today: date | None = None, report: Report | None = None
-) -> PublishResult:
+    settings: Settings, today: date | None = None, report: Report | None = None,
+    draft: bool = False, published_by: str | None = None,
+) -> PublishResult:  # fmt: skip
     """Computes every indicator and publishes a new snapshot; returns what it wrote.
 
     `report`, when given, hears each stage's name and seconds as it ends (the command line
-    prints them); the library itself prints nothing.
+    prints them); the library itself prints nothing. A `draft` is written but not released.
+    `published_by` is recorded in the snapshot (and, unless a draft, as who released it).
     """
     started = time.perf_counter()
     registry = load_registry(settings.indicators)
@@ -59,16 +73,19 @@ def publish(
             with open_workspace(settings) as connection:
                 compute_tables(connection, settings, today, report)
                 notes = _notes(connection)
-                counts = _write(connection, staging, registry, settings, version, report)
+                stamp = (version, draft, published_by or "publish")
+                counts = _write(connection, staging, registry, settings, stamp, report)
             os.replace(staging, snapshot_path(settings, version))
         finally:
             staging.unlink(missing_ok=True)
-        point_to(settings, version)
+        if not draft:
+            with pointer_lock(settings):
+                point_to(settings, version)
         removed = prune(settings, settings.snapshots_kept)
     elapsed = time.perf_counter() - started
     path = snapshot_path(settings, version)
     rows, series, suppressed = counts
-    return PublishResult(version, path, rows, series, elapsed, removed, notes, suppressed)
+    return PublishResult(version, path, rows, series, elapsed, removed, notes, suppressed, draft)
 
 
 # Supplied values for an indicator with no definition cannot be published: say which.
@@ -87,8 +104,9 @@ def _notes(connection) -> list[str]:
     ]
 
 
-def _write(connection, path: Path, registry, settings, version, report) -> tuple[int, ...]:
-    """Writes the snapshot; returns (value rows, SPC series, suppressed rows)."""
+def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[int, ...]:
+    """Writes the snapshot (`stamp`: version, draft, published_by); returns (value rows,
+    SPC series, suppressed rows)."""
     columns = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
     connection.execute(PUBLISHABLE_SQL.format(columns=columns))
     rows = connection.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
@@ -99,14 +117,14 @@ def _write(connection, path: Path, registry, settings, version, report) -> tuple
         monthly = connection.execute(MONTHLY_VALUES_SQL).df()
         points, summary = chart_series(monthly, registry, annotations)
     with stage(report, "writing the snapshot"):
-        _write_snapshot(connection, path, registry, settings, version, points, summary)
+        _write_snapshot(connection, path, registry, settings, stamp, points, summary)
         _register_table(connection, "snap.spc_annotations", annotations, ANNOTATIONS_SCHEMA)
         suppressed = connection.execute(SUPPRESSED_COUNT_SQL).fetchone()[0]
         connection.execute("DETACH snap")
     return rows, len(summary), suppressed
 
 
-def _write_snapshot(connection, path, registry, settings, version, points, summary) -> None:
+def _write_snapshot(connection, path, registry, settings, stamp, points, summary) -> None:
     feeds, quarantine = feed_status_frames(connection)
     connection.execute(f"ATTACH {sql_text(path)} AS snap")
     connection.execute(SUPPRESSED_VALUES_SQL)
@@ -123,7 +141,7 @@ def _write_snapshot(connection, path, registry, settings, version, points, summa
         _register_table(connection, f"snap.{name}", frame)
     for name in ("org_units", "practice_months", "months", "period_months"):
         connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
-    connection.execute(SNAPSHOT_INFO_SQL, _info(settings, version))
+    connection.execute(SNAPSHOT_INFO_SQL, _info(settings, *stamp))
 
 
 # Each monthly value with its disclosure flag: SPC treats a suppressed month as a gap.
@@ -188,13 +206,15 @@ SNAPSHOT_INFO_SQL = """
 CREATE TABLE snap.snapshot_info AS
 SELECT $version AS version, $created AS created_at, (SELECT min(month) FROM months) AS first_month,
        (SELECT max(month) FROM months) AS last_month, $threshold AS suppression_threshold,
-       $value_set AS eq5d_5l_value_set
+       $value_set AS eq5d_5l_value_set, $draft AS draft, $published_by AS published_by
 """
 
 
-def _info(settings: Settings, version: str) -> dict:
+def _info(settings: Settings, version: str, draft: bool, published_by: str) -> dict:
     return {
         "version": version,
+        "draft": draft,
+        "published_by": published_by,
         "created": datetime.now(UTC).replace(tzinfo=None),
         "threshold": settings.suppression_threshold,
         "value_set": settings.eq5d_5l_value_set,

@@ -5,6 +5,14 @@ only then rewrites the pointer file `CURRENT` (written to a temporary file and r
 it is never half-written). Readers follow the pointer, so they see either the old snapshot
 or the new one, never part of a publish. The last few snapshots are kept so that a board
 pack can name the version it used and a reader still holding an old one can finish.
+
+Embargo: `publish --draft` writes a snapshot whose `snapshot_info.draft` is true and leaves
+the pointer where it was, so viewers keep the released one. `release` moves the pointer to
+a kept snapshot and records who released it and when (`wholesystem.release_store`, beside
+the users: the dashboard's admins release too, and the web tier writes SQLite, never
+DuckDB). A snapshot without the `draft` column was published before drafts existed and is
+released. `prune` keeps the released snapshot, any draft newer than it that is not yet
+released, and every snapshot a board pack refers to (`wholesystem.pack_store`).
 """
 
 from __future__ import annotations
@@ -12,13 +20,15 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from metrics.workspace import sql_text
+from wholesystem import pack_store, release_store
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -70,13 +80,154 @@ def point_to(settings: Settings, version: str) -> None:
 
 
 def prune(settings: Settings, keep: int) -> list[str]:
-    """Deletes all but the newest `keep` snapshots (never the current one); returns them."""
-    current = current_version(settings)
-    versions = sorted(path.stem for path in settings.serving_dir.glob(f"{PREFIX}*.duckdb"))
-    doomed = [version for version in versions[:-keep] if version != current] if keep else []
-    for version in doomed:
-        snapshot_path(settings, version).unlink(missing_ok=True)
+    """Deletes all but the newest `keep` snapshots and returns them; never the released
+    one, a draft newer than it not yet released, or one a board pack refers to."""
+    with pointer_lock(settings):
+        versions = stored_versions(settings)
+        spared = _spared(settings, versions)
+        doomed = [version for version in versions[:-keep] if version not in spared] if keep else []
+        for version in doomed:
+            snapshot_path(settings, version).unlink(missing_ok=True)
     return doomed
+
+
+def _spared(settings: Settings, versions: list[str]) -> set[str]:
+    released = current_version(settings)
+    spared = {released} | pack_store.referenced_versions(settings)
+    releases = release_store.latest_releases(settings)
+    pending = {
+        version
+        for version in versions
+        if (released is None or version > released)
+        and version not in releases
+        and _is_draft(settings, version)
+    }
+    return spared | pending
+
+
+def _is_draft(settings: Settings, version: str) -> bool:
+    try:
+        return _info(settings, version).draft
+    except (OSError, duckdb.Error):  # damaged or gone: nothing anyone can read to keep
+        return False
+
+
+def stored_versions(settings: Settings) -> list[str]:
+    """The snapshot versions in the serving folder, oldest first."""
+    found = (path.stem for path in settings.serving_dir.glob(f"{PREFIX}*.duckdb"))
+    return sorted(version for version in found if VERSION.fullmatch(version))
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    """One kept snapshot: when it was published, by whom, the months it covers, and
+    whether it is released (`draft` true until it is; `released_at`/`released_by` of its
+    latest release; a snapshot published as released was released when it was created)."""
+
+    version: str
+    created_at: datetime | None
+    draft: bool
+    released_at: datetime | None
+    released_by: str | None
+    first_month: date | None = None
+    last_month: date | None = None
+    published_by: str | None = None
+
+
+@dataclass(frozen=True)
+class _Info:
+    created_at: datetime | None
+    draft: bool
+    first_month: date | None
+    last_month: date | None
+    published_by: str | None
+
+
+# A snapshot file never changes once renamed into place, so what it says of itself is
+# read once per file (and its modification time, should a file ever be replaced).
+_infos: dict[tuple[str, int], _Info] = {}
+INFO_COLUMNS = ("created_at", "draft", "first_month", "last_month", "published_by")
+
+
+def _info(settings: Settings, version: str) -> _Info:
+    path = snapshot_path(settings, version)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _infos:
+        _infos[key] = _read_info(path)
+    return _infos[key]
+
+
+def _read_info(path: Path) -> _Info:
+    # Older snapshots lack some columns (`draft` among them): a missing one reads as NULL.
+    with closing(duckdb.connect()) as connection:
+        connection.execute(f"ATTACH {sql_text(path)} AS snap (READ_ONLY)")
+        names = {row[0] for row in connection.execute(INFO_COLUMNS_SQL).fetchall()}
+        chosen = ", ".join(name if name in names else "NULL" for name in INFO_COLUMNS)
+        row = connection.execute(f"SELECT {chosen} FROM snap.snapshot_info").fetchone()
+    created, draft, first, last, by = row or (None,) * len(INFO_COLUMNS)
+    return _Info(created, bool(draft), first, last, by)
+
+
+INFO_COLUMNS_SQL = """
+SELECT column_name FROM information_schema.columns
+WHERE table_catalog = 'snap' AND table_name = 'snapshot_info'
+"""
+
+
+def released_version(settings: Settings) -> str | None:
+    """The released snapshot (what viewers read): the one the pointer names."""
+    return current_version(settings)
+
+
+def kept_versions(settings: Settings) -> list[SnapshotEntry]:
+    """Every snapshot in the serving folder, newest first, with its release state."""
+    releases = release_store.latest_releases(settings)
+    entries = []
+    for version in reversed(stored_versions(settings)):
+        try:
+            info = _info(settings, version)
+        except (OSError, duckdb.Error):  # pruned or being pruned as we look: not kept
+            continue
+        entries.append(_entry(version, info, releases.get(version)))
+    return entries
+
+
+def _entry(version: str, info: _Info, release) -> SnapshotEntry:
+    if release is not None:
+        released_at, released_by, draft = release.released_at, release.released_by, False
+    elif info.draft:
+        released_at, released_by, draft = None, None, True
+    else:
+        released_at, released_by, draft = info.created_at, info.published_by, False
+    return SnapshotEntry(
+        version, info.created_at, draft, released_at, released_by,
+        info.first_month, info.last_month, info.published_by,
+    )  # fmt: skip
+
+
+def release(settings: Settings, version: str, released_by: str | None) -> SnapshotEntry:
+    """Makes a kept snapshot the released one (viewers see it from their next request):
+    records the release, then moves the pointer atomically. Refuses an unknown or pruned
+    version with one sentence, changing nothing."""
+    with pointer_lock(settings):
+        if not VERSION.fullmatch(version or "") or not snapshot_path(settings, version).exists():
+            raise UserError(
+                f"there is no kept snapshot {version[:80]!r} in {settings.serving_dir}; "
+                "`wholesystem snapshots` lists them"
+            )
+        release_store.record_release(settings, version, released_by)
+        point_to(settings, version)
+    return next(entry for entry in kept_versions(settings) if entry.version == version)
+
+
+@contextmanager
+def pointer_lock(settings: Settings):
+    """Holds the lock under which the pointer moves and snapshots are pruned, so a release
+    can never point at a snapshot a concurrent prune is deleting (waits for the other)."""
+    settings.serving_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.serving_dir / ".pointer.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager
@@ -108,8 +259,16 @@ def open_current(settings: Settings):
         raise UserError(
             f"no published snapshot in {settings.serving_dir}; run `wholesystem publish` first"
         )
-    connection = duckdb.connect()
+    return open_version(settings, version), version
+
+
+def open_version(settings: Settings, version: str):
+    """Returns an in-memory connection with a kept snapshot attached READ_ONLY as
+    `snapshot` and set as the default schema; UserError for an unknown or unreadable one."""
     path = snapshot_path(settings, version)
+    if not VERSION.fullmatch(version) or not path.exists():
+        raise UserError(f"there is no kept snapshot {version[:80]!r} in {settings.serving_dir}")
+    connection = duckdb.connect()
     try:
         connection.execute(f"ATTACH {sql_text(path)} AS snapshot (READ_ONLY)")
         connection.execute("USE snapshot")
@@ -119,4 +278,4 @@ def open_current(settings: Settings):
             f"the serving snapshot {path} cannot be read ({str(error).splitlines()[0]}); "
             "run `wholesystem publish` to write a new one"
         ) from None
-    return connection, version
+    return connection

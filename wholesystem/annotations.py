@@ -17,8 +17,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from metrics.registry import load_registry
-from wholesystem import side_store
+from wholesystem import side_checks, side_store
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -62,9 +61,10 @@ def add_annotation(
 ) -> Annotation:
     """Records a change point and returns it; raises AnnotationError (one sentence) for an
     unknown indicator or org, a month that is not a first of month, or an empty label."""
-    _check_metric(settings, metric_id)
-    _check_month(month)
-    label = _checked_label(label)
+    side_checks.check_metric(settings, metric_id, AnnotationError)
+    side_checks.check_month(month, AnnotationError)
+    missing = "an annotation needs a label saying what changed"
+    label = side_checks.checked_line(label, "label", MAX_LABEL_LENGTH, missing, AnnotationError)
     org_code = _checked_org(settings, org_code)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     row = (metric_id, org_code, month.isoformat(), label, int(bool(recalculate)), author, created)
@@ -109,41 +109,10 @@ def annotations_frame(settings: Settings, metric_ids) -> pd.DataFrame:
     return frame.astype({"metric_id": object, "org_code": object, "label": object})
 
 
-def _check_metric(settings: Settings, metric_id: str) -> None:
-    if metric_id not in load_registry(settings.indicators):
-        raise AnnotationError(f"there is no indicator {metric_id!r} in metrics/definitions/")
-
-
-def _check_month(month) -> None:
-    if not isinstance(month, date) or isinstance(month, datetime) or month.day != 1:
-        raise AnnotationError(f"{month!r} is not a month (the first day of a month, e.g. 2025-06)")
-
-
-def _checked_label(label: str) -> str:
-    label = " ".join(str(label or "").split())
-    if not label:
-        raise AnnotationError("an annotation needs a label saying what changed")
-    if len(label) > MAX_LABEL_LENGTH:
-        raise AnnotationError(f"the label has {len(label)} characters; at most {MAX_LABEL_LENGTH}")
-    return label
-
-
 def _checked_org(settings: Settings, org_code: str | None) -> str | None:
     """None (every org), or a code that the published snapshot holds (when there is one)."""
-    if org_code is None:
-        return None
-    from metrics.serving import current_version, open_current
-
-    if current_version(settings) is None:
-        return org_code
-    connection, _ = open_current(settings)
-    try:
-        found = connection.execute(
-            "SELECT count(*) FROM org_units WHERE org_code = ?", [org_code]
-        ).fetchone()[0]
-    finally:
-        connection.close()
-    if not found:
+    orgs = None if org_code is None else side_checks.published_orgs(settings)
+    if orgs is not None and org_code not in orgs:
         raise AnnotationError(f"org code {org_code!r} is not in the published snapshot")
     return org_code
 

@@ -1,5 +1,5 @@
-"""The `wholesystem` command line: sample, load, status, publish, export, users, annotations,
-serve, demo.
+"""The `wholesystem` command line: sample, load, status, publish, release, snapshots, pack,
+export, users, annotations, serve, demo.
 
 Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
 reports bad arguments the same way. Nothing a user can do should print a traceback.
@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sqlite3
 import sys
 from datetime import date
@@ -91,7 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="stop after publishing")
     status = commands.add_parser("status", help="what the warehouse holds, per feed")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    commands.add_parser("publish", help="compute every indicator and publish a serving snapshot")
+    publish = commands.add_parser(
+        "publish", help="compute every indicator and publish a serving snapshot"
+    )
+    publish.add_argument(
+        "--draft", action="store_true",
+        help="write a draft only analysts and admins see, until `wholesystem release`",
+    )  # fmt: skip
+    release = commands.add_parser("release", help="release a kept snapshot to every user")
+    release.add_argument("version", help="the snapshot, e.g. snapshot-20261205T185747919176Z")
+    commands.add_parser("snapshots", help="the kept snapshots: drafts, releases, packs")
     export = commands.add_parser("export", help="one indicator's published values as CSV")
     export.add_argument("--metric", required=True, help="indicator id, e.g. nel_last_100_days")
     # Level and period type are checked by metrics.export, so that a bad one gets the
@@ -105,8 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-suppress", action="store_true", help="show small counts (operators only)"
     )
+    _add_pack_parser(commands)
     _add_users_parser(commands)
     _add_annotations_parser(commands)
+    _add_targets_parser(commands)
     serve = commands.add_parser("serve", help="serve the dashboard for local use")
     serve.add_argument("--host", default=DEMO_HOST, help=f"address to listen on ({DEMO_HOST})")
     serve.add_argument("--port", type=_port, default=DEMO_PORT, help=f"({DEMO_PORT})")
@@ -117,6 +129,22 @@ PASSWORD_HELP = (
     "read the password from standard input (at least WHOLESYSTEM_PASSWORD_MIN_LENGTH, 12, "
     "characters and not easily guessed; without this a random one is made and shown once)"
 )
+
+
+def _add_pack_parser(commands) -> None:
+    pack = commands.add_parser("pack", help="a board pack (PDF or HTML) of an area at a month")
+    pack.add_argument("--area", required=True, help="an area code, or ALL for every area")
+    pack.add_argument("--date", required=True, type=_day, help="the board month, e.g. 2026-10-01")
+    pack.add_argument("--format", choices=("pdf", "html"), default="pdf", help="(pdf)")
+    pack.add_argument("--out", type=Path, help="also copy the pack to this file")
+    pack.add_argument("--version", help="a kept snapshot (default: the released one)")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-01") from None
 
 
 def _add_users_parser(commands) -> None:
@@ -152,6 +180,16 @@ def _add_annotations_parser(commands) -> None:
     listing.add_argument("--metric", help="one indicator's only")
     remove = actions.add_parser("remove", help="delete a change point by its id")
     remove.add_argument("id", type=_annotation_id)
+
+
+def _add_targets_parser(commands) -> None:
+    targets = commands.add_parser("targets", help="targets in bulk: import or export a CSV")
+    actions = targets.add_subparsers(dest="targets_command", required=True)
+    read = actions.add_parser("import", help="add or replace targets from a CSV (all or none)")
+    read.add_argument("file", type=Path, help="CSV with the columns in docs/targets.md")
+    read.add_argument("--by", help="who is setting them (default: your login name)")
+    write = actions.add_parser("export", help="write the targets in force to a CSV")
+    write.add_argument("file", type=Path, help="the CSV to write")
 
 
 def _annotation_id(text: str) -> int:
@@ -298,16 +336,95 @@ def _publish(arguments) -> int:
     from metrics.publish import publish
 
     settings = load_settings()
-    result = publish(settings, report=_print_stage)
+    draft = getattr(arguments, "draft", False)
+    result = publish(settings, report=_print_stage, draft=draft, published_by=_login_name())
     print(
         f"published {result.version}: {result.rows:,} values ({result.suppressed:,} "
         f"suppressed), {result.series:,} SPC series in {result.seconds:.1f} s -> {result.path}"
     )
+    if result.draft:
+        print(
+            f"DRAFT: only analysts and admins see it until `wholesystem release {result.version}`"
+        )
     if result.removed:
         print(f"removed older snapshots: {', '.join(result.removed)}")
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _pack(arguments) -> int:
+    from dashboard import access
+    from dashboard.pack import build_pack
+    from wholesystem.pack_store import packs_dir
+
+    settings = load_settings()
+    out = arguments.out
+    if out is not None and not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
+    access.configure(settings)
+    record = build_pack(
+        settings, arguments.area, arguments.date, arguments.format, arguments.version,
+        _login_name(),
+    )  # fmt: skip
+    stored = packs_dir(settings) / record.file_name
+    if out is not None:
+        shutil.copyfile(stored, out)
+    print(f"board pack {record.id}: {record.area}, {record.board_date:%B %Y}, from "
+          f"{record.version} -> {out or stored}")  # fmt: skip
+    return 0
+
+
+def _release(arguments) -> int:
+    from metrics.serving import release
+
+    entry = release(load_settings(), arguments.version, _login_name())
+    # A snapshot published before snapshots recorded the time has no created_at.
+    published = _minute(entry.created_at) + (" UTC" if entry.created_at else "")
+    print(f"released {entry.version} (published {published}); "
+          "viewers see it from their next page")  # fmt: skip
+    return 0
+
+
+SNAPSHOT_HEADINGS = ("version", "published (UTC)", "months", "state", "packs")
+
+
+def _snapshots(arguments) -> int:
+    from metrics.serving import kept_versions, released_version
+    from wholesystem.pack_store import packs_by_version
+
+    settings = load_settings()
+    released = released_version(settings)
+    packs = packs_by_version(settings)  # one read, not one per snapshot
+    rows = [
+        (entry.version, _minute(entry.created_at), _covered(entry),
+         _state(entry, entry.version == released), str(len(packs.get(entry.version, []))))
+        for entry in kept_versions(settings)
+    ]  # fmt: skip
+    if not rows:
+        raise UserError(f"no snapshots in {settings.serving_dir}; run `wholesystem publish`")
+    widths = [max(len(row[i]) for row in [SNAPSHOT_HEADINGS, *rows]) for i in range(5)]
+    for row in [SNAPSHOT_HEADINGS, *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+    return 0
+
+
+def _minute(moment) -> str:
+    return "unknown" if moment is None else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _covered(entry) -> str:
+    if entry.first_month is None or entry.last_month is None:
+        return "unknown"
+    return f"{entry.first_month:%Y-%m} to {entry.last_month:%Y-%m}"
+
+
+def _state(entry, current: bool) -> str:
+    if entry.draft:
+        return "DRAFT (not released)"
+    by = f" by {entry.released_by}" if entry.released_by else ""
+    return f"released {_minute(entry.released_at)}{by}" + (" (current)" if current else "")
 
 
 def _print_stage(name: str, seconds: float) -> None:
@@ -365,6 +482,21 @@ def _annotations(arguments) -> int:
         print(f"removed annotation {arguments.id}; it takes effect at the next publish")
     else:
         raise UserError(f"there is no annotation with id {arguments.id} (see `annotations list`)")
+    return 0
+
+
+def _targets(arguments) -> int:
+    from wholesystem import targets_csv
+
+    settings = load_settings()
+    if arguments.targets_command == "export":
+        count = targets_csv.export_csv(settings, arguments.file)
+        print(f"wrote {count} target(s) in force to {arguments.file}")
+        return 0
+    stored = targets_csv.import_csv(settings, arguments.file, arguments.by or _login_name())
+    replaced = sum(1 for target in stored if target.replaces)
+    print(f"imported {len(stored)} target(s) from {arguments.file} ({replaced} replaced)")
+    print("they show on the dashboard at the next page load")
     return 0
 
 
@@ -496,6 +628,7 @@ DEMO_LOAD_ORDER = (
 COMMANDS = {
     "sample": _sample, "load": _load, "status": _status, "demo": _demo, "publish": _publish,
     "export": _export, "users": _users, "annotations": _annotations, "serve": _serve,
+    "pack": _pack, "release": _release, "snapshots": _snapshots, "targets": _targets,
 }  # fmt: skip
 
 if __name__ == "__main__":

@@ -168,6 +168,7 @@ RULES = {
     "session_idle_minutes": Rule(_number(int, 1, 1440), "a whole number of minutes from 1 to 1440"),
     "session_hours": Rule(_number(int, 1, 168), "a whole number of hours from 1 to 168"),
     "analysts_see_small_numbers": Rule(_switch, "1 or 0 (true/false, yes/no, on/off)"),
+    "analysts_set_targets": Rule(_switch, "1 or 0 (true/false, yes/no, on/off)"),
     "password_min_length": Rule(_number(int, 8, 128), "a whole number from 8 to 128"),
     "https": Rule(_switch, "1 or 0 (true/false, yes/no, on/off)"),
     "max_request_bytes": Rule(

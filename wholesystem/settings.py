@@ -50,6 +50,8 @@ class Settings:
         session_hours: a dashboard session ends this long after sign-in, however busy.
         analysts_see_small_numbers: whether analysts (and admins) see counts the
             disclosure control would suppress (off by default: suppressed for everyone).
+        analysts_set_targets: whether analysts may add, edit and end targets (admins
+            always may; off by default).
         password_min_length: the shortest password `users` and the admin page accept.
         https: the dashboard is served over HTTPS (behind a TLS proxy): cookies are marked
             Secure and responses carry HSTS. Off for local `serve` over http.
@@ -73,6 +75,7 @@ class Settings:
     session_idle_minutes: int = 30
     session_hours: int = 12
     analysts_see_small_numbers: bool = False
+    analysts_set_targets: bool = False
     password_min_length: int = 12
     https: bool = False
     max_request_bytes: int = 1_048_576

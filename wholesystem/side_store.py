@@ -5,6 +5,7 @@ and the analysts' SPC change points live there, because the web tier never write
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 from wholesystem.settings import Settings
 
@@ -27,3 +28,21 @@ def connect(settings: Settings, schema: str) -> sqlite3.Connection:
         connection.executescript(schema)
         _schema_ready.add(key)
     return connection
+
+
+def read(settings: Settings, sql: str, parameters: tuple = ()) -> list[sqlite3.Row]:
+    """Rows of one query on a read-only connection to the users file: a page load never
+    writes (nor takes the write lock, nor runs DDL), and a file or table not made yet
+    simply holds no rows."""
+    path = settings.users_path
+    if not path.exists():
+        return []
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=10)) as connection:
+        connection.row_factory = sqlite3.Row
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError as error:
+            if str(error).startswith("no such table"):
+                return []
+            raise

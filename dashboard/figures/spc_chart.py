@@ -14,12 +14,17 @@ used (month, label, recalculate). The chart shows:
   "suppressed": no value, point, colour or axis range is derived from them;
 - the target (red, dotted) when it lies near the data; a target far outside the data and
   limits is shown as a labelled arrow at the chart's edge, so it does not flatten the
-  process.
+  process;
+- the trajectory, when one is set (dark blue, dashed, labelled "Trajectory"): the value
+  planned for each month, which may run past the latest month.
+
+The target and trajectory come from `dashboard.targets_live` (the targets in force now).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -75,12 +80,20 @@ def spc_figure(
     unit: str = "",
     changes: pd.DataFrame | None = None,
     title: dict | None = None,
+    trajectory: Mapping | None = None,
 ) -> go.Figure:
-    """Returns the SPC chart of one series (see the module docstring)."""
+    """Returns the SPC chart of one series (see the module docstring); `trajectory` maps
+    months to planned values."""
     points = _with_defaults(points.reset_index(drop=True))
     percent = unit.startswith("%")
     x = list(pd.to_datetime(points["period_start"]))
     low, high = value_range(points)
+    planned = _planned(trajectory)
+    if planned:
+        low, high = min(low, *planned.values()), max(high, *planned.values())
+        x_ends = [min(x[0], *planned), max(x[-1], *planned)] if x else [min(planned), max(planned)]
+    else:
+        x_ends = [x[0], x[-1]] if x else []
     target_drawn = not _missing(target) and _near(float(target), low, high)
     if target_drawn:
         low, high = min(low, target), max(high, target)
@@ -91,7 +104,9 @@ def spc_figure(
         _phase_line("Lower process limit", x, points, "lower_limit", "dash"),
     ]
     if target_drawn:
-        traces.append(_line("Target", [x[0], x[-1]], [target, target], theme.RED, "dot"))
+        traces.append(_line("Target", x_ends, [target, target], theme.RED, "dot"))
+    if planned:
+        traces.append(_trajectory(planned, percent))
     traces.append(_values(points, x, percent))
     traces += _excluded(points, x, percent)
     traces += _suppressed(points, x, (y_range[0] + low) / 2)
@@ -99,9 +114,45 @@ def spc_figure(
     layout["shapes"], layout["annotations"] = _change_marks(changes)
     if not _missing(target) and not target_drawn:
         layout["annotations"].append(_target_arrow(float(target), high, percent))
+    if planned:
+        layout["annotations"].append(_trajectory_label(planned))
     if title:
         layout.update(title=title, margin={**layout["margin"], "t": 110})
     return go.Figure(data=traces, layout=layout)
+
+
+def _planned(trajectory: Mapping | None) -> dict:
+    """The trajectory as {Timestamp: float}, in month order, without missing values."""
+    items = (trajectory or {}).items()
+    planned = {pd.Timestamp(month): float(v) for month, v in items if not _missing(v)}
+    return dict(sorted(planned.items()))
+
+
+def _trajectory(planned: dict, percent: bool) -> go.Scatter:
+    suffix = "%" if percent else ""
+    return go.Scatter(
+        name="Trajectory (planned)",
+        x=list(planned),
+        y=list(planned.values()),
+        mode="lines+markers",
+        line={"color": theme.NHS_DARK_BLUE, "dash": "dash", "width": 2},
+        marker={"symbol": "diamond-open", "size": 7, "color": theme.NHS_DARK_BLUE},
+        hovertext=[f"{m:%b %Y}<br>Planned {v:,.4g}{suffix}" for m, v in planned.items()],
+        hoverinfo="text",
+    )
+
+
+def _trajectory_label(planned: dict) -> dict:
+    month, value = list(planned.items())[-1]
+    return {
+        "x": month,
+        "y": value,
+        "text": "Trajectory",
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 11, "color": theme.NHS_DARK_BLUE},
+    }
 
 
 def value_range(points: pd.DataFrame) -> tuple[float, float]:

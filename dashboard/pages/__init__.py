@@ -15,7 +15,7 @@ import importlib
 
 PAGE_MODULES = (
     "board", "indicator", "networks", "drilldown", "practice", "definitions", "status",
-    "users_admin",
+    "users_admin", "targets", "snapshots",
 )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from dashboard import access
+from dashboard import access, exports
 
 PATH = "/definitions"
 TITLE = "Definitions"
@@ -84,7 +84,8 @@ def show_definitions(text: str | None, selected_id: str | None):
     if found.empty:
         return [], f"No indicator matches “{text}”.", search
     count = f"{len(found)} of {len(frame)} indicators" + (f" match “{text}”." if text else ".")
-    return definition_groups(found), count, search
+    links = exports.download_links("definitions", {"q": text})
+    return [links, *definition_groups(found)], count, search
 
 
 def _one(frame: pd.DataFrame, metric_id: str):
@@ -97,7 +98,8 @@ def _one(frame: pd.DataFrame, metric_id: str):
         ]
         return [], count, search
     count = ["Showing 1 indicator. ", html.A("Show all definitions", href=PATH), "."]
-    return definition_groups(found), count, search
+    links = exports.download_links("definitions", {"id": metric_id})
+    return [links, *definition_groups(found)], count, search
 
 
 def matching(frame: pd.DataFrame, text: str) -> pd.DataFrame:
@@ -178,7 +180,7 @@ def metadata(row: dict) -> list[tuple[str, str | list[str]]]:
         ("Unit", row["unit"]),
         ("Multiplier", _number(row["multiplier"])),
         ("Polarity", POLARITY_TEXT.get(row["polarity"], row["polarity"])),
-        ("Target", target_text(row)),
+        ("Default target", target_text(row)),
         ("Sources", ", ".join(row["sources"]) or "None"),
         ("Levels", ", ".join(row["levels"]) or "None"),
         ("Segments", ", ".join(row["segments"]) or "None"),

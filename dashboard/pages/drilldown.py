@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import formats, session, theme
+from dashboard import exports, formats, session, theme
 from dashboard.pages import drilldown_data as data
 from dashboard.pages.drilldown_data import format_interval, format_value
 
@@ -57,13 +57,16 @@ def render_body(code: str | None, period_type: str = DEFAULT_PERIOD) -> list | h
     view = data.drilldown_view(session.current_scope(), code, period_type)
     if view is None:
         return html.P(data.unknown_org_sentence(code), className="nhs-card", role="alert")
+    query = {"org": view.org["org_code"], "period": period_type}
     return [
         _breadcrumb(view.trail, period_type),
         html.H2(f"{_org_heading(view.org)}, {view.period['label']}"),
         html.P(formats.SUPPRESSED_NOTE, className="nhs-muted small", id="drilldown-note"),
+        # One download for the context strip and the cards: the org's indicators.
+        exports.download_links("drilldown-indicators", query),
         _context(view),
         *_cards(view),
-        _children(view, period_type),
+        _children(view, period_type, query),
     ]
 
 
@@ -257,7 +260,7 @@ def _card(metric: str, row, parent: str | None) -> dbc.Col:
     )
 
 
-def _children(view: data.DrilldownView, period_type: str) -> html.Section:
+def _children(view: data.DrilldownView, period_type: str, query: dict) -> html.Section:
     org = view.org
     if org["level"] == "practice":
         link = dcc.Link(
@@ -288,6 +291,7 @@ def _children(view: data.DrilldownView, period_type: str) -> html.Section:
                 f"Each value is compared with {org['org_name']}. "
                 f"Choose {formats.with_article(child_level)} to move down a level."
             ),
+            exports.download_links("drilldown-children", query),
             html.Div(
                 html.Table([header, body], className="table table-sm bg-white"),
                 className="table-responsive",

@@ -18,7 +18,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard import access, formats, session, theme
+from dashboard import access, exports, formats, session, theme
 from dashboard.figures.funnel import (
     LIMIT_CHOICES,
     build_funnel,
@@ -29,6 +29,7 @@ from dashboard.figures.funnel import (
 from dashboard.figures.ranked_bar import ranked_bar_figure
 from dashboard.figures.spc_chart import cause_text, spc_figure
 from dashboard.icons import assurance_icon, assurance_label, variation_icon, variation_label
+from dashboard.pages import commentary_panel
 from dashboard.pages import indicator_data as data
 from dashboard.pages.indicator_panels import (
     change_point_panel,
@@ -39,6 +40,7 @@ from dashboard.pages.indicator_panels import (
     register_change_points,
     spc_table,
 )
+from dashboard.pages.indicator_targets import chart_target, target_panel
 
 PATH = "/indicator"
 TITLE = "Indicator detail"
@@ -175,7 +177,7 @@ def _headline(detail: data.Detail) -> html.Div:
     view, row = detail.view, detail.selected
     where = f"{detail.org_name} ({access.level_label(view.level).lower()})"
     period = data.period_label(view.period_type, view.period)
-    segment = _segment_name(view.segment)
+    segment = segment_name(view.segment)
     if row is None:
         return html.P(f"{where}, {period}, {segment}: no value published.", className="lead")
     unit = _unit_after_number(measure_unit(detail.indicator, view.segment))
@@ -242,20 +244,24 @@ def _spc_section(detail: data.Detail) -> html.Section:
         body = body or [html.P(NO_SERIES, id="indicator-spc-status")]
     else:
         body += [
+            exports.download_links("indicator-spc", _export_query(detail), chart=True),
             dcc.Graph(
                 id="indicator-spc",
-                figure=_spc_figure(detail),
+                figure=detail_spc_figure(detail),
                 config=_graph_config(f"spc-{detail.view.metric_id}-{detail.view.org}"),
             ),
             _details("SPC chart as a table", spc_table(points, cause_text, indicator)),
         ]
+    body.insert(0, target_panel(indicator, detail.view.org, points))
     note = html.P(
         "The SPC chart always uses monthly values, whatever the period type.",
         className="nhs-muted small",
     )
     panel = change_point_panel(detail)
+    comments = commentary_panel.panel_for_view(detail.view)
     return html.Section(
-        [html.H2(f"SPC chart: {detail.org_name}"), *body, note, panel], className="nhs-card"
+        [html.H2(f"SPC chart: {detail.org_name}"), *body, note, panel, comments],
+        className="nhs-card",
     )
 
 
@@ -276,13 +282,12 @@ def _icons(detail: data.Detail) -> html.P:
     )
 
 
-def _spc_figure(detail: data.Detail):
+def detail_spc_figure(detail: data.Detail):
     indicator = detail.indicator
-    target = indicator.get("target_value")
-    target = None if target is None or pd.isna(target) else float(target)
+    target, trajectory = chart_target(indicator, detail.view.org, detail.points)
     title = _title(detail, "SPC chart, monthly")
     unit = measure_unit(indicator, detail.view.segment)
-    return spc_figure(detail.points, target, unit, detail.changes, title)
+    return spc_figure(detail.points, target, unit, detail.changes, title, trajectory)
 
 
 def _comparison_section(detail: data.Detail) -> html.Section:
@@ -296,7 +301,7 @@ def _comparison_section(detail: data.Detail) -> html.Section:
     if detail.peers.empty or basis is None:
         return _section(heading, html.P("No values are published for this view."))
     compared = basis.compared(detail.peers)
-    funnel = _build_funnel(detail)
+    funnel = detail_funnel(detail)
     table = funnel_table(detail.peers, funnel).assign(
         comparison=compared["comparison"], comparison_998=compared["comparison_998"]
     )
@@ -334,7 +339,7 @@ def _basis_text(detail: data.Detail) -> str:
     )
 
 
-def _build_funnel(detail: data.Detail):
+def detail_funnel(detail: data.Detail):
     basis, indicator = detail.basis, detail.indicator
     family = funnel_family(indicator["method"], ratio=basis.ratio)
     return build_funnel(
@@ -347,9 +352,20 @@ def _build_funnel(detail: data.Detail):
 
 
 def _ranked(detail: data.Detail, compared: pd.DataFrame):
+    config = _graph_config(f"ranked-{detail.view.metric_id}")
+    figure = ranked_figure(detail, compared)
+    return html.Div(
+        [
+            exports.download_links("indicator-ranked", _export_query(detail), chart=True),
+            dcc.Graph(id="indicator-ranked", config=config, figure=figure),
+        ]
+    )
+
+
+def ranked_figure(detail: data.Detail, compared: pd.DataFrame):
     basis = detail.basis
     percent = formats.is_percentage(detail.indicator["unit"]) and not basis.ratio
-    figure = ranked_bar_figure(
+    return ranked_bar_figure(
         compared,
         basis.benchmark,
         detail.view.org,
@@ -358,15 +374,26 @@ def _ranked(detail: data.Detail, compared: pd.DataFrame):
         percent=percent,
         title=_title(detail, "Ranked"),
     )
-    config = _graph_config(f"ranked-{detail.view.metric_id}")
-    return dcc.Graph(id="indicator-ranked", config=config, figure=figure)
 
 
 def _funnel(detail: data.Detail, table: pd.DataFrame, funnel):
     if funnel is None:
         return _empty("funnel")
+    config = _graph_config(f"funnel-{detail.view.metric_id}")
+    return html.Div(
+        [
+            html.P(funnel.description(), id="indicator-funnel-limits", className="small"),
+            exports.download_links("indicator-funnel", _export_query(detail), chart=True),
+            dcc.Graph(
+                id="indicator-funnel", config=config, figure=_funnel_figure(detail, table, funnel)
+            ),
+        ]
+    )
+
+
+def _funnel_figure(detail: data.Detail, table: pd.DataFrame, funnel):
     basis = detail.basis
-    figure = funnel_figure(
+    return funnel_figure(
         table,
         funnel,
         highlight=detail.view.org,
@@ -375,13 +402,11 @@ def _funnel(detail: data.Detail, table: pd.DataFrame, funnel):
         percent=formats.is_percentage(detail.indicator["unit"]) and not basis.ratio,
         title=_title(detail, "Funnel plot"),
     )
-    config = _graph_config(f"funnel-{detail.view.metric_id}")
-    return html.Div(
-        [
-            html.P(funnel.description(), id="indicator-funnel-limits", className="small"),
-            dcc.Graph(id="indicator-funnel", config=config, figure=figure),
-        ]
-    )
+
+
+def _export_query(detail: data.Detail) -> dict:
+    """The view a download link asks for (`indicator_exports`): the metric and the URL query."""
+    return {"metric": detail.view.metric_id, **detail.view.query()}
 
 
 def _empty(chart: str) -> html.P:
@@ -405,7 +430,7 @@ def _title(detail: data.Detail, chart: str) -> dict:
     view = detail.view
     period = data.period_label(view.period_type, view.period)
     detail_text = (
-        f"{chart}: {detail.org_name}, {period}, {_segment_name(view.segment)}.<br>"
+        f"{chart}: {detail.org_name}, {period}, {segment_name(view.segment)}.<br>"
         f"{theme.SOURCE}, {access.version()}"
     )
     return theme.chart_title(detail.indicator["title"], detail_text)
@@ -475,7 +500,7 @@ def _segment_label(segment: str, kind: str, value: str) -> str:
     return "Everyone" if segment == "all" else f"{kind.replace('_', ' ')}: {value}"
 
 
-def _segment_name(segment: str) -> str:
+def segment_name(segment: str) -> str:
     if segment == "all":
         return "everyone"
     kind, _, value = segment.partition(":")

@@ -22,7 +22,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dashboard import access
+from dashboard import access, targets_live
 from dashboard.figures.funnel import LIMIT_CHOICES
 from dashboard.scope import Scope
 from metrics.segments import SEGMENT_LEVELS
@@ -200,6 +200,14 @@ def parse_view(metric_id: str, query: dict, scope: Scope) -> tuple[View | None, 
     return view, None
 
 
+def _live_assurance(indicator: dict, view: View, summary: dict, points) -> str | None:
+    """The assurance icon of a charted series, against the target in force now (read
+    live, so a new target shows without republishing)."""
+    if summary.get("status") != "charted":
+        return None
+    return targets_live.series_assurance(indicator, view.org, points)
+
+
 def _checked_org(scope: Scope, level: str, org: str | None) -> tuple[str | None, str | None]:
     codes = access.org_units(scope, level)["org_code"].tolist()
     if not org:
@@ -244,7 +252,7 @@ def load_detail(scope: Scope, view: View) -> Detail:
         indicator=indicator,
         org_name=names.get(view.org, view.org),
         points=points.reset_index(drop=True),
-        icons=(_text(first.get("variation")), _text(first.get("assurance"))),
+        icons=(_text(first.get("variation")), _live_assurance(indicator, view, first, points)),
         status=_series_status(first, points),
         status_points=_count(first.get("points")),
         changes=_changes(scope, view),

@@ -95,7 +95,7 @@ def spc_table(points: pd.DataFrame, cause_text, indicator: dict | None = None) -
             shown(row["mean"]),
             shown(row["lower_limit"]),
             shown(row["upper_limit"]),
-            _cause(row, cause_text),
+            cause_words(row, cause_text),
         ]
         for row in points.to_dict("records")
     ]
@@ -103,7 +103,7 @@ def spc_table(points: pd.DataFrame, cause_text, indicator: dict | None = None) -
     return table(headers, rows, "indicator-spc-table")
 
 
-def _cause(row: dict, cause_text) -> str:
+def cause_words(row: dict, cause_text) -> str:
     if pd.isna(row["value"]):
         return "Suppressed"
     reason = row.get("excluded_reason")
@@ -187,7 +187,8 @@ def definition_panel(indicator: dict) -> html.Section:
     items = []
     for label, key in DEFINITION_FIELDS:
         items += [html.Dt(label), html.Dd(_definition_text(key, indicator.get(key)))]
-    items += [html.Dt("Target"), html.Dd(_target_text(indicator))]
+    # The definition's target is the default; the one in force is beside the SPC chart.
+    items += [html.Dt("Default target"), html.Dd(_target_text(indicator))]
     return html.Section(
         [html.H2("Definition"), html.Dl(items, id="indicator-definition")], className="nhs-card"
     )
@@ -204,7 +205,7 @@ def _definition_text(key: str, value):
 def _target_text(indicator: dict) -> str:
     target = indicator.get("target_value")
     if target is None or pd.isna(target):
-        return "No target is set."
+        return "No default target."
     text = format_value(target)
     lower = indicator.get("target_lower")
     if lower is not None and not pd.isna(lower) and lower != target:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, dcc, html
 
-from dashboard import access, formats, session, theme
+from dashboard import access, exports, formats, session, theme
 from dashboard.controls import labelled_select
 from dashboard.figures.heatmap import STATUS_COLOURS, status_heatmap
 from dashboard.pages import networks_data as data
@@ -99,11 +99,12 @@ def render_heatmap(month_text: str) -> list:
             "choose that network and KPI."
         ),
         _key(),
+        exports.download_links("networks-heatmap", {"month": month.isoformat()}, chart=True),
         # A phone scrolls the chart, not the page: twelve KPI columns need the width.
         html.Div(
             dcc.Graph(
                 id="networks-heatmap",
-                figure=status_heatmap(cells, rows, columns, title=_heatmap_title(month)),
+                figure=status_heatmap(cells, rows, columns, title=heatmap_title(month)),
                 config=theme.graph_config(f"network-kpis-{month:%Y-%m}"),
                 style={"minWidth": "56rem"},
             ),
@@ -121,7 +122,8 @@ def render_network(network: str | None, kpi: str | None, month_text: str | None)
     view = data.network_view(session.current_scope(), network, kpi, month_text)
     if isinstance(view, str):
         return [_sentence(view)]
-    return [_league(view.rows, view.kpi, view.month), _exceptions(view)]
+    query = {"network": network, "kpi": kpi, "month": view.month.isoformat()}
+    return [_league(view.rows, view.kpi, view.month, query), _exceptions(view, query)]
 
 
 def update_network(network, kpi, month_text) -> tuple[list, str]:
@@ -229,14 +231,14 @@ def _heatmap_table(cells, rows: list[str], columns: list[str]) -> html.Div:
     )
 
 
-def _heatmap_title(month) -> dict:
+def heatmap_title(month) -> dict:
     return theme.chart_title(
         "Care-package KPIs by network against their thresholds",
         f"Every network you can see and the whole system, {month:%B %Y}. {theme.SOURCE}.",
     )
 
 
-def _league(rows, kpi, month) -> html.Section:
+def _league(rows, kpi, month, query: dict) -> html.Section:
     table = [
         [
             row.practice,
@@ -253,6 +255,7 @@ def _league(rows, kpi, month) -> html.Section:
     return html.Section(
         [
             html.H2(f"Practice league table: {kpi['title']}"),
+            exports.download_links("networks-league", query),
             _table(
                 LEAGUE_HEADINGS, table, f"{kpi['title']}, {month.strftime('%B %Y')}, best first"
             ),
@@ -260,7 +263,7 @@ def _league(rows, kpi, month) -> html.Section:
     )
 
 
-def _exceptions(view: data.NetworkView) -> html.Section:
+def _exceptions(view: data.NetworkView, query: dict) -> html.Section:
     rows, month, before = view.rows, view.month, view.before
     heading = html.H2("Exceptions for the MDT review")
     if before is None:
@@ -290,6 +293,7 @@ def _exceptions(view: data.NetworkView) -> html.Section:
         [
             heading,
             rule,
+            exports.download_links("networks-exceptions", query),
             _table(
                 EXCEPTION_HEADINGS, table, "Practice KPIs that are exceptions by the rule above"
             ),

@@ -22,7 +22,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import access, formats
+from dashboard import access, formats, targets_live
 from dashboard.pages.drilldown_data import find_org
 from dashboard.scope import SYSTEM_CODE, Scope
 
@@ -55,16 +55,37 @@ SHORT_LABELS = {
 VALUE_COLUMNS = ["numerator", "denominator", "value", "lower_95", "upper_95", "suppressed"]
 
 
-def care_package_kpis() -> pd.DataFrame:
+def care_package_kpis(month: date | None = None) -> pd.DataFrame:
     """Returns the care-package KPIs indexed by id: title, label (short), unit,
-    improvement, target_value and the thresholds `lower` and `upper` (each the target
-    where the definition gives no range), in the registry's order."""
+    improvement, target_value and the thresholds `lower` and `upper` of the target in
+    force for every org in the month (the latest when none given; read live, the TOML
+    default as the fallback; each the target where it has no range), in registry order."""
     frame = access.indicators()
     frame = frame[frame["group"] == KPI_GROUP].set_index("id")
     frame["label"] = [SHORT_LABELS.get(metric, title) for metric, title in frame["title"].items()]
-    frame["lower"] = frame["target_lower"].fillna(frame["target_value"])
-    frame["upper"] = frame["target_upper"].fillna(frame["target_value"])
+    frame["org_code"] = None
+    frame = _live_thresholds(frame.rename_axis("metric_id").reset_index(), month)
+    frame = frame.set_index("metric_id").rename_axis("id")
     return frame[["title", "label", "unit", "improvement", "target_value", "lower", "upper"]]
+
+
+def _live_thresholds(rows: pd.DataFrame, month: date | None) -> pd.DataFrame:
+    """`rows` (metric_id, org_code, improvement) with `lower` and `upper` from the target
+    in force for each row's org and the month (targets_live.thresholds)."""
+    month = month or access.months()[-1]
+    book = targets_live.book()
+    pairs = [
+        targets_live.thresholds(book.target(metric, org, month), improvement)
+        for metric, org, improvement in zip(
+            rows["metric_id"], rows["org_code"], rows["improvement"], strict=True
+        )
+    ]
+    lower = [pair[0] for pair in pairs]
+    upper = [pair[1] for pair in pairs]
+    return rows.assign(
+        lower=pd.Series(lower, index=rows.index, dtype=float),
+        upper=pd.Series(upper, index=rows.index, dtype=float),
+    )
 
 
 def target_status(value, suppressed: bool, lower, upper, improvement: str) -> str:
@@ -107,7 +128,7 @@ def heatmap_cells(scope: Scope, month: date) -> tuple[pd.DataFrame, list[str], l
     """Returns (cells, row labels, column labels) for the heat map of the scope's networks
     and the system by KPI in a month. Cells have row, column, status, text, hover and key
     ("<org>|<metric>"), plus org_code, metric_id, value and suppressed."""
-    kpis = care_package_kpis()
+    kpis = care_package_kpis(month)
     orgs = access.org_units(scope, "network")
     orgs = pd.concat([orgs, pd.DataFrame([{"org_code": SYSTEM_CODE, "org_name": "Whole system"}])])
     values = access.values(
@@ -115,6 +136,7 @@ def heatmap_cells(scope: Scope, month: date) -> tuple[pd.DataFrame, list[str], l
     )
     cells = values.merge(orgs[["org_code", "org_name"]], on="org_code")
     cells = cells.merge(kpis, left_on="metric_id", right_index=True)
+    cells = _live_thresholds(cells, month)
     cells["status"] = _statuses(cells)
     cells["text"] = [
         formats.number(row.value, row.unit, row.target_value, suppressed=row.suppressed)
@@ -149,7 +171,7 @@ def network_view(scope: Scope, network: str | None, kpi: str | None, month_text:
     month = parse_month(month_text, months)
     if month is None:
         return f"There is no published month {month_text!r}."
-    kpis = care_package_kpis()
+    kpis = care_package_kpis(month)
     if kpi not in kpis.index:
         return f"There is no care-package KPI {kpi!r}."
     orgs = access.org_units(scope)
@@ -179,6 +201,7 @@ def _compare_months(values, practices, kpis, month) -> pd.DataFrame:
     rows = latest.merge(previous, on=keys, how="left")
     rows = rows.merge(practices[["org_code", "org_name"]], on="org_code")
     rows = rows.merge(kpis, left_on="metric_id", right_index=True)
+    rows = _live_thresholds(rows, month)
     rows = rows.rename(columns={"org_name": "practice"})
     rows["previous_suppressed"] = rows["previous_suppressed"].fillna(False).astype(bool)
     rows["change"] = rows["value"] - rows["previous"]

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from dashboard import access, formats, session, theme
+from dashboard import access, exports, formats, session, theme
 from dashboard.controls import labelled_select
 from dashboard.figures.spine import spine_chart
 from dashboard.pages import practice_data as data
@@ -102,11 +102,16 @@ def render_profile(code: str | None, period_type: str = DEFAULT_PERIOD) -> list 
         html.P(RATIO_NOTE, id="practice-ratio-note"),
         html.Section(
             [
+                exports.download_links(
+                    "practice-spine",
+                    {"org": practice["org_code"], "period": period_type},
+                    chart=True,
+                ),
                 # A phone scrolls the chart, not the page: the labels and the spine need the width.
                 html.Div(
                     dcc.Graph(
                         id="practice-spine",
-                        figure=spine_chart(profile.rows, _title(profile), _marker_names()),
+                        figure=spine_chart(profile.rows, spine_title(profile), marker_names()),
                         config=theme.graph_config(f"practice-profile-{practice['org_code']}"),
                         style={"minWidth": "50rem"},
                     ),
@@ -146,7 +151,7 @@ def register(app) -> None:
     )(update_profile)
 
 
-def _title(profile: data.PracticeProfile) -> dict:
+def spine_title(profile: data.PracticeProfile) -> dict:
     practice = profile.practice
     return theme.chart_title(
         f"Practice profile: {practice['org_name']} ({practice['org_code']}) against the system",
@@ -155,7 +160,7 @@ def _title(profile: data.PracticeProfile) -> dict:
     )
 
 
-def _marker_names() -> dict[str, str]:
+def marker_names() -> dict[str, str]:
     return {level: access.level_label(level) for level in ("network", "locality")}
 
 

@@ -21,7 +21,7 @@ import re
 import pandas as pd
 from dash import html
 
-from dashboard import access, roles
+from dashboard import access, exports, roles
 
 PATH = "/status"
 TITLE = "Data status"
@@ -77,6 +77,7 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
                 "diagnosis), which is not shown here.",
                 className="nhs-muted small",
             ),
+            exports.download_links("status-feeds", {}),
             feeds_table(access.feed_status(), info, details=details),
             *(_quarantine_section() if details else []),
         ]
@@ -86,6 +87,7 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
 def _quarantine_section() -> list:
     return [
         html.H2("Quarantined rows by rule", id="status-quarantine-heading", className="h4 mt-4"),
+        exports.download_links("status-quarantine", {}),
         quarantine_table(access.quarantine_by_rule()),
     ]
 

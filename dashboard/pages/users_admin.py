@@ -18,7 +18,7 @@ import flask
 from dash import Input, Output, State, ctx, html, no_update
 from werkzeug.exceptions import BadRequest
 
-from dashboard import roles, session
+from dashboard import exports, roles, session
 from dashboard.controls import labelled_select
 from dashboard.pages import users_admin_data as data
 from wholesystem.errors import UserError
@@ -74,6 +74,7 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
             ),
             html.Div(id="users-message", role="status", **{"aria-live": "polite"}),
             html.H2("All users", id="users-table-heading", className="h4 mt-4"),
+            exports.download_links("users", {}),
             html.Div(users_table(settings), id="users-table"),
             html.H2("Add a user", className="h4 mt-4"),
             _add_form(),
@@ -186,7 +187,7 @@ def user_options(settings) -> list[dict]:
 
 def users_table(settings) -> html.Div:
     """Returns the table of every user."""
-    return _table("users-list", USER_COLUMNS, data.user_rows(settings), "users-table-heading")
+    return region_table("users-list", USER_COLUMNS, data.user_rows(settings), "users-table-heading")
 
 
 def audit_tables(settings, name: str | None) -> list:
@@ -195,11 +196,13 @@ def audit_tables(settings, name: str | None) -> list:
     sign_ins, changes = data.sign_in_rows(settings, name), data.change_rows(settings, name)
     return [
         html.H3(f"Sign-ins{who}", id="users-sign-ins-heading", className="h5 mt-3"),
-        _table("users-sign-ins", SIGN_IN_COLUMNS, sign_ins, "users-sign-ins-heading")
+        exports.download_links("users-sign-ins", {"user": name}),
+        region_table("users-sign-ins", SIGN_IN_COLUMNS, sign_ins, "users-sign-ins-heading")
         if sign_ins
         else html.P("No sign-in events."),
         html.H3(f"Changes by admins{who}", id="users-changes-heading", className="h5 mt-3"),
-        _table("users-changes", CHANGE_COLUMNS, changes, "users-changes-heading")
+        exports.download_links("users-changes", {"user": name}),
+        region_table("users-changes", CHANGE_COLUMNS, changes, "users-changes-heading")
         if changes
         else html.P("No changes by admins."),
     ]
@@ -268,7 +271,8 @@ def register(app) -> None:
     )(show_audit)
 
 
-def _table(table_id: str, columns, rows: list[dict[str, str]], heading_id: str) -> html.Div:
+def region_table(table_id: str, columns, rows: list[dict[str, str]], heading_id: str) -> html.Div:
+    """A table in a keyboard-scrollable region; `columns` are (key, label) pairs."""
     header = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
     body = html.Tbody([html.Tr([html.Td(row[name]) for name, _ in columns]) for row in rows])
     return html.Div(

@@ -32,7 +32,7 @@ EVENT_WORDS = {
     "address_locked": "Address locked", "password_changed": "Password changed",
     "user_added": "Added", "role_set": "Role changed", "scope_set": "Scope changed",
     "password_reset": "Password reset", "deactivated": "Deactivated",
-    "reactivated": "Reactivated", "unlocked": "Unlocked",
+    "reactivated": "Reactivated", "unlocked": "Unlocked", "snapshot_released": "Snapshot released",
 }  # fmt: skip
 SHOWN_ONCE = (
     "Give it to them by a secure route: it is shown only this once, and only its hash is kept."

@@ -142,7 +142,7 @@ def test_the_reader_follows_the_pointer_to_a_new_snapshot(snapshot, tmp_path):
     )
     point_to(snapshot, newer)
     assert access._reader.cursor() is not None
-    assert access._reader.version == newer
+    assert access.shown_version() == newer
 
 
 def test_no_snapshot_is_one_sentence(tmp_path):

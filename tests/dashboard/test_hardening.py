@@ -52,7 +52,10 @@ VALID = {
     ("drilldown-url", "search"): "?org=HDC", ("drilldown-period", "value"): "rolling12",
     ("practice-org", "value"): "X20015", ("practice-period", "value"): "rolling12",
     ("definitions-search", "value"): "", ("definitions-selected", "data"): None,
+    ("comment-save", "n_clicks"): 1, ("comment-text", "value"): "Winter pressures.",
+    ("comment-action", "value"): "", ("comment-approve", "n_clicks"): 1,
 }  # fmt: skip
+MATCH_INDEX = "bed_days|E38000992|2026-10-01"  # the board commentary's metric|area|period
 WRONG = {
     "text": "x", "huge text": "y" * 900_000, "object": {"a": 1}, "empty object": {},
     "list": ["x"], "empty list": [], "nested list": [[{"a": None}]], "number": 5,
@@ -182,10 +185,14 @@ def slot_name(dep: dict) -> tuple[str, str]:
 
 
 def sent(dep: dict, value):
-    """How the browser sends a value for an input: an ALL pattern as a list of components."""
+    """How the browser sends a value for an input: an ALL pattern as a list of components,
+    a MATCH pattern as the one component that changed (`MATCH_INDEX`)."""
     if not dep["id"].startswith("{"):
         return {"id": dep["id"], "property": dep["property"], "value": value}
     kind = json.loads(dep["id"])["type"]
+    if is_match(dep["id"]):
+        matched = {"index": MATCH_INDEX, "type": kind}
+        return {"id": matched, "property": dep["property"], "value": value}
     values = value if isinstance(value, list) else [value]
     return [
         {"id": {"index": n, "type": kind}, "property": dep["property"], "value": one}
@@ -193,11 +200,18 @@ def sent(dep: dict, value):
     ]
 
 
+def is_match(component_id: str) -> bool:
+    return component_id.startswith("{") and ["MATCH"] in json.loads(component_id).values()
+
+
 def request_body(output: str, callback: dict, values: list) -> dict:
     outputs = [
         {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
         for part in output.strip(".").split("...")
     ]
+    for part in outputs:  # a MATCH output is the one component of the input that changed
+        if is_match(part["id"]):
+            part["id"] = {"index": MATCH_INDEX, "type": json.loads(part["id"])["type"]}
     count = len(callback["inputs"])
     items = [sent(dep, value) for dep, value in zip(
         callback["inputs"] + callback["state"], values, strict=True)]  # fmt: skip
@@ -244,8 +258,9 @@ def test_every_callback_refuses_each_wrong_kind_with_400_never_500(admin, app, w
             where = f"{output} with {wrong} in {dep['id']}.{dep['property']}"
             assert "Traceback" not in response.text, where
             kind = callback_types.kind_of(dep["id"], dep["property"])
-            each = value if isinstance(value, list) else [value]  # one per pattern component
-            if all(kind.accepts(one) for one in (each if dep["id"][0] == "{" else [value])):
+            each = value if isinstance(value, list) else [value]  # one per ALL component
+            many = dep["id"][0] == "{" and not is_match(dep["id"])
+            if all(kind.accepts(one) for one in (each if many else [value])):
                 assert response.status_code in (200, 204), (where, response.text[:300])
             else:
                 name = ".".join(slot_name(dep))

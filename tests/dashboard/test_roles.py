@@ -1,9 +1,9 @@
 """Roles, enforced on the server: the permission table, and every page, callback and
 download of the real dashboard tried as a viewer, an analyst and an admin.
 
-The dashboard serves no download route of its own (charts download as PNG in the browser
-from a figure a callback has already sent; `test_the_only_routes_are_known` fails if a
-route is added), so each download is covered by the callback that serves its figure.
+Downloads come from one route, `/download/<export>.<format>` (`dashboard.exports`):
+`test_downloads_as_each_role` tries it as each role; `test_the_only_routes_are_known` fails
+if another route is added.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dashboard.pages import all_pages, status
 from dashboard.scope import Scope
 from tests.dashboard.test_security import callback, route, sign_in
 from wholesystem import annotations
+from wholesystem.errors import UserError
 from wholesystem.settings import Settings, load_settings
 
 PASSWORD = "Quiet-Harbour-Lantern-42"
@@ -39,18 +40,21 @@ EXPECTED = {
     "approve": {"admin"},
     "release": {"admin"},
 }
-ADMIN_ONLY_OUTPUTS = ("users-message", "users-audit")
+# The Users page's callbacks, and the Targets page's (set_targets: admins, with the
+# analysts' setting off as here).
+ADMIN_ONLY_OUTPUTS = ("users-message", "users-audit", "targets-message", "targets-metric")
 METRIC = "nel_last_100_days"  # many practice-months with counts of 1 to 7
 
 
 @pytest.mark.parametrize("action", sorted(EXPECTED))
 @pytest.mark.parametrize("role", roles.ROLES)
 def test_the_permission_table(role, action):
-    on = Settings(analysts_see_small_numbers=True)
+    on = Settings(analysts_see_small_numbers=True, analysts_set_targets=True)
     assert roles.can(role, action, on) == (role in EXPECTED[action])
     if action in roles.SETTING_GATED:
-        assert not roles.can(role, action, Settings())  # off by default
-        assert not roles.can(role, action)  # and never without settings
+        waived = role == "admin" and action == "set_targets"  # admins always set targets
+        assert roles.can(role, action, Settings()) is waived  # off by default
+        assert roles.can(role, action) is waived  # and never without settings
     else:
         assert roles.can(role, action) == (role in EXPECTED[action])
 
@@ -81,6 +85,21 @@ def test_the_small_numbers_setting_reads_a_switch(value, expected):
     environ = {"WHOLESYSTEM_ANALYSTS_SEE_SMALL_NUMBERS": value}
     assert load_settings(environ).analysts_see_small_numbers is expected
     assert load_settings({}).analysts_see_small_numbers is False
+
+
+@pytest.mark.parametrize(("role", "setting", "allowed"), [
+    ("viewer", False, False), ("viewer", True, False), ("analyst", False, False),
+    ("analyst", True, True), ("admin", False, True), ("admin", True, True),
+])  # fmt: skip
+def test_admins_always_set_targets_and_analysts_only_with_the_setting(role, setting, allowed):
+    assert roles.can(role, "set_targets", Settings(analysts_set_targets=setting)) is allowed
+
+
+def test_the_targets_setting_reads_a_switch_and_is_off_by_default():
+    assert load_settings({"WHOLESYSTEM_ANALYSTS_SET_TARGETS": "yes"}).analysts_set_targets
+    assert load_settings({}).analysts_set_targets is False
+    with pytest.raises(UserError, match="WHOLESYSTEM_ANALYSTS_SET_TARGETS is 'maybe'"):
+        load_settings({"WHOLESYSTEM_ANALYSTS_SET_TARGETS": "maybe"})
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +147,34 @@ def test_the_only_routes_are_known(app):
     """A new route (a download, say) must be added to this file's role tests."""
     rules = {rule.rule for rule in app.server.url_map.iter_rules()}
     dash_routes = {rule for rule in rules if rule.startswith(("/_dash", "/_reload", "/_favicon"))}
-    known = {"/", "/<path:path>", "/login", "/logout", "/assets/<path:filename>"}
+    known = {"/", "/<path:path>", "/login", "/logout", "/assets/<path:filename>",
+             "/download/<name>", "/pack", "/packs/<int:pack_id>"}  # fmt: skip
     assert rules - dash_routes - {"/static/<path:filename>"} == known
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_downloads_as_each_role(as_role, role):
+    """Every role may download (`download`); the quarantine table, like the page's, only
+    for those who may see load details."""
+    client = as_role(role)
+    assert client.get("/download/board.csv").status_code == 200
+    assert client.get("/download/status-feeds.csv").status_code == 200
+    details = role in ("analyst", "admin")
+    assert client.get("/download/status-quarantine.csv").status_code == (200 if details else 403)
+    feeds = client.get("/download/status-feeds.csv").get_data(as_text=True)
+    assert ("Latest file" in feeds) is details  # the load details, as on the page
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_packs_as_each_role(as_role, role):
+    """Every role may make a board pack of an area in scope and fetch it again
+    (`download`; dashboard/pack/routes.py)."""
+    client = as_role(role)
+    made = client.get("/pack?area=E38000992&date=2026-10-01&format=html")
+    assert made.status_code == 200
+    assert made.headers["Content-Disposition"].startswith("attachment; filename=board-pack-")
+    stored = client.get(f"/packs/{made.headers['X-Pack-Id']}")
+    assert stored.status_code == 200 and stored.data == made.data
 
 
 PAGE_PATHS = [page.PATH for page in all_pages()]
@@ -231,8 +276,8 @@ def _post(client, output, inputs, state, wildcards=()):
 
 
 def test_each_callback_as_each_role(app, as_role):
-    """Every callback answers each role as the table says: the users page's refuse
-    (403) all but admins; the rest answer every role, and with small numbers off a viewer
+    """Every callback answers each role as the table says: the users and targets pages'
+    refuse (403) all but admins; the rest answer every role, and with small numbers off a viewer
     and an analyst receive exactly the same figures."""
     clients = {role: as_role(role) for role in roles.ROLES}
     calls = _every_callback(app, clients["admin"])
@@ -249,8 +294,25 @@ def test_each_callback_as_each_role(app, as_role):
         for role, answer in answers.items():
             assert answer.status_code in (200, 204), (role, output, answer.text[:300])
         if "indicator-content" not in output:  # that one adds the change-point form
-            assert answers["viewer"].data == answers["analyst"].data, output
-    assert admin_only == 2
+            # The board adds the commentary form for analysts: the figures must still match.
+            viewer, analyst = (_without_commentary(answers[r].json) for r in ("viewer", "analyst"))
+            assert viewer == analyst, output
+    assert admin_only == 4
+
+
+def _without_commentary(tree):
+    """A callback answer without the board's commentary rows (the write form is the
+    analyst's; a viewer sees no row for a metric nobody has commented on)."""
+    if isinstance(tree, list):
+        return [_without_commentary(item) for item in tree if not _is_commentary(item)]
+    if isinstance(tree, dict):
+        return {key: _without_commentary(value) for key, value in tree.items()}
+    return tree
+
+
+def _is_commentary(item) -> bool:
+    props = item.get("props", {}) if isinstance(item, dict) else {}
+    return isinstance(props, dict) and props.get("className") == "board-commentary-row"
 
 
 def _change_point(client, metric_id="bed_days", org="SYSTEM"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.scope import Scope, visible_codes
+from dashboard.scope import Scope, own_codes, visible_codes
 
 ORGS = pd.DataFrame(
     [
@@ -58,3 +58,10 @@ def test_parse(text, scope):
 def test_parse_refuses_a_bad_scope_naming_it(text):
     with pytest.raises(ValueError, match=repr(text).replace("(", r"\(")):
         Scope.parse(text)
+
+
+def test_own_codes_are_the_scopes_org_and_beneath_never_the_benchmarks_above():
+    assert own_codes(ORGS, Scope("locality", "L1")) == {"L1", "N1", "P1", "P2"}
+    assert own_codes(ORGS, Scope("practice", "P3")) == {"P3"}
+    assert own_codes(ORGS, Scope("area", "NOPE")) == set()
+    assert own_codes(ORGS, Scope.whole_system()) == set(ORGS["org_code"])

@@ -236,11 +236,15 @@ def test_drilldown_of_the_area_lists_only_the_users_locality(lead, hidden):
 
 
 def board(client, area: str, side_by_side: bool) -> str:
-    """The board overview's callback for an area and October 2026."""
+    """The board overview's callback for an area and October 2026 (the table, the URL, the
+    summary matrix and the pack and download links)."""
     return callback(
-        client, "..board-content.children...board-url.search..",
+        client,
+        "..board-content.children...board-url.search...board-matrix.children"
+        "...board-actions.children..",
         [("board-area", "value", area), ("board-period", "value", "2026-10-01"),
-         ("board-side-by-side", "value", side_by_side)],
+         ("board-side-by-side", "value", side_by_side),
+         ("board-period-type", "value", "month"), ("board-order", "value", "board")],
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ AXE_URL = "/e2e-axe.min.js"  # answered by the test from AXE_SCRIPT, never by th
 USER, PASSWORD = "e2e-admin", "e2e-password-1"
 # Signs out in test_sign_out.py, which ends all of its sessions: never the shared USER.
 SIGN_OUT_USER = "e2e-leaver"
+ANALYST_USER = "e2e-analyst"  # writes board commentary (test_board_commentary.py)
 BUSY_JS = """() => {
   const main = document.querySelector('#page-content');
   if (!main || main.children.length === 0) return 'no page yet';

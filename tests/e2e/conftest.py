@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import PASSWORD, SIGN_OUT_USER, USER, new_context, sign_in, watched
+from tests.e2e.browser import (
+    ANALYST_USER,
+    PASSWORD,
+    SIGN_OUT_USER,
+    USER,
+    new_context,
+    sign_in,
+    watched,
+)
 from wholesystem.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,6 +60,7 @@ def base_url(published_sample, tmp_path_factory) -> str:
     settings = Settings(data_dir=data_dir, secret_key=SECRET)
     add_user(settings, USER, "admin", None, PASSWORD)
     add_user(settings, SIGN_OUT_USER, "viewer", None, PASSWORD)
+    add_user(settings, ANALYST_USER, "analyst", None, PASSWORD)
     server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

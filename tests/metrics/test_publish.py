@@ -19,10 +19,11 @@ VERSION = r"snapshot-\d{8}T\d{12}Z"
 
 
 def serving_files(system) -> list[str]:
-    """Every file in data/serving/ but the publish lock, hidden ones (a partial snapshot)
-    included."""
+    """Every file in data/serving/ but the publish and pointer locks, hidden ones (a partial
+    snapshot) included."""
+    locks = (".publish.lock", ".pointer.lock")
     return sorted(
-        path.name for path in system.settings.serving_dir.iterdir() if path.name != ".publish.lock"
+        path.name for path in system.settings.serving_dir.iterdir() if path.name not in locks
     )
 
 

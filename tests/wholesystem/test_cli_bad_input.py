@@ -231,6 +231,14 @@ CASES = [
     (["annotations", "remove", "999"], None, {}, "there is no annotation with id 999"),
     (["annotations", "list"], "corrupt users", {}, "the users database"),
     (["annotations", "remove", "1"], "corrupt users", {}, "the users database"),
+    # release and snapshots (embargo)
+    (["release"], None, {}, "the following arguments are required: version"),
+    (["release", "snapshot-20200101T000000000000Z"], None, {}, "there is no kept snapshot"),
+    (["release", "../serving/CURRENT"], None, {}, "there is no kept snapshot"),
+    (["release", SNAPSHOT], "corrupt users", {}, "the users database"),
+    (["snapshots", "--all"], None, {}, "unrecognized arguments: --all"),
+    (["snapshots"], "corrupt users", {}, "the users database"),
+    (["publish", "--draft", "--now"], None, {}, "unrecognized arguments: --now"),
     # demo
     (["demo", "--seed", "-1"], None, {}, "is not a seed"),
     (["demo", "--seed", "abc"], None, {}, "is not a seed"),
@@ -279,7 +287,7 @@ def test_the_matrix_covers_every_subcommand_and_more_cases_than_the_probe():
     commands = {argv[0] for argv, *_ in CASES if argv}
     assert commands == {
         "sample", "load", "status", "publish", "export", "serve", "users", "annotations", "demo",
-        "bogus", "--nope",
+        "release", "snapshots", "bogus", "--nope",
     }  # fmt: skip
     assert len(CASES) >= 118
 

@@ -197,3 +197,20 @@ def test_the_axis_range_comes_from_unsuppressed_values_only():
     assert list(trace(figure, "Value").y)[2] is None
     low, high = figure.layout.yaxis.range
     assert high < 60  # the suppressed 500 neither drawn nor used for the range
+
+
+def test_the_trajectory_is_a_dashed_labelled_line_that_may_run_past_the_data():
+    plan = {pd.Timestamp("2026-03-01").date(): 12.0, pd.Timestamp("2026-06-01").date(): 14.5}
+    figure = spc_figure(points(), target=20.0, trajectory=plan)
+    line = trace(figure, "Trajectory (planned)")
+    assert [pd.Timestamp(x) for x in line.x] == [
+        pd.Timestamp("2026-03-01"),
+        pd.Timestamp("2026-06-01"),
+    ]
+    assert list(line.y) == [12.0, 14.5] and line.line.dash == "dash"
+    assert line.line.color == theme.NHS_DARK_BLUE
+    label = next(note for note in figure.layout.annotations if note.text == "Trajectory")
+    assert pd.Timestamp(label.x) == pd.Timestamp("2026-06-01") and label.y == 14.5
+    # The target line runs to the trajectory's last month, past the last value.
+    assert pd.Timestamp(trace(figure, "Target").x[-1]) == pd.Timestamp("2026-06-01")
+    assert "Trajectory (planned)" not in [item.name for item in spc_figure(points()).data]

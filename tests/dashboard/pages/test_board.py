@@ -3,8 +3,10 @@ respected, suppressed values show as "*", and the callback keeps the view in the
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qsl
 
+import pandas as pd
 from dash import dcc, html
 
 from dashboard import access, formats
@@ -230,7 +232,7 @@ def test_side_by_side_shows_every_area_for_an_earlier_month(scope_as):
     scope = Scope.whole_system()
     areas = access.org_units(scope, "area")["org_code"].tolist()
     month = access.months()[-5]
-    content, search = board.update_board(areas[1], month.isoformat(), True)
+    content, search, *_ = board.update_board(areas[1], month.isoformat(), True)
     cells = row_cells(content, "acsc_all")
     names = access.org_units(scope, "area").set_index("org_code")["org_name"]
     shown = [spaced_text(cell(cells, f"{names[code]}: Value")) for code in (areas[1], areas[0])]
@@ -259,7 +261,7 @@ def test_locality_user_sees_only_their_area_and_no_other_area_values(scope_as):
     assert spaced_text(cells[-1]) == "Other areas: not in your scope"
     other = access.org_units(Scope.whole_system(), "area")
     other_code = other[other["org_code"] != locality["parent_code"]]["org_code"].iloc[0]
-    content, search = board.update_board(other_code, access.months()[-1].isoformat(), True)
+    content, search, *_ = board.update_board(other_code, access.months()[-1].isoformat(), True)
     assert spaced_text(content) == f"Area '{other_code}' is not one you can see."
     assert search == ""
     assert scope.level == "locality"
@@ -286,16 +288,31 @@ def test_unknown_month_and_area_in_the_url(scope_as):
     page = board.layout("/", {"area": "NOWHERE", "period": "1999-01-01"})
     assert "Area 'NOWHERE' is not one you can see" in spaced_text(page)
     assert by_id(page, "board-period").value == access.months()[-1].isoformat()
-    content, _ = board.update_board(by_id(page, "board-area").value, "1999-01-01", False)
+    content, *_ = board.update_board(by_id(page, "board-area").value, "1999-01-01", False)
     assert spaced_text(content) == "There is no published month '1999-01-01'."
 
 
 def test_data_freshness_lists_each_feeds_latest_month(scope_as):
     table = by_id(board.layout("/", {}), "board-freshness")
     rows = [item for item in components(table) if isinstance(item, html.Tr)][1:]
-    feeds = board_data.freshness()
+    feeds = board_data.freshness_rows(access.months()[-1])
     assert len(rows) == len(feeds)
     first = feeds.iloc[0]
     assert spaced_text(rows[0]).startswith(status.feed_name(first["feed"]))
     assert any(spaced_text(row).endswith("October 2026") for row in rows)
     assert not any("_" in spaced_text(row) for row in rows)  # names in words, not feed ids
+
+
+def test_freshness_rows_flag_a_feed_behind_the_last_month_as_stale(scope_as):
+    last = access.months()[-1]
+    rows = board_data.freshness_rows(last)
+    assert list(rows.columns) == ["feed", "name", "date_to", "stale"]
+    reference = rows["feed"].isin(status.REFERENCE_FEEDS)
+    behind = pd.to_datetime(rows["date_to"]).dt.to_period("M") < pd.Period(last, "M")
+    assert rows["stale"].tolist() == (behind & ~reference).tolist()
+    later = board_data.freshness_rows(date(2100, 1, 1))
+    assert later["stale"].tolist() == (~reference).tolist()  # every dated feed is behind
+    table = by_id(board._freshness(date(2100, 1, 1)), "board-freshness")
+    shown = [spaced_text(r) for r in components(table) if isinstance(r, html.Tr)][1:]
+    assert all(text.startswith(name) for text, name in zip(shown, later["name"], strict=True))
+    assert ["Behind" in text for text in shown] == later["stale"].tolist()

@@ -52,7 +52,7 @@ def _read_value(value: str):
 
 def card(metric_id: str) -> html.Article:
     children, _, _ = definitions.show_definitions("", metric_id)
-    (article,) = [node for node in walk(children[0]) if isinstance(node, html.Article)]
+    (article,) = [node for node in walk(children[-1]) if isinstance(node, html.Article)]
     return article
 
 
@@ -155,7 +155,7 @@ def test_a_card_shows_every_metadata_field():
     fields = description_list(block.children)
     assert list(fields) == [
         "Id", "Group", "Description", "Why it matters", "Numerator", "Denominator", "Method",
-        "Unit", "Multiplier", "Polarity", "Target", "Sources", "Levels", "Segments",
+        "Unit", "Multiplier", "Polarity", "Default target", "Sources", "Levels", "Segments",
         "Caveats", "References", "Last reviewed",
     ]  # fmt: skip
     assert fields["Id"] == "cervical_screening_25_49"

@@ -334,7 +334,7 @@ def test_funnel_points_are_coloured_by_their_position_against_the_drawn_limits(s
             metric_id, {"level": "practice", "period_type": "rolling12"}, Scope.whole_system()
         )
         detail = data.load_detail(Scope.whole_system(), view)
-        funnel = indicator._build_funnel(detail)
+        funnel = indicator.detail_funnel(detail)
         content = indicator.detail_content(Scope.whole_system(), view)
         figure = by_id(content, "indicator-funnel").figure
         points = [trace for trace in figure.data if trace.mode == "markers"]
@@ -359,7 +359,7 @@ def test_bed_days_practice_funnel_is_adjusted_for_its_overdispersion(scope_as):
         "bed_days", {"level": "practice", "period_type": "rolling12"}, Scope.whole_system()
     )
     detail = data.load_detail(Scope.whole_system(), view)
-    adjusted = indicator._build_funnel(detail)
+    adjusted = indicator.detail_funnel(detail)
     assert adjusted.dispersion.significant and adjusted.adjusted
     shown = detail.peers[~detail.peers["suppressed"]]
     outside = {
