@@ -22,6 +22,7 @@ from dashboard.pages import board_data
 from dashboard.pages.status import REFERENCE_FEEDS
 from dashboard.scope import Scope
 from metrics import serving
+from wholesystem import commentary
 from wholesystem.errors import UserError
 from wholesystem.pack_store import ALL_AREAS
 from wholesystem.settings import Settings
@@ -53,6 +54,7 @@ class AreaFigures:
     points: pd.DataFrame
     changes: pd.DataFrame | None
     trajectory: dict
+    previous: object = None  # the approved commentary of the last board that had one
 
 
 @dataclass
@@ -113,9 +115,22 @@ def gather(settings: Settings, scope: Scope, area: str, month: date) -> Pack:
         last_month=pd.Timestamp(info["last_month"]).date(),
         freshness=freshness(pd.Timestamp(info["last_month"])),
         matrices=[(names[c], board_data.summary_matrix(rows[c])) for c in chosen["org_code"]],
-        sections=_sections(scope, data.book, first, rows, names, charted, month),
+        sections=_with_previous(
+            settings, _sections(scope, data.book, first, rows, names, charted, month),
+            data.board_period, charted,
+        ),
         awaiting=awaiting,
-    )
+    )  # fmt: skip
+
+
+def _with_previous(settings, sections: list, board_period: date, charted: list) -> list:
+    # "What did we say last time?": each chart's approved commentary of the latest earlier
+    # board period that has one, read once for the whole pack.
+    said = commentary.latest_before(settings, board_period, charted, approved_only=True)
+    for section in sections:
+        for figures in section.charted:
+            figures.previous = said.get((section.indicator["id"], figures.org_code))
+    return sections
 
 
 def approved_only(rows: dict, charted: list) -> tuple[dict, int]:

@@ -185,6 +185,8 @@ def _area_numbers(figures: AreaFigures) -> dict:
     shown["trajectory"] = {month.isoformat(): v for month, v in figures.trajectory.items()}
     comment = figures.row.get("comment")
     shown["comment"] = None if comment is None else {"id": comment.id, "text": comment.text}
+    said = figures.previous
+    shown["previous_comment"] = None if said is None else {"id": said.id, "text": said.text}
     return shown
 
 
@@ -230,6 +232,10 @@ class _Formatter:
 
     def month(self, value) -> str:
         return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%B %Y}"
+
+    def board_period(self, start) -> str:
+        end = pd.Timestamp(start) + pd.DateOffset(months=1)
+        return board_data.period_label("board", (start, end))
 
     def day(self, value) -> str:
         return "–" if not value else f"{pd.Timestamp(value):%-d %B %Y}"

@@ -88,6 +88,31 @@ def test_commentary_written_for_the_board_period_shows_in_the_pack(pack_settings
     assert "Approved by admin.sam on" in html_text
 
 
+def test_the_last_boards_approved_commentary_is_in_the_pack(pack_settings):
+    # "What did we say last time?": October's board period is October to November, so the
+    # last board is August to September; its approved words are printed, a newer draft
+    # rewrite of an older board's is not, and an unapproved one never is.
+    august = board_period_of(date(2026, 8, 1))
+    said = commentary.write(
+        pack_settings, "emergency_admissions", TYNEBRIDGE, august,
+        "Admissions fell after the frailty unit opened.", "analyst.jo",
+    )  # fmt: skip
+    commentary.approve(pack_settings, said.id, "admin.sam")
+    commentary.write(
+        pack_settings, "bed_days_elective", TYNEBRIDGE, august, "Not yet approved.", "analyst.jo"
+    )
+    record = build_pack(pack_settings, TYNEBRIDGE, OCTOBER, "html")
+    html_text = pack_bytes(pack_settings, record).decode("utf-8")
+    shown = numbers_in(html_text)["metrics"]
+    assert august == date(2026, 8, 1) and board_period_of(OCTOBER) == OCTOBER
+    assert shown["emergency_admissions"][TYNEBRIDGE]["previous_comment"] == {
+        "id": said.id, "text": "Admissions fell after the frailty unit opened."
+    }  # fmt: skip
+    assert shown["bed_days_elective"][TYNEBRIDGE]["previous_comment"] is None
+    assert "Said at the last board" in html_text and "(August to September 2026)" in html_text
+    assert "Not yet approved." not in html_text
+
+
 def test_a_target_and_trajectory_set_in_the_product_are_in_the_pack(pack_settings):
     trajectory = {date(2026, 9, 1): 700.0, date(2026, 10, 1): 690.0}
     spec = targets.TargetSpec(
