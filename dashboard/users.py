@@ -18,7 +18,6 @@ import re
 import secrets
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -91,7 +90,14 @@ def add_user(
         connection.execute(
             "INSERT INTO users (name, password_hash, role, scope_level, scope_code, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (name, generate_password_hash(password), role, scope.level, scope.code, _now()),
+            (
+                name,
+                generate_password_hash(password),
+                role,
+                scope.level,
+                scope.code,
+                side_store.now(),
+            ),
         )
     return User(name, role, scope)
 
@@ -199,7 +205,8 @@ def record(settings: Settings, name: str, event: str, remote_address: str | None
         raise ValueError(f"unknown audit event {event!r}")
     with closing(_connect(settings)) as connection, connection:
         connection.execute(
-            "INSERT INTO audit VALUES (?, ?, ?, ?)", (_now(), name[:200], event, remote_address)
+            "INSERT INTO audit VALUES (?, ?, ?, ?)",
+            (side_store.now(), name[:200], event, remote_address),
         )
 
 
@@ -299,10 +306,6 @@ def _user(row: sqlite3.Row) -> User:
         row["name"], row["role"], scope, row["created_at"],
         active=bool(row["active"]), session_epoch=row["session_epoch"],
     )  # fmt: skip
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # User administration (the dashboard's Users page). Each change ends the user's sessions,
@@ -474,5 +477,5 @@ def _audit_change(
     with closing(side_store.connect(settings, ADMIN_SCHEMA)) as connection, connection:
         connection.execute(
             "INSERT INTO admin_audit VALUES (?, ?, ?, ?, ?, ?)",
-            (_now(), by, event, target, detail, remote_address),
+            (side_store.now(), by, event, target, detail, remote_address),
         )

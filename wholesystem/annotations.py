@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 
@@ -66,7 +66,7 @@ def add_annotation(
     missing = "an annotation needs a label saying what changed"
     label = side_checks.checked_line(label, "label", MAX_LABEL_LENGTH, missing, AnnotationError)
     org_code = _checked_org(settings, org_code)
-    created = datetime.now(UTC).isoformat(timespec="seconds")
+    created = side_store.now()
     row = (metric_id, org_code, month.isoformat(), label, int(bool(recalculate)), author, created)
     with closing(_connect(settings)) as connection, connection:
         cursor = connection.execute(

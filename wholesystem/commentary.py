@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from metrics import calendar
 from wholesystem import side_checks, side_store
@@ -79,7 +79,7 @@ def write(
         raise CommentaryError("commentary needs the org code of the area it is about")
     text = _checked_text(text, "what happened", required=True)
     action = _checked_text(action, "what is being done", required=False)
-    written = _now()
+    written = side_store.now()
     row = (metric_id, org_code, board_period.isoformat(), text, action, author, written)
     with closing(_connect(settings)) as connection, connection:
         earlier = _current_id(connection, metric_id, org_code, board_period)
@@ -106,7 +106,7 @@ def approve(settings: Settings, comment_id: int, approver: str) -> Comment:
     with closing(_connect(settings)) as connection, connection:
         connection.execute(
             "UPDATE commentary SET approved_by = ?, approved_at = ? WHERE id = ?",
-            (approver, _now(), comment_id),
+            (approver, side_store.now(), comment_id),
         )
     return get(settings, comment_id)
 
@@ -217,10 +217,6 @@ def _checked_text(text, part: str, *, required: bool) -> str:
     if len(text) > MAX_TEXT_LENGTH:
         raise CommentaryError(f"'{part}' has {len(text)} characters; at most {MAX_TEXT_LENGTH}")
     return text
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _connect(settings: Settings) -> sqlite3.Connection:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from wholesystem import side_store
@@ -64,7 +64,7 @@ def record_pack(
     inputs: str | None = None,
 ) -> PackRecord:  # fmt: skip
     """Registers a pack whose file is already in `packs_dir`; returns its record."""
-    created = datetime.now(UTC).isoformat(timespec="seconds")
+    created = side_store.now()
     row = (
         version, area, board_date.isoformat(), format, file_name, sha256, created_by, created,
         scope, inputs,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
 
 from wholesystem.settings import Settings
 
@@ -46,3 +47,9 @@ def read(settings: Settings, sql: str, parameters: tuple = ()) -> list[sqlite3.R
             if str(error).startswith("no such table"):
                 return []
             raise
+
+
+def now() -> str:
+    """The time a side-store row is written: UTC, to the second, ISO 8601 text (so rows
+    of every table sort and compare alike)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

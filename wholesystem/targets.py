@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 
@@ -116,14 +116,14 @@ def add_target(settings: Settings, spec: TargetSpec, set_by: str | None) -> Targ
     """Checks and stores a new target; raises TargetError (one sentence) when it is bad."""
     spec = check_spec(spec, _Checker.for_settings(settings))
     with closing(_connect(settings)) as connection, connection:
-        return _insert(connection, spec, set_by, _now(), None)
+        return _insert(connection, spec, set_by, side_store.now(), None)
 
 
 def put_targets(settings: Settings, specs: Iterable[TargetSpec], set_by: str | None) -> list:
     """Stores several checked specs (`check_spec`) in one transaction, all or none (for
     `targets import`): a spec for the same indicator, org and months as a target in force
     replaces it (an edit, the old record kept); any other is added. Returns the records."""
-    now, stored = _now(), []
+    now, stored = side_store.now(), []
     with closing(_connect(settings)) as connection, connection:
         for spec in specs:
             old = _same_place(connection, spec)
@@ -147,7 +147,7 @@ def edit_target(settings: Settings, target_id: int, spec: TargetSpec, set_by: st
     that replaces it; returns the new record. Raises TargetError for an unknown or ended
     target or a bad spec."""
     spec = check_spec(spec, _Checker.for_settings(settings))
-    now = _now()
+    now = side_store.now()
     with closing(_connect(settings)) as connection, connection:
         _end(connection, target_id, set_by, now)
         return _insert(connection, spec, set_by, now, target_id)
@@ -156,7 +156,7 @@ def edit_target(settings: Settings, target_id: int, spec: TargetSpec, set_by: st
 def end_target(settings: Settings, target_id: int, ended_by: str | None) -> Target:
     """Ends a target in force (recording who and when) and returns the ended record."""
     with closing(_connect(settings)) as connection, connection:
-        _end(connection, target_id, ended_by, _now())
+        _end(connection, target_id, ended_by, side_store.now())
         return _target(_row(connection, target_id))
 
 
@@ -208,10 +208,6 @@ def _row(connection, target_id: int):
 
 def _connect(settings: Settings) -> sqlite3.Connection:
     return side_store.connect(settings, SCHEMA)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _iso(month: date | None) -> str | None:
