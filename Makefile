@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # axe-core, from npm, which the browser tests inject into every page (package-lock.json pins it).
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test audit lint bench bench-publish bench-dashboard bench-pack clean
+.PHONY: demo test audit lint bench bench-publish bench-dashboard bench-pack bench-payments bench-api clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -48,6 +48,12 @@ bench-dashboard: $(STAMP)
 
 bench-pack: $(STAMP)
 	$(BIN)/python -m bench.pack
+
+bench-payments: $(STAMP)
+	$(BIN)/python -m bench.payments
+
+bench-api: $(STAMP)
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf $(VENV) data sample_data/generated

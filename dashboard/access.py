@@ -438,6 +438,120 @@ def _value_filters(**lists) -> tuple[str, dict]:
     return " ".join(clauses), parameters
 
 
+# Nearest-neighbour peers (metrics/peers.py; docs/metrics.md, "Peer groups").
+PEER_VARIABLES = (
+    ("list_size", "List size"),
+    ("pct_aged_65plus", "% aged 65+"),
+    ("deprivation", "% in most deprived IMD quintile"),
+    ("prevalence", "Diabetes prevalence %"),
+)
+PEER_COLUMNS = ("peer_code", "peer_name", "rank", "distance",
+                *(column for column, _ in PEER_VARIABLES), "in_scope")  # fmt: skip
+PEER_TABLE_SQL = """
+SELECT g.level, g.org_code, g.peer_code, g.rank, g.distance, {variables}
+FROM peer_groups g
+JOIN peer_variables v ON v.level = g.level AND v.org_code = g.peer_code
+ORDER BY g.level, g.org_code, g.rank
+"""
+
+
+def peers(scope: Scope, org_code: str) -> pd.DataFrame:
+    """Returns the org's peer group (PEER_COLUMNS), nearest first; empty for an org outside
+    the scope or without a peer group. A peer outside the scope keeps only its rank
+    (`in_scope` false; code, name, distance and variables NULL): as everywhere else, a
+    reader is not told which orgs lie outside their scope, and the peer benchmark is the
+    only thing they get that is derived from those orgs' figures."""
+    shown = visible(scope)
+    table = _per_snapshot("peer_groups", _read_peer_groups)
+    rows = table[table["org_code"] == org_code] if org_code in shown else table.iloc[0:0]
+    names = _all_org_units()[["level", "org_code", "org_name"]]
+    names = names.rename(columns={"org_code": "peer_code", "org_name": "peer_name"})
+    rows = rows.merge(names, on=["level", "peer_code"], how="left")
+    rows["in_scope"] = rows["peer_code"].isin(shown)
+    hidden = ["distance", *(column for column, _ in PEER_VARIABLES)]
+    rows[hidden] = rows[hidden].astype(float).where(rows["in_scope"])
+    rows[["peer_code", "peer_name"]] = rows[["peer_code", "peer_name"]].where(rows["in_scope"])
+    return rows.reindex(columns=list(PEER_COLUMNS)).reset_index(drop=True)
+
+
+def _read_peer_groups(cursor) -> pd.DataFrame:
+    # Snapshots published before peer groups existed have none.
+    if not _has_table(cursor, "peer_groups"):
+        keys = ["level", "org_code", "peer_code", "rank", "distance"]
+        return pd.DataFrame(columns=keys + [column for column, _ in PEER_VARIABLES])
+    columns = ", ".join(f"v.{column}" for column, _ in PEER_VARIABLES)
+    return cursor.execute(PEER_TABLE_SQL.format(variables=columns)).df()
+
+
+def peer_variables(scope: Scope, org_code: str) -> dict | None:
+    """Returns the org's own peer variables (PEER_VARIABLES) with `orgs_at_level` (how many
+    orgs of its level have them all, so whether a full 10 peers was possible), or None for
+    an org outside the scope or without them."""
+    table = _per_snapshot("peer_variables", _read_peer_variables)
+    rows = table[table["org_code"] == org_code]
+    if org_code not in visible(scope) or rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    row["orgs_at_level"] = int((table["level"] == row["level"]).sum())
+    return row
+
+
+def _read_peer_variables(cursor) -> pd.DataFrame:
+    if not _has_table(cursor, "peer_variables"):
+        return pd.DataFrame(columns=["level", "org_code", *(c for c, _ in PEER_VARIABLES)])
+    return cursor.execute("SELECT * FROM peer_variables ORDER BY level, org_code").df()
+
+
+def _has_table(cursor, name: str) -> bool:
+    return bool(cursor.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()[0])  # fmt: skip
+
+
+PEER_BENCHMARK_COLUMNS = (
+    "metric_id", "period_type", "period_start", "level", "org_code", "segment", "suppressed",
+    "peer_value", "peers_used", "comparison_peer", "comparison_peer_998",
+)  # fmt: skip
+PEER_BENCHMARKS_SQL = """
+SELECT v.metric_id, v.period_type, v.period_start, v.level, v.org_code, v.segment,
+       (v.suppressed AND $mask) AS suppressed,
+       CASE WHEN $mask AND v.suppressed THEN NULL ELSE p.peer_value END AS peer_value,
+       CASE WHEN $mask AND v.suppressed THEN NULL ELSE p.peers_used END AS peers_used,
+       CASE WHEN $mask AND v.suppressed THEN 'suppressed' ELSE p.comparison_peer END
+           AS comparison_peer,
+       CASE WHEN $mask AND v.suppressed THEN 'suppressed' ELSE p.comparison_peer_998 END
+           AS comparison_peer_998
+FROM indicator_values v
+JOIN peer_values p USING (metric_id, period_type, period_start, level, org_code, segment)
+WHERE list_contains($visible, v.org_code) AND v.period_type = $period_type {filters}
+ORDER BY v.metric_id, v.level, v.org_code, v.segment, v.period_start
+"""
+
+
+def peer_benchmarks(
+    scope: Scope,
+    metric_ids: Sequence[str] | None,
+    org_codes: Sequence[str],
+    period_type: str = "month",
+    period_starts: Sequence | None = None,
+    segments: Sequence[str] = ("all",),
+) -> pd.DataFrame:
+    """Returns the peer benchmark of each chosen practice or network row (the median of its
+    unsuppressed peers' values, `peers_used` of them; NULL where fewer than 5) and the
+    verdicts against it at 95% and 99.8% (`comparison_peer`, `_998`), scoped and masked
+    like `values`: a suppressed row is 'suppressed' with no benchmark. Org codes outside
+    the scope are dropped silently; other levels have no rows; `metric_ids` None is every
+    indicator."""
+    if not _has_table(_cursor(), "peer_values"):
+        return pd.DataFrame(columns=list(PEER_BENCHMARK_COLUMNS))
+    filters, parameters = _value_filters(
+        metric_ids=metric_ids, org_codes=org_codes, period_starts=period_starts,
+        segments=segments,
+    )  # fmt: skip
+    parameters.update(visible=sorted(visible(scope)), period_type=period_type, mask=masks())
+    return _query(PEER_BENCHMARKS_SQL.format(filters=filters), parameters)
+
+
 SPC_POINTS_SQL = """
 SELECT metric_id, level, org_code, segment, period_start,
        CASE WHEN $mask AND suppressed THEN NULL ELSE value END AS value,

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, State, dcc, html
 
-from dashboard import access, auth, exports, hardening, roles, session, snapshot_bar, theme
+from dashboard import access, api, auth, exports, hardening, roles, session, snapshot_bar, theme
 from dashboard.pack import routes as pack_routes
 from dashboard.pages import all_pages
 from wholesystem.errors import UserError
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, temporary_secret: bool = False) -> dash.Da
     hardening.install(app, settings)  # limits and headers; its refusals need no session
     auth.install(app.server, settings)
     exports.install(app.server)  # /download/...: behind the gate auth just installed
+    api.install(app.server, settings)  # /api/v1/...: by token (the gate), rate-limited
     pack_routes.install(app.server, settings)  # the board pack: /pack, /packs/<id>
     app.server.before_request(lambda: _not_found(app))
     app.layout = shell
@@ -79,7 +80,12 @@ def shell() -> html.Div:
 def _header() -> dbc.Navbar:
     links = [
         dbc.NavItem(
-            dbc.NavLink(page.TITLE, href=page.PATH, id=f"nav-{page.__name__.split('.')[-1]}")
+            dbc.NavLink(
+                # A page may label itself (Alerts shows its unread count).
+                getattr(page, "nav_label", lambda p=page: p.TITLE)(),
+                href=page.PATH,
+                id=f"nav-{page.__name__.split('.')[-1]}",
+            )
         )
         for page in all_pages()
         if page.IN_NAV and allowed(page)

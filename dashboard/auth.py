@@ -32,6 +32,7 @@ import flask
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from dashboard import login_page, throttle, users
+from dashboard.api import token_auth
 from wholesystem.settings import Settings
 
 OPEN_PATHS = frozenset({"/login", "/_favicon.ico"})
@@ -92,6 +93,8 @@ def is_loopback(host: str) -> bool:
 
 def _gate(settings: Settings):
     path = flask.request.path
+    if token_auth.is_token_path(path):  # the API: a token only, never the session
+        return token_auth.authenticate(settings)
     # Static files skip the user lookup; /login checks, so a dead session is not
     # sent back and forth between /login and `next`.
     if is_open(path) and path != "/login":

@@ -73,7 +73,7 @@ BUILDER_MODULES = tuple(
     f"dashboard.pages.{page}_exports"
     for page in (
         "board", "indicator", "networks", "drilldown", "practice", "definitions", "status",
-        "snapshots", "users_admin",
+        "snapshots", "users_admin", "payments", "peers",
     )
 )  # fmt: skip
 NO_EXPORT = "There is no download '{name}'."

@@ -153,7 +153,9 @@ def _checked(app: dash.Dash, dispatch):
 
 def _headers(app: dash.Dash, settings: Settings, static, response: flask.Response):
     response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
-    if flask.request.endpoint not in static or response.status_code >= 400:
+    # The API's answers say themselves how they may be kept (private, with ETags).
+    own = flask.request.path.startswith("/api/v1/") and "Cache-Control" in response.headers
+    if not own and (flask.request.endpoint not in static or response.status_code >= 400):
         response.headers["Cache-Control"] = "no-store"
     if settings.https:
         response.headers.setdefault("Strict-Transport-Security", HSTS)

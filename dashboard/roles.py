@@ -27,6 +27,8 @@ ACTIONS = {
     # viewer
     "read": VIEWER,  # pages and callbacks within scope, disclosure-controlled
     "download": VIEWER,  # downloads within scope, disclosure-controlled
+    "subscribe": VIEWER,  # alert subscriptions and digests within scope (issue 14)
+    "use_api": VIEWER,  # own API tokens; the API reads as the pages do (issue 14)
     # analyst
     "see_load_details": ANALYST,  # file names, load counts and quarantine on Data status
     "annotate": ANALYST,  # SPC change points (wholesystem.annotations)
@@ -38,6 +40,8 @@ ACTIONS = {
     "manage_users": ADMIN,  # the Users page: add, role, scope, password, deactivate
     "approve": ADMIN,  # approve commentary for the board (issue 13)
     "release": ADMIN,  # release a draft snapshot to viewers, or an older one again (issue 13)
+    "manage_schemes": ADMIN,  # add, edit and end payment schemes (issue 14)
+    "manage_tokens": ADMIN,  # see and revoke every user's API tokens (issue 14)
 }
 # Actions allowed only while a boolean setting is on, except from the role named in
 # SETTING_WAIVED on (admins always set targets; analysts only where the setting allows).

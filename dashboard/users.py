@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS audit (
 ADDED_COLUMNS = {
     "active": "INTEGER NOT NULL DEFAULT 1",
     "session_epoch": "INTEGER NOT NULL DEFAULT 0",
+    "email": "TEXT",  # where alert digests are sent (issue 14); none: no e-mail
 }
 _migrated: set[str] = set()
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong
@@ -114,6 +115,30 @@ def set_password(settings: Settings, name: str, password: str) -> None:
     if not updated:
         raise UserError(f"there is no user named {name!r}")
     record(settings, name, "password_changed", None)
+
+
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def set_email(settings: Settings, name: str, email: str | None) -> None:
+    """Sets (or, with None or "", clears) the address a user's alert digests are e-mailed
+    to; raises UserError, one sentence, for an address that is not one or an unknown user."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
+        raise UserError(f"{email[:80]!r} is not an e-mail address like name@example.nhs.uk")
+    with closing(_connect(settings)) as connection, connection:
+        updated = connection.execute(
+            "UPDATE users SET email = ? WHERE name = ?", (email, name)
+        ).rowcount
+    if not updated:
+        raise UserError(f"there is no user named {name!r}")
+
+
+def email_of(settings: Settings, name: str) -> str | None:
+    """The address a user's alert digests go to, or None."""
+    with closing(_connect(settings)) as connection:
+        row = _row(connection, name)
+    return None if row is None else row["email"]
 
 
 def end_sessions(settings: Settings, name: str) -> None:
@@ -313,7 +338,7 @@ def _user(row: sqlite3.Row) -> User:
 # who made it: the admin, the change, the user changed.
 ADMIN_EVENTS = (
     "user_added", "role_set", "scope_set", "password_reset", "deactivated", "reactivated",
-    "unlocked", "snapshot_released",
+    "unlocked", "snapshot_released", "scheme_saved", "scheme_ended",
 )  # fmt: skip
 ADMIN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS admin_audit (

@@ -23,6 +23,7 @@ import pandas as pd
 
 from metrics.compute import Report, compute_tables, stage
 from metrics.disclosure import mark_suppressed
+from metrics.peers import write_peers
 from metrics.registry import load_registry
 from metrics.series import chart_series
 from metrics.serving import (
@@ -120,7 +121,9 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
         _write_snapshot(connection, path, registry, settings, stamp, points, summary)
         _register_table(connection, "snap.spc_annotations", annotations, ANNOTATIONS_SCHEMA)
         suppressed = connection.execute(SUPPRESSED_COUNT_SQL).fetchone()[0]
-        connection.execute("DETACH snap")
+    with stage(report, "peer groups"):
+        write_peers(connection)
+    connection.execute("DETACH snap")
     return rows, len(summary), suppressed
 
 

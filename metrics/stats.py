@@ -72,6 +72,26 @@ def wilson_ci(x, n, conf=0.95):
     return _result(np.where(ok, lower, np.nan), np.where(ok, upper, np.nan))
 
 
+def newcombe_difference_ci(x1, n1, x2, n2, conf=0.95):
+    """Newcombe's hybrid score interval for the difference of two independent proportions
+    x1/n1 - x2/n2, on the 0-1 scale: (difference, lower, upper).
+
+    Method 10 of Newcombe (1998), "Interval estimation for the difference between
+    independent proportions", Stat Med 17:873-890, from the Wilson intervals (l1, u1) and
+    (l2, u2): d - sqrt((p1 - l1)^2 + (u2 - p2)^2) to d + sqrt((u1 - p1)^2 + (p2 - l2)^2).
+    NaN wherever either Wilson interval is.
+    """
+    x1, n1, x2, n2 = (_float_array(v) for v in (x1, n1, x2, n2))
+    (l1, u1), (l2, u2) = wilson_ci(x1, n1, conf), wilson_ci(x2, n2, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    lower = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    upper = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    bad = np.isnan(lower) | np.isnan(upper)
+    return _result(np.where(bad, np.nan, d), lower, upper)
+
+
 def byars_ci(x, conf=0.95):
     """Byar's approximation to the exact Poisson limits for an observed count x.
 

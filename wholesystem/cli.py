@@ -1,5 +1,5 @@
 """The `wholesystem` command line: sample, load, status, publish, release, snapshots, pack,
-export, users, annotations, serve, demo.
+export, users, annotations, alerts, serve, demo.
 
 Every subcommand turns a `UserError` into one line on stderr and exit status 2; argparse
 reports bad arguments the same way. Nothing a user can do should print a traceback.
@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_users_parser(commands)
     _add_annotations_parser(commands)
     _add_targets_parser(commands)
+    _add_payments_parser(commands)
+    _add_tokens_parser(commands)
     serve = commands.add_parser("serve", help="serve the dashboard for local use")
     serve.add_argument("--host", default=DEMO_HOST, help=f"address to listen on ({DEMO_HOST})")
     serve.add_argument("--port", type=_port, default=DEMO_PORT, help=f"({DEMO_PORT})")
@@ -183,6 +185,10 @@ def _add_annotations_parser(commands) -> None:
 
 
 def _add_targets_parser(commands) -> None:
+    alerts = commands.add_parser("alerts", help="alert digests: send the unsent e-mails")
+    actions = alerts.add_subparsers(dest="alerts_command", required=True)
+    send = actions.add_parser("send", help="e-mail the digests not yet sent")
+    send.add_argument("--version", help="only the digests of this release")
     targets = commands.add_parser("targets", help="targets in bulk: import or export a CSV")
     actions = targets.add_subparsers(dest="targets_command", required=True)
     read = actions.add_parser("import", help="add or replace targets from a CSV (all or none)")
@@ -190,6 +196,42 @@ def _add_targets_parser(commands) -> None:
     read.add_argument("--by", help="who is setting them (default: your login name)")
     write = actions.add_parser("export", help="write the targets in force to a CSV")
     write.add_argument("file", type=Path, help="the CSV to write")
+
+
+def _add_tokens_parser(commands) -> None:
+    tokens = commands.add_parser("tokens", help="API tokens: create, list, revoke")
+    actions = tokens.add_subparsers(dest="tokens_command", required=True)
+    create = actions.add_parser("create", help="a token for a user; prints its secret once")
+    create.add_argument("name", help="the dashboard user the token reads as")
+    create.add_argument("--label", required=True, help="what the token is for")
+    listing = actions.add_parser("list", help="every token: id, user, label, made, last used")
+    listing.add_argument("--user", help="one user's only")
+    revoke = actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id", type=_token_id)
+
+
+def _add_payments_parser(commands) -> None:
+    payments = commands.add_parser(
+        "payments", help="a payment scheme's payments to each network for a period"
+    )
+    payments.add_argument("--scheme", required=True, help="the scheme's name (or title)")
+    payments.add_argument(
+        "--period", required=True,
+        help="a financial-year quarter YYYY-Qn (YYYY the year it starts; Q1 April to June) "
+        "or a financial year YYYY/YY",
+    )  # fmt: skip
+    payments.add_argument("--version", help="a kept snapshot (default: the released one)")
+    payments.add_argument("--csv", action="store_true", help="CSV, one row per network and KPI")
+    payments.add_argument(
+        "--no-suppress", action="store_true",
+        help="every figure and the practices, suppressed or not (operators only)",
+    )  # fmt: skip
+
+
+def _payments(arguments) -> int:
+    from wholesystem import payments_cli
+
+    return payments_cli.run(load_settings(), arguments)
 
 
 def _annotation_id(text: str) -> int:
@@ -309,6 +351,10 @@ def _demo(arguments) -> int:
 
     password = users.new_password(DEMO_ADMIN)
     users.add_or_reset(settings, DEMO_ADMIN, "admin", password)
+    from wholesystem import demo_schemes
+
+    demo_schemes.seed(settings, DEMO_ADMIN)
+    print(f"Payment schemes: {', '.join(demo_schemes.DEMO_SCHEMES)} (wholesystem payments)")
     print(f"Sign in at http://{DEMO_HOST}:{DEMO_PORT} as {DEMO_ADMIN} with password {password}")
     if arguments.no_serve:
         return 0
@@ -350,7 +396,17 @@ def _publish(arguments) -> int:
         print(f"removed older snapshots: {', '.join(result.removed)}")
     for note in result.notes:
         print(f"note: {note}")
+    if not result.draft:
+        _alert(settings, result.version)
     return 0
+
+
+def _alert(settings, version: str) -> None:
+    """Writes (and e-mails) the release's alert digests; a failure is one line on stderr
+    and never fails the release."""
+    from wholesystem.alerts import safely_after_release
+
+    safely_after_release(settings, version, lambda line: print(f"alerts: {line}", file=sys.stderr))
 
 
 def _pack(arguments) -> int:
@@ -378,12 +434,26 @@ def _pack(arguments) -> int:
 def _release(arguments) -> int:
     from metrics.serving import release
 
-    entry = release(load_settings(), arguments.version, _login_name())
+    settings = load_settings()
+    entry = release(settings, arguments.version, _login_name())
     # A snapshot published before snapshots recorded the time has no created_at.
     published = _minute(entry.created_at) + (" UTC" if entry.created_at else "")
     print(f"released {entry.version} (published {published}); "
           "viewers see it from their next page")  # fmt: skip
+    _alert(settings, entry.version)
     return 0
+
+
+def _alerts(arguments) -> int:
+    from wholesystem import mailer
+    from wholesystem.alerts import send_unsent
+
+    settings = load_settings()
+    if not mailer.enabled(settings):
+        raise UserError("e-mail is off: set WHOLESYSTEM_SMTP_HOST to send alert digests")
+    sent, failed = send_unsent(settings, arguments.version)
+    print(f"sent {sent} alert e-mail(s); {failed} failed (the reason is kept on each digest)")
+    return 1 if failed else 0
 
 
 SNAPSHOT_HEADINGS = ("version", "published (UTC)", "months", "state", "packs")
@@ -497,6 +567,35 @@ def _targets(arguments) -> int:
     replaced = sum(1 for target in stored if target.replaces)
     print(f"imported {len(stored)} target(s) from {arguments.file} ({replaced} replaced)")
     print("they show on the dashboard at the next page load")
+    return 0
+
+
+def _token_id(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a token id (see `tokens list`)")
+    return int(text)
+
+
+def _tokens(arguments) -> int:
+    from dashboard import users
+    from wholesystem import api_tokens
+
+    settings, by = load_settings(), _login_name() or "command line"
+    if arguments.tokens_command == "create":
+        if users.get_user(settings, arguments.name) is None:
+            raise UserError(f"there is no user named {arguments.name!r} (see `users list`)")
+        token, secret = api_tokens.create(settings, arguments.name, arguments.label, by)
+        print(f"made token {token.id} for {token.user_name} ({token.label})")
+        print(f"token: {secret}  (shown once; only its hash is stored)")
+    elif arguments.tokens_command == "list":
+        for token in api_tokens.list_tokens(settings, arguments.user):
+            state = f"revoked {token.revoked_at} by {token.revoked_by}"
+            used = token.last_used_at or "never used"
+            fields = (token.id, token.user_name, token.label, token.created_at, used)
+            print("\t".join(str(field) for field in (*fields, "in use" if token.active else state)))
+    else:
+        token = api_tokens.revoke(settings, arguments.id, by, any_user=True)
+        print(f"revoked token {token.id} of {token.user_name} ({token.label})")
     return 0
 
 
@@ -629,6 +728,7 @@ COMMANDS = {
     "sample": _sample, "load": _load, "status": _status, "demo": _demo, "publish": _publish,
     "export": _export, "users": _users, "annotations": _annotations, "serve": _serve,
     "pack": _pack, "release": _release, "snapshots": _snapshots, "targets": _targets,
+    "alerts": _alerts, "payments": _payments, "tokens": _tokens,
 }  # fmt: skip
 
 if __name__ == "__main__":

@@ -123,6 +123,35 @@ def _secret(value) -> str:
     return value
 
 
+def _host(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]{1,253}", value.strip()):
+        raise Refused
+    return value.strip()
+
+
+def _text(value) -> str:
+    if not isinstance(value, str) or not value.strip() or "\n" in value or "\r" in value:
+        raise Refused
+    return value
+
+
+def _address(value) -> str:
+    if not isinstance(value, str) or not EMAIL.fullmatch(value.strip()):
+        raise Refused
+    return value.strip()
+
+
+def _url(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(
+        r"https?://[^\s/?#]+(/[^\s?#]*)?", value.strip()
+    ):
+        raise Refused
+    return value.strip().rstrip("/")
+
+
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
+
+
 def _labels(value) -> dict:
     from metrics.registry import LEVELS  # the hierarchy's levels, read only when configured
 
@@ -137,6 +166,17 @@ def _table(value) -> dict:
     if not isinstance(value, dict):
         raise Refused
     return value
+
+
+def _rate(value) -> str:
+    # Flask-Limiter's own parser, so a rate it would refuse at the first request is
+    # refused here, when the settings are read.
+    from limits import parse_many
+
+    text = str(value).strip()
+    if isinstance(value, bool) or not text or not parse_many(text):
+        raise Refused
+    return text
 
 
 MEMORY = "a size with a unit as DuckDB reads it, at least 64MB, e.g. 1GB, 1.5GB or 512MiB"
@@ -174,6 +214,15 @@ RULES = {
     "max_request_bytes": Rule(
         _bytes(1024, 2**30), "a size from 1KiB to 1GiB, in bytes or with a unit, e.g. 1MiB"
     ),
+    "smtp_host": Rule(_host, "a mail server's host name or IP address, e.g. smtp.example.nhs.uk"),
+    "smtp_port": Rule(_number(int, 1, 65535), "a port number from 1 to 65535 (25, 587)"),
+    "smtp_user": Rule(_text, "the mail server login name, on one line"),
+    "smtp_password": Rule(_text, "the mail server password, on one line", secret=True),
+    "smtp_from": Rule(_address, "an e-mail address such as alerts@example.nhs.uk"),
+    "smtp_starttls": Rule(_switch, "1 or 0 (true/false, yes/no, on/off)"),
+    "public_url": Rule(_url, "the dashboard's address, e.g. https://wholesystem.example.nhs.uk"),
+    "api_rate_limit": Rule(_rate, 'a rate such as "600/minute" or "10/second;600/minute"'),
+    "payment_schemes": Rule(_table, "a table of [payment_schemes.<name>] tables"),
 }
 
 

@@ -57,6 +57,17 @@ class Settings:
             Secure and responses carry HSTS. Off for local `serve` over http.
         max_request_bytes: the largest request body the dashboard reads; a larger one
             is refused with 413 before it is read.
+        smtp_host: the mail server alert digests are sent through; none (the default)
+            means no e-mail is sent (digests still show on the Alerts page).
+        smtp_port, smtp_user, smtp_password, smtp_from, smtp_starttls: its port (25), the
+            login (none: no login), the From address, and whether to upgrade the
+            connection with STARTTLS before logging in.
+        public_url: the dashboard's address as its users reach it (https://...), for the
+            links in alert e-mails; none: the e-mails name the pages' paths only.
+        api_rate_limit: how many requests one API token may make (Flask-Limiter's
+            notation, e.g. "600/minute" or "10/second;600/minute"); counted per worker.
+        payment_schemes: the payment schemes from the TOML file's `[payment_schemes.<name>]`
+            tables (wholesystem.schemes; docs/dashboard.md, "Payments").
     """
 
     data_dir: Path = Path("data")
@@ -79,6 +90,15 @@ class Settings:
     password_min_length: int = 12
     https: bool = False
     max_request_bytes: int = 1_048_576
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "wholesystem@localhost"
+    smtp_starttls: bool = False
+    public_url: str | None = None
+    api_rate_limit: str = "600/minute"
+    payment_schemes: dict = field(default_factory=dict)
 
     @property
     def warehouse_path(self) -> Path:

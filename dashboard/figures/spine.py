@@ -10,7 +10,8 @@ Rows where lower is better are flipped, so better is always to the right
 (Fingertips, "Spine chart" in the Public Health Profiles user guide). Where the rows give
 the practice's 95% interval (practice_lower, practice_upper), it is drawn as a whisker on
 its marker, so the colour's verdict can be read from the chart: the interval against the
-centre line.
+centre line. Where the rows give `peers` (the practice's peer median, metrics.peers), it
+is drawn as a hollow triangle, so a verdict against the peers can be read the same way.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from dashboard import theme
 
 SCALED_COLUMNS = ("minimum", "q25", "q75", "maximum", "practice", "network", "locality")
 INTERVAL_COLUMNS = ("practice_lower", "practice_upper")
+OPTIONAL_COLUMNS = (*INTERVAL_COLUMNS, "peers")  # drawn where the rows have them
 MARKERS = {
     # column: (legend name, symbol, colour); the practice's colour comes from its comparison.
     "practice": ("Practice", "circle", None),
     "network": ("Network", "diamond", theme.NHS_DARK_BLUE),
     "locality": ("Locality", "square", theme.NHS_BLACK),
+    "peers": ("Peer median", "triangle-up", theme.NHS_WHITE),
 }
 NUMBER = ":.4~g"
 
@@ -40,7 +43,7 @@ def spine_positions(rows: pd.DataFrame) -> pd.DataFrame:
     (`flip`). A row whose values all equal the system sits at 0.
     """
     rows = rows.copy()
-    columns = [*SCALED_COLUMNS, *(c for c in INTERVAL_COLUMNS if c in rows)]
+    columns = [*SCALED_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in rows)]
     values = rows[columns].to_numpy(dtype=float)
     offsets = values - rows["system"].to_numpy(dtype=float)[:, None]
     with np.errstate(all="ignore"):
@@ -63,14 +66,19 @@ def spine_chart(
     `rows` has columns label, system, flip (lower is better), minimum, q25, q75, maximum,
     practice, network, locality (values; NaN where suppressed or missing) and
     practice_comparison (better/similar/worse/higher/lower/not compared), and optionally
-    practice_lower and practice_upper (the practice's 95% interval).
+    practice_lower and practice_upper (the practice's 95% interval) and peers (the peer
+    median; NaN where not drawn).
     """
     rows = spine_positions(rows)
     figure = go.Figure(
         [
             _band(rows, "minimum", "maximum", "Range of practices", theme.GREY_4),
             _band(rows, "q25", "q75", "25th to 75th percentile", theme.GREY_2),
-            *(_marker(rows, column, (names or {}).get(column)) for column in MARKERS),
+            *(
+                _marker(rows, column, (names or {}).get(column))
+                for column in MARKERS
+                if column in rows
+            ),
             go.Scatter(
                 x=[None],
                 y=[None],
@@ -119,8 +127,8 @@ def _marker(rows: pd.DataFrame, column: str, name: str | None = None) -> go.Scat
             "color": colour,
             "size": 12 if column == "practice" else 9,
             "line": {
-                "color": theme.NHS_BLACK if column == "practice" else theme.NHS_WHITE,
-                "width": 1,
+                "color": theme.NHS_WHITE if column in ("network", "locality") else theme.NHS_BLACK,
+                "width": 1.5 if column == "peers" else 1,
             },
         },
         customdata=rows[column],

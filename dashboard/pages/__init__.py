@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 
 PAGE_MODULES = (
-    "board", "indicator", "networks", "drilldown", "practice", "definitions", "status",
-    "users_admin", "targets", "snapshots",
+    "board", "indicator", "networks", "payments", "payment_schemes", "drilldown", "practice",
+    "definitions", "status", "alerts",
+    "users_admin", "targets", "snapshots", "api_tokens",
 )  # fmt: skip
 
 

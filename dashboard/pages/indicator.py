@@ -41,6 +41,8 @@ from dashboard.pages.indicator_panels import (
     spc_table,
 )
 from dashboard.pages.indicator_targets import chart_target, target_panel
+from dashboard.pages.peers_panel import peer_group_panel
+from metrics.peers import MIN_PEERS_USED
 
 PATH = "/indicator"
 TITLE = "Indicator detail"
@@ -64,6 +66,10 @@ STATUS_TEXT = {
     ),
     "all_suppressed": "Every month of this series is suppressed: no chart or icon is shown.",
 }
+PEERS_SHOWN = (
+    "Shown: this org and those of its peers in your scope. The line is this org's peer "
+    "median; each peer's colour compares its interval with that same line."
+)
 NO_SERIES = "No monthly SPC series is published for this organisation and segment."
 CONTROL_NAMES = ("level", "org", "period-type", "period", "segment", "benchmark", "limits")
 QUERY_NAMES = ("level", "org", "period_type", "period", "segment", "benchmark", "limits")
@@ -213,7 +219,7 @@ def _verdict_text(detail: data.Detail, row: dict) -> str:
         reason = (
             "a count has no confidence interval"
             if indicator["method"] == "count"
-            else "its interval or the benchmark is not published"
+            else _missing_benchmark(detail, row)
         )
         return f"Not compared with {basis.benchmark_name}: {reason}."
     strict = row.get(f"{basis.verdict}_998")
@@ -230,7 +236,17 @@ def _verdict_text(detail: data.Detail, row: dict) -> str:
             f"is {context}, shown for context; it does not decide the verdict."
         )
     benchmark = formats.number(basis.benchmark, indicator["unit"], indicator.get("target_value"))
+    if detail.view.benchmark == "peers":
+        benchmark += f", the median of {int(row['peers_used'])} peers' published values"
     return f"Compared with {basis.benchmark_name} ({benchmark}): {words}."
+
+
+def _missing_benchmark(detail: data.Detail, row: dict) -> str:
+    if detail.view.benchmark != "peers" or pd.isna(row.get("lower_95")):
+        return "its interval or the benchmark is not published"
+    if detail.peer_group is None or detail.peer_group.empty:
+        return "it has no peer group"
+    return f"fewer than {MIN_PEERS_USED} of its peers have a published value"
 
 
 def _spc_section(detail: data.Detail) -> html.Section:
@@ -298,8 +314,9 @@ def _comparison_section(detail: data.Detail) -> html.Section:
         benchmark_name = "whole system"
     heading = html.H2(f"{units} compared with the {benchmark_name}")
     shown = detail.peers[~detail.peers["suppressed"]]
+    group = _peer_group(detail)
     if detail.peers.empty or basis is None:
-        return _section(heading, html.P("No values are published for this view."))
+        return _section(heading, html.P("No values are published for this view."), *group)
     compared = basis.compared(detail.peers)
     funnel = detail_funnel(detail)
     table = funnel_table(detail.peers, funnel).assign(
@@ -317,8 +334,20 @@ def _comparison_section(detail: data.Detail) -> html.Section:
             "Funnel plot and ranked bar chart as a table",
             peer_table(table, basis, detail.indicator, detail.view.segment),
         ),
+        *group,
     ]
     return _section(heading, *body)
+
+
+def _peer_group(detail: data.Detail) -> list:
+    """With benchmark 'peers': what the charts show, and the peer group itself."""
+    if detail.peer_group is None:
+        return []
+    view = detail.view
+    return [
+        html.P(PEERS_SHOWN, className="nhs-muted small", id="indicator-peers-shown"),
+        peer_group_panel(session.current_scope(), view.org, view.level, open_=True),
+    ]
 
 
 def _basis_text(detail: data.Detail) -> str:

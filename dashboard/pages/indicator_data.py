@@ -20,12 +20,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dashboard import access, targets_live
 from dashboard.figures.funnel import LIMIT_CHOICES
 from dashboard.scope import Scope
 from metrics.segments import SEGMENT_LEVELS
+from metrics.stats import compare
 
 LEVELS = access.LEVELS_TOP_DOWN
 PERIOD_TYPES = {
@@ -35,7 +37,12 @@ PERIOD_TYPES = {
     "fy": "Financial year",
     "board": "Board period (two months)",
 }
-BENCHMARKS = {"system": "Whole system", "parent": "Parent (org's siblings)"}
+BENCHMARKS = {
+    "system": "Whole system",
+    "parent": "Parent (org's siblings)",
+    "peers": "Peer median",
+}
+PEER_LEVELS = ("practice", "network")  # the levels publish gives peer groups (metrics.peers)
 RATIO_COLUMNS = {"value": "isr", "lower_95": "isr_lower_95", "upper_95": "isr_upper_95"}
 CRUDE_COLUMNS = {"value": "value", "lower_95": "lower_95", "upper_95": "upper_95"}
 STRICT = {"isr_lower_95": "isr_lower_998", "isr_upper_95": "isr_upper_998"}
@@ -102,6 +109,7 @@ class Detail:
     selected: dict | None  # the org's own values row
     basis: Basis | None = None  # what the peers' verdicts compare
     own_basis: Basis | None = None  # what the org's own verdict compares
+    peer_group: pd.DataFrame | None = None  # benchmark 'peers': access.peers of the org
 
 
 _definitions: dict = {"version": None, "frame": None, "by_id": {}}
@@ -192,7 +200,9 @@ def parse_view(metric_id: str, query: dict, scope: Scope) -> tuple[View | None, 
         return None, f"Segment '{segment}' is not published at {level} level; choose another."
     benchmark = query.get("benchmark") or "system"
     if benchmark not in BENCHMARKS:
-        return None, f"'{benchmark}' is not a benchmark (system or parent)."
+        return None, f"'{benchmark}' is not a benchmark (system, parent or peers)."
+    if benchmark == "peers" and level not in PEER_LEVELS:
+        return None, "Peers are a benchmark for practices and networks; choose another."
     limits = query.get("limits") or "auto"
     if limits not in LIMIT_CHOICES:
         return None, f"'{limits}' is not a choice of funnel limits (auto, adjusted, unadjusted)."
@@ -243,7 +253,10 @@ def load_detail(scope: Scope, view: View) -> Detail:
     first = {} if summary.empty else summary.iloc[0].to_dict()
     peer_level = "area" if view.level == "system" else view.level
     rows = _values(scope, view, peer_level, orgs)
-    peers, benchmark_value = _peers(view, rows, orgs, peer_level)
+    group = access.peers(scope, view.org) if view.benchmark == "peers" else None
+    if group is not None:
+        rows = _with_peer_benchmark(scope, view, rows, indicator, group)
+    peers, benchmark_value = _peers(view, rows, orgs, peer_level, group)
     peers = peers.assign(org_name=peers["org_code"].map(names))
     own = rows[rows["org_code"] == view.org]
     benchmark = "system" if view.level == "system" else view.benchmark
@@ -265,6 +278,7 @@ def load_detail(scope: Scope, view: View) -> Detail:
         own_basis=comparison_basis(
             indicator, view.level, view.benchmark, _own_benchmark(own, view.benchmark)
         ),
+        peer_group=group,
     )
 
 
@@ -278,7 +292,8 @@ def comparison_basis(indicator: dict, level: str, benchmark: str, value) -> Basi
     if benchmark == "system" and bool(indicator.get("isr")):
         name = "1 (the whole system's age- and sex-specific rates)"
         return Basis(True, RATIO_COLUMNS, 1.0, name, "comparison_system")
-    name = "the whole system" if benchmark == "system" else "the parent"
+    names = {"system": "the whole system", "parent": "the parent", "peers": "the peer median"}
+    name = names[benchmark]
     return Basis(False, CRUDE_COLUMNS, value, name, f"comparison_{benchmark}")
 
 
@@ -329,14 +344,47 @@ def _parent_level(org: str, orgs: pd.DataFrame) -> str | None:
     return levels.get(parents.get(org))
 
 
-def _peers(view: View, rows: pd.DataFrame, orgs: pd.DataFrame, peer_level: str):
+def _peers(view: View, rows: pd.DataFrame, orgs: pd.DataFrame, peer_level: str, group=None):
     """Returns (the orgs compared, the benchmark value): every org at the level against the
-    system, or the org's siblings against their parent."""
+    system, the org's siblings against their parent, or the org and its peers (those in
+    scope) against its peer median."""
     peers = rows[rows["level"] == peer_level]
+    if group is not None:
+        chosen = peers[peers["org_code"].isin([view.org, *group["peer_code"]])]
+        own = rows[rows["org_code"] == view.org]["peers_value"].dropna()
+        return chosen, (float(own.iloc[0]) if len(own) else None)
     if view.benchmark == "system" or view.level == "system":
         return peers, _value_of(rows, rows["level"] == "system")
     parent = dict(zip(orgs["org_code"], orgs["parent_code"], strict=True)).get(view.org)
     return peers[peers["parent_code"] == parent], _value_of(rows, rows["org_code"] == parent)
+
+
+def _with_peer_benchmark(scope, view: View, rows, indicator: dict, group) -> pd.DataFrame:
+    """The rows with the org's peer median (`peers_value`, `peers_used`) on every row, and
+    each row's verdict against that one drawn value (`comparison_peers`, `_998`): the
+    org's own is the published `comparison_peer`; the peers' are worked out against the
+    same benchmark by the same function (`metrics.stats.compare`), so every colour follows
+    from the value, interval and line drawn beside it."""
+    bench = access.peer_benchmarks(
+        scope, [view.metric_id], [view.org], view.period_type,
+        [date.fromisoformat(view.period)], [view.segment],
+    )  # fmt: skip
+    own = bench.iloc[0].to_dict() if len(bench) else {}
+    value = own.get("peer_value")
+    value = np.nan if value is None or pd.isna(value) else float(value)
+    rows = rows.assign(peers_value=value, peers_used=own.get("peers_used"))
+    is_own = rows["org_code"] == view.org
+    for level, column in (("95", "comparison_peers"), ("998", "comparison_peers_998")):
+        words = _words(rows, level, value, indicator["polarity"])
+        published = own.get(column.replace("peers", "peer")) or "not compared"
+        rows[column] = words.where(~is_own, published)
+    return rows
+
+
+def _words(rows: pd.DataFrame, level: str, benchmark: float, polarity) -> pd.Series:
+    words = compare(rows[f"lower_{level}"], rows[f"upper_{level}"], benchmark, polarity)
+    words = pd.Series(np.atleast_1d(words), index=rows.index)
+    return words.where(~rows["suppressed"].astype(bool), "suppressed")
 
 
 def _value_of(rows: pd.DataFrame, mask: pd.Series) -> float | None:

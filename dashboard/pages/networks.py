@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import dash
+import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import access, exports, formats, session, theme
@@ -33,7 +34,7 @@ LEAGUE_HEADINGS = (
     "Status",
     "Change since previous month",
 )
-EXCEPTION_HEADINGS = ("Practice", "KPI", "Previous month", "Latest month", "Change")
+EXCEPTION_HEADINGS = ("Practice", "KPI", "Previous month", "Latest month", "Change", "Why")
 KEY_WORDS = {
     "met": "Green: at or beyond the upper threshold (the target)",
     "between": "Amber: from the lower threshold up to the upper one",
@@ -269,11 +270,12 @@ def _exceptions(view: data.NetworkView, query: dict) -> html.Section:
     if before is None:
         return html.Section([heading, html.P("There is no previous month to compare with.")])
     rule = html.P(
-        f"Practice KPIs that moved the wrong way from {before.strftime('%B %Y')} to "
-        f"{month.strftime('%B %Y')} by {data.MDT_FALL_POINTS:g} percentage points or more, "
-        "or across a threshold (for example from meeting the target to short of it). "
-        "Smaller movements of these 12-month measures are not listed. Suppressed values are "
-        "not compared.",
+        f"Practice KPIs in {month.strftime('%B %Y')} that a clinician should look at, for "
+        "any of three reasons: a special cause of concern on the KPI's SPC chart (a point "
+        "outside the process limits, or a run or trend the wrong way); a fall since "
+        f"{before.strftime('%B %Y')} whose 95% confidence interval (Newcombe's method for "
+        "the difference of two proportions) excludes no change; or a drop below the lower "
+        "threshold from at or above it. Suppressed values are not compared.",
         id="networks-exceptions-rule",
     )
     found = data.exceptions(rows)
@@ -283,9 +285,12 @@ def _exceptions(view: data.NetworkView, query: dict) -> html.Section:
         [
             row.practice,
             row.title,
-            formats.number(row.previous, row.unit, row.target_value),
-            formats.number(row.value, row.unit, row.target_value),
-            formats.change(row.change, row.unit, row.target_value),
+            formats.number(
+                row.previous, row.unit, row.target_value, suppressed=row.previous_suppressed
+            ),
+            formats.number(row.value, row.unit, row.target_value, suppressed=row.suppressed),
+            _change_with_interval(row),
+            formats.sentence_start(row.reason),
         ]
         for row in found.itertuples()
     ]
@@ -314,6 +319,18 @@ def _change(row) -> str:
     if row.suppressed or row.previous_suppressed:
         return "*"
     return formats.change(row.change, row.unit, row.target_value)
+
+
+def _change_with_interval(row) -> str:
+    """The change and its 95% interval: "-3.1 pts (-5.0 to -1.2)"."""
+    change = _change(row)
+    if change in ("*", formats.MISSING) or pd.isna(row.change_lower):
+        return change
+    low, high = (
+        formats.change(v, row.unit, row.target_value).removesuffix(" pts")
+        for v in (row.change_lower, row.change_upper)
+    )
+    return f"{change} (95% CI {low} to {high})"
 
 
 def _status_badge(status: str) -> html.Span:

@@ -9,10 +9,22 @@ upper, such as the 2% high-risk register) is met or not met. The comparison is o
 unrounded value; values are shown with enough decimals that a value short of a threshold
 never reads as the threshold (`dashboard.formats`).
 
-Exceptions rule (the MDT list): a practice's KPI is an exception when, since the previous
-month and with both months unsuppressed, it moved the wrong way by at least
-MDT_FALL_POINTS percentage points, or it moved the wrong way across a threshold (its
-status got worse). Smaller movements of a 12-month measure are noise, not a case to review.
+Exceptions rule (the MDT list): a practice's KPI in the month is an exception for any of
+three reasons, each shown in words:
+
+(a) *special cause of concern*: its published SPC series (`access.spc_points`) has a
+    special-cause point of concern at the month (a point outside the process limits, a run
+    or a trend in the wrong direction), the month unsuppressed;
+(b) *a fall beyond chance*: it moved the wrong way since the previous month and the 95%
+    confidence interval of the change excludes no change. The interval is Newcombe's hybrid
+    score interval for the difference of two proportions, from the Wilson intervals of each
+    month's numerator and denominator (`metrics.stats.newcombe_difference_ci`). It treats the
+    two months as independent; consecutive 12-month measures share most of their patients,
+    so the interval is wide (conservative) rather than too narrow;
+(c) *dropped below the lower threshold*: short of the lower threshold this month, having
+    been at or beyond it the month before.
+
+(b) and (c) need both months unsuppressed; (a) needs the month itself unsuppressed.
 """
 
 from __future__ import annotations
@@ -25,9 +37,16 @@ import pandas as pd
 from dashboard import access, formats, targets_live
 from dashboard.pages.drilldown_data import find_org
 from dashboard.scope import SYSTEM_CODE, Scope
+from metrics.stats import newcombe_difference_ci
 
 KPI_GROUP = "care_package"
-MDT_FALL_POINTS = 2.0
+CHANGE_CONFIDENCE = 0.95
+# The reasons a practice KPI is an exception, in the order a row lists them.
+REASON_WORDS = {
+    "special_cause": "special cause of concern on its SPC chart",
+    "significant_fall": "a fall whose 95% confidence interval excludes no change",
+    "below_lower": "dropped below the lower threshold",
+}
 STATUS_WORDS = {
     "met": "upper threshold (target) met",
     "between": "between the lower and upper thresholds",
@@ -36,8 +55,6 @@ STATUS_WORDS = {
     "suppressed": "suppressed",
     "no_data": "no data",
 }
-# Worst first: a fall across a threshold is a move to a higher rank.
-STATUS_RANK = {"met": 0, "between": 1, "not_met": 2}
 SHORT_LABELS = {
     "cervical_screening_25_49": "Cervical 25–49",
     "cervical_screening_50_64": "Cervical 50–64",
@@ -156,7 +173,9 @@ def heatmap_cells(scope: Scope, month: date) -> tuple[pd.DataFrame, list[str], l
 class NetworkView:
     """One network's practices in a month: `rows` has one row per (practice, KPI) with
     practice, metric_id, counts, value and 95% CI, target, status, previous (last month's
-    value), previous_suppressed, change (points) and worse (the exceptions rule)."""
+    value and counts), previous_suppressed, change (points), its 95% interval
+    (change_lower, change_upper), worse, and `reasons` (the exceptions rule's reasons, a
+    tuple of REASON_WORDS keys; `exception` when there is one)."""
 
     rows: pd.DataFrame
     kpi: pd.Series
@@ -180,23 +199,46 @@ def network_view(scope: Scope, network: str | None, kpi: str | None, month_text:
     practices = orgs[(orgs["level"] == "practice") & (orgs["parent_code"] == network)]
     position = months.index(month)
     before = months[position - 1] if position > 0 else None
+    codes = list(practices["org_code"])
     values = access.values(
         scope,
         metric_ids=list(kpis.index),
         levels=["practice"],
-        org_codes=list(practices["org_code"]),
+        org_codes=codes,
         period_starts=[month] + ([before] if before else []),
     )
-    rows = _compare_months(values, practices, kpis, month)
+    concerns = special_causes_of_concern(scope, list(kpis.index), codes, month)
+    rows = _compare_months(values, practices, kpis, month, concerns)
     return NetworkView(rows, kpis.loc[kpi], month, before)
 
 
-def _compare_months(values, practices, kpis, month) -> pd.DataFrame:
+def special_causes_of_concern(scope: Scope, metric_ids, org_codes, month) -> set:
+    """The (org_code, metric_id) pairs whose published SPC point in the month is a
+    special cause of concern (a suppressed point has no point type, so never is)."""
+    points = access.spc_points(scope, metric_ids, org_codes)
+    points = points[
+        (pd.to_datetime(points["period_start"]) == pd.Timestamp(month))
+        & (points["point_type"] == "concern")
+        & ~points["suppressed"].fillna(False).astype(bool)
+    ]
+    return set(zip(points["org_code"], points["metric_id"], strict=True))
+
+
+PREVIOUS_COLUMNS = {
+    "value": "previous", "suppressed": "previous_suppressed",
+    "numerator": "previous_numerator", "denominator": "previous_denominator",
+}  # fmt: skip
+
+
+def _compare_months(values, practices, kpis, month, concerns=frozenset()) -> pd.DataFrame:
+    """The practices' rows in the month beside the month before, with the change, its
+    interval and the exceptions rule's reasons (`concerns`: the pairs of
+    `special_causes_of_concern`)."""
     is_latest = values["period_start"] == pd.Timestamp(month)
     keys = ["org_code", "metric_id"]
     latest = values.loc[is_latest, keys + VALUE_COLUMNS]
-    previous = values.loc[~is_latest, keys + ["value", "suppressed"]].rename(
-        columns={"value": "previous", "suppressed": "previous_suppressed"}
+    previous = values.loc[~is_latest, keys + list(PREVIOUS_COLUMNS)].rename(
+        columns=PREVIOUS_COLUMNS
     )
     rows = latest.merge(previous, on=keys, how="left")
     rows = rows.merge(practices[["org_code", "org_name"]], on="org_code")
@@ -205,14 +247,55 @@ def _compare_months(values, practices, kpis, month) -> pd.DataFrame:
     rows = rows.rename(columns={"org_name": "practice"})
     rows["previous_suppressed"] = rows["previous_suppressed"].fillna(False).astype(bool)
     rows["change"] = rows["value"] - rows["previous"]
-    direction = rows["improvement"].map({"increase": 1.0, "decrease": -1.0})
     rows["status"] = _statuses(rows)
-    before = _statuses(rows, value="previous", suppressed="previous_suppressed")
-    fell = (rows["change"] * direction) < 0
-    crossed = rows["status"].map(STATUS_RANK) > before.map(STATUS_RANK)
-    rows["worse"] = fell
-    rows["exception"] = fell & (((rows["change"] * direction) <= -MDT_FALL_POINTS) | crossed)
+    rows = _change_interval(rows)
+    direction = rows["improvement"].map({"increase": 1.0, "decrease": -1.0})
+    rows["worse"] = (rows["change"] * direction) < 0
+    rows["reasons"] = _reasons(rows, direction, concerns)
+    rows["exception"] = rows["reasons"].map(bool)
     return rows.reset_index(drop=True)
+
+
+def _change_interval(rows: pd.DataFrame) -> pd.DataFrame:
+    """Adds change_lower and change_upper: the 95% interval of the change, in points (NaN
+    where either month is suppressed: the published counts are NULL)."""
+    _, low, high = newcombe_difference_ci(
+        rows["numerator"], rows["denominator"],
+        rows["previous_numerator"], rows["previous_denominator"], CHANGE_CONFIDENCE,
+    )  # fmt: skip
+    return rows.assign(change_lower=low * 100.0, change_upper=high * 100.0)
+
+
+def _reasons(rows: pd.DataFrame, direction: pd.Series, concerns) -> list[tuple]:
+    before = _statuses(rows, value="previous", suppressed="previous_suppressed")
+    # The interval lies wholly on the wrong side of zero: it excludes no change.
+    beyond_chance = (rows["change_upper"] * direction < 0) & (rows["change_lower"] * direction < 0)
+    below = (rows["status"] == "not_met") & before.isin(["met", "between"])
+    shown = ~rows["suppressed"].astype(bool)
+    return [
+        tuple(
+            reason
+            for reason, holds in (
+                ("special_cause", shown_now and (org, metric) in concerns),
+                ("significant_fall", bool(fall)),
+                ("below_lower", bool(drop)),
+            )
+            if holds
+        )
+        for org, metric, shown_now, fall, drop in zip(
+            rows["org_code"], rows["metric_id"], shown, beyond_chance, below, strict=True
+        )
+    ]
+
+
+def reason_text(reasons: tuple, kpi) -> str:
+    """The reasons of an exception in words, the threshold named: "special cause of
+    concern on its SPC chart; dropped below the lower threshold (45%)"."""
+    words = [REASON_WORDS[reason] for reason in reasons]
+    if "below_lower" in reasons:
+        lower = kpi["upper"] if pd.isna(kpi["lower"]) else kpi["lower"]
+        words[reasons.index("below_lower")] += f" ({target_text(lower)})"
+    return "; ".join(words)
 
 
 def _statuses(rows: pd.DataFrame, value="value", suppressed="suppressed") -> pd.Series:
@@ -242,11 +325,16 @@ def league_table(rows: pd.DataFrame, metric_id: str) -> pd.DataFrame:
 
 
 def exceptions(rows: pd.DataFrame) -> pd.DataFrame:
-    """Returns the practice KPIs that are exceptions by the module's rule, biggest fall in
-    the direction of improvement first."""
-    worse = rows[rows["exception"]].copy()
-    worse["fall"] = worse["change"].abs()
-    return worse.sort_values(["fall", "practice"], ascending=[False, True]).drop(columns="fall")
+    """Returns the practice KPIs that are exceptions by the module's rule, with `reason`
+    (the reasons in words): the most reasons first, then the biggest fall in the direction
+    of improvement (a change not known, a suppressed month, last)."""
+    found = rows[rows["exception"]].copy()
+    direction = found["improvement"].map({"increase": 1.0, "decrease": -1.0})
+    found["fall"] = (-found["change"] * direction).fillna(-float("inf"))
+    found["count"] = found["reasons"].map(len)
+    found["reason"] = [reason_text(row["reasons"], row) for _, row in found.iterrows()]
+    order = ["count", "fall", "practice"]
+    return found.sort_values(order, ascending=[False, False, True]).drop(columns=["fall", "count"])
 
 
 def target_text(target) -> str:

@@ -117,8 +117,16 @@ def exceptions(query: dict) -> exports.Export:
             "Previous month": found["previous"],
             "Latest month": found["value"],
             "Change (points)": found["change"],
+            "Change 95% CI lower": found["change_lower"],
+            "Change 95% CI upper": found["change_upper"],
+            "Why": found["reason"],
         }
     )
+    # Reason (a) lists a practice whose previous month may be suppressed: show "*" there.
+    either = found["suppressed"].astype(bool) | found["previous_suppressed"].astype(bool)
+    frame = exports.masked(frame, found["previous_suppressed"], ["Previous month"])
+    frame = exports.masked(frame, either, ["Change (points)", "Change 95% CI lower",
+                                           "Change 95% CI upper"])  # fmt: skip
     units = (found["unit"].tolist(), found["target_value"].tolist())
     return _network_export(query, view, "Exceptions for the MDT review", frame, units)
 

@@ -18,6 +18,7 @@ from dashboard.figures.spine import spine_chart
 from dashboard.pages import practice_data as data
 from dashboard.pages.drilldown import comparison_badge, org_href, period_choice
 from dashboard.pages.drilldown_data import PERIOD_TYPES, format_value, unknown_org_sentence
+from dashboard.pages.peers_panel import peer_group_panel
 
 PATH = "/practice"
 TITLE = "Practice profile"
@@ -96,8 +97,9 @@ def render_profile(code: str | None, period_type: str = DEFAULT_PERIOD) -> list 
             "darker from the 25th to the 75th percentile; better is to the right. The circle "
             "is this practice with its 95% interval, coloured by its comparison with the "
             f"system; the diamond its {formats.level_noun('network')} and the square its "
-            f"{formats.level_noun('locality')}. * means suppressed (a count of 1 to 7, or a "
-            "value from which one could be worked out)."
+            f"{formats.level_noun('locality')}; the hollow triangle is the median of its "
+            "peers (the 10 most similar practices; see the peer group below). * means "
+            "suppressed (a count of 1 to 7, or a value from which one could be worked out)."
         ),
         html.P(RATIO_NOTE, id="practice-ratio-note"),
         html.Section(
@@ -123,6 +125,7 @@ def render_profile(code: str | None, period_type: str = DEFAULT_PERIOD) -> list 
                 html.Details(
                     [html.Summary("Spine chart as a table"), _table(profile.rows)], open=False
                 ),
+                peer_group_panel(session.current_scope(), practice["org_code"], "practice"),
             ]
         ),
         dcc.Link(
@@ -184,6 +187,8 @@ def table_headings() -> tuple[str, ...]:
         access.level_label("locality"),
         "System",
         *SPREAD_HEADINGS,
+        "Peer median",
+        "Compared with peers",
     )
 
 
@@ -217,6 +222,7 @@ def _table_row(row: dict) -> html.Tr:
         )
         for column in ("network", "locality", "system", "minimum", "q25", "q75", "maximum")
     ]
+    peers = [formats.number(row.get("peers"), unit, target), _peer_badge(row)]
     heading = [row["title"]]
     if ratio:
         heading.append(html.Div(_crude_text(row), className="small nhs-muted fw-normal"))
@@ -227,8 +233,17 @@ def _table_row(row: dict) -> html.Tr:
             html.Td(interval, className="text-nowrap"),
             html.Td(comparison_badge(row["practice_comparison"], _benchmark(ratio))),
             *map(html.Td, numbers),
+            *map(html.Td, peers),
         ]
     )
+
+
+def _peer_badge(row: dict):
+    # The peer benchmark is of crude values: a ratio row does not draw or compare it.
+    verdict = row.get("peers_comparison")
+    if not isinstance(verdict, str) or row["basis"] == "ratio":
+        return formats.MISSING
+    return comparison_badge(verdict, "the peer median")
 
 
 def _benchmark(ratio: bool) -> str:

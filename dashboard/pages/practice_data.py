@@ -58,18 +58,22 @@ def practice_profile(scope: Scope, code: str | None, period_type: str = "rolling
         period_type=period_type,
         period_starts=[period["period_start"]],
     )
-    rows = profile_rows(values, access.indicators(), practice, network, locality)
+    peer_rows = access.peer_benchmarks(
+        scope, None, [practice["org_code"]], period_type, [period["period_start"]]
+    )
+    rows = profile_rows(values, access.indicators(), practice, network, locality, peer_rows)
     return PracticeProfile(practice, network, locality, period, rows, len(practices))
 
 
-def profile_rows(values, indicators, practice, network, locality) -> pd.DataFrame:
+def profile_rows(values, indicators, practice, network, locality, peer_rows=None) -> pd.DataFrame:
     """Returns one row per indicator with a system value, in GROUP_ORDER: metric_id,
     title, label, unit, flip (lower is better), basis ('ratio' or 'value': what the row
     draws and the verdict compares), system (1 for a ratio), minimum, q25, q75, maximum
     and count (over unsuppressed practice values), practice with practice_lower and
     practice_upper (its 95% interval), practice_suppressed, practice_comparison (with
-    the system), network, locality (each benchmark with `<column>_suppressed`), and the
-    crude practice_crude and system_crude."""
+    the system), network, locality (each benchmark with `<column>_suppressed`), the
+    crude practice_crude and system_crude, and, given `peer_rows` (access.peer_benchmarks
+    of the practice), `peers` (the peer median), peers_used and peers_comparison."""
     indicators = indicators[indicators["method"] != "count"].set_index("id")
     drawn = compared_values(values, indicators["isr"])
     is_practice = drawn["level"] == "practice"
@@ -92,11 +96,26 @@ def profile_rows(values, indicators, practice, network, locality) -> pd.DataFram
     rows["practice_crude"] = _value_of(values, practice["org_code"])
     rows["system_crude"] = _value_of(values, SYSTEM_CODE)
     rows["flip"] = rows["polarity"] == "lower"
+    if peer_rows is not None:
+        rows = _with_peers(rows, peer_rows)
     titles = rows["title"].where(rows["basis"] == "value", rows["title"] + RATIO_LABEL)
     rows["label"] = [theme.wrap_label(title, LABEL_WIDTH) for title in titles]
     rows = rows[rows["system"].notna()]
     order = rows["group"].map(GROUP_ORDER.index)
     return rows.assign(order=order).sort_values("order", kind="stable").drop(columns="order")
+
+
+def _with_peers(rows: pd.DataFrame, peer_rows: pd.DataFrame) -> pd.DataFrame:
+    """The peer median and the verdict against it, on rows drawn as values only: a ratio
+    row draws the standardised ratio, and the peer benchmark is of crude values, so it is
+    not drawn there (the indicator page shows it)."""
+    peers = peer_rows.set_index("metric_id").reindex(rows.index)
+    by_value = rows["basis"] == "value"
+    rows["peers"] = peers["peer_value"].astype(float).where(by_value)
+    rows["peers_used"] = peers["peers_used"].where(by_value)
+    verdicts = peers["comparison_peer"].fillna("no data")
+    rows["peers_comparison"] = verdicts.where(by_value, "not drawn (ratio)")
+    return rows
 
 
 def compared_values(values: pd.DataFrame, isr: pd.Series) -> pd.DataFrame:

@@ -81,6 +81,9 @@ def spine_frame(rows: pd.DataFrame) -> pd.DataFrame:
         frame[label] = values.where(~starred, formats.SUPPRESSED)
     for column, label in SPREAD.items():
         frame[label] = rows[column].reset_index(drop=True)
+    if "peers" in rows:  # the peer median, drawn on value rows only (practice_data)
+        frame["Peer median"] = rows["peers"].reset_index(drop=True)
+        frame["Compared with peers (95%)"] = rows["peers_comparison"].reset_index(drop=True)
     return frame
 
 

@@ -6,7 +6,8 @@ or released (by whom, when), the board packs that refer to it (a snapshot a pack
 is never pruned), and a link opening the dashboard as it was published. An admin has a
 Release button on each draft: the callback refuses anyone else (HTTP 403, `roles`
 "release") before reading anything, releases through `metrics.serving.release` (which
-records the admin's name) and writes the release to the admins' audit.
+records the admin's name), writes the release to the admins' audit and then the release's
+alert digests (`wholesystem.alerts`; a failure there is a sentence, never a failed release).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from werkzeug.exceptions import BadRequest
 from dashboard import access, exports, roles, session, snapshot_bar, users
 from dashboard.snapshot_bar import when
 from metrics import serving
-from wholesystem import pack_store
+from wholesystem import alerts, pack_store
 from wholesystem.errors import UserError
 
 PATH = "/snapshots"
@@ -163,6 +164,9 @@ def release(clicks):
     message = (
         f"Released the snapshot of {when(entry.created_at)}: viewers see it from their next page."
     )
+    problems = []  # alert digests never undo or fail the release: a sentence at most
+    alerts.safely_after_release(settings, version, problems.append)
+    message += "".join(f" Alerts: {p}." for p in problems if "could not" in p)
     # The bar and footer are redrawn too: this page was showing the snapshot as a draft.
     fresh = snapshot_bar.bar(), snapshot_bar.footer()
     return html.Div(message, className="nhs-card"), snapshots_table(), *fresh

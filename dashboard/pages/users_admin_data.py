@@ -33,6 +33,7 @@ EVENT_WORDS = {
     "user_added": "Added", "role_set": "Role changed", "scope_set": "Scope changed",
     "password_reset": "Password reset", "deactivated": "Deactivated",
     "reactivated": "Reactivated", "unlocked": "Unlocked", "snapshot_released": "Snapshot released",
+    "scheme_saved": "Payment scheme saved", "scheme_ended": "Payment scheme ended",
 }  # fmt: skip
 SHOWN_ONCE = (
     "Give it to them by a secure route: it is shown only this once, and only its hash is kept."

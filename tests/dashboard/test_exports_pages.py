@@ -41,6 +41,7 @@ PAGES = {
     ("/practice", ""): [
         ("Graph", "practice-spine", "practice-spine"),
         ("Table", None, "practice-spine"),
+        ("Table", "peer-group-table", "peer-group"),
     ],
     ("/status", ""): [("Table", "status-feeds", "status-feeds")],
     ("/snapshots", ""): [("Table", "snapshots-list", "snapshots")],

@@ -30,6 +30,8 @@ ROLE_USERS = {"viewer": "vera", "analyst": "anna", "admin": "adam"}
 EXPECTED = {
     "read": {"viewer", "analyst", "admin"},
     "download": {"viewer", "analyst", "admin"},
+    "subscribe": {"viewer", "analyst", "admin"},
+    "use_api": {"viewer", "analyst", "admin"},
     "see_load_details": {"analyst", "admin"},
     "annotate": {"analyst", "admin"},
     "comment": {"analyst", "admin"},
@@ -39,10 +41,13 @@ EXPECTED = {
     "manage_users": {"admin"},
     "approve": {"admin"},
     "release": {"admin"},
+    "manage_schemes": {"admin"},
+    "manage_tokens": {"admin"},
 }
 # The Users page's callbacks, and the Targets page's (set_targets: admins, with the
 # analysts' setting off as here).
-ADMIN_ONLY_OUTPUTS = ("users-message", "users-audit", "targets-message", "targets-metric")
+ADMIN_ONLY_OUTPUTS = ("users-message", "users-audit", "targets-message", "targets-metric",
+                      "schemes-name")  # fmt: skip
 METRIC = "nel_last_100_days"  # many practice-months with counts of 1 to 7
 
 
@@ -149,7 +154,12 @@ def test_the_only_routes_are_known(app):
     dash_routes = {rule for rule in rules if rule.startswith(("/_dash", "/_reload", "/_favicon"))}
     known = {"/", "/<path:path>", "/login", "/logout", "/assets/<path:filename>",
              "/download/<name>", "/pack", "/packs/<int:pack_id>"}  # fmt: skip
-    assert rules - dash_routes - {"/static/<path:filename>"} == known
+    # The API's routes, by token: every role and scope in tests/dashboard/api/test_api.py.
+    api = {"/api/v1/indicators", "/api/v1/indicators/<metric_id>", "/api/v1/orgs",
+           "/api/v1/values", "/api/v1/spc", "/api/v1/snapshots", "/api/v1/<path:rest>",
+           "/api/v1/peers", "/api/v1/peer-benchmarks", "/api/v1/openapi.json",
+           "/api/v1/docs"}  # fmt: skip
+    assert rules - dash_routes - {"/static/<path:filename>"} == known | api
 
 
 @pytest.mark.parametrize("role", roles.ROLES)
@@ -297,7 +307,7 @@ def test_each_callback_as_each_role(app, as_role):
             # The board adds the commentary form for analysts: the figures must still match.
             viewer, analyst = (_without_commentary(answers[r].json) for r in ("viewer", "analyst"))
             assert viewer == analyst, output
-    assert admin_only == 4
+    assert admin_only == 5  # the last: the payment schemes form's fill (issue 14)
 
 
 def _without_commentary(tree):

@@ -173,7 +173,7 @@ def test_each_row_says_whether_its_parent_and_system_rows_are_suppressed(system)
 PUBLISH_STAGES = (
     "calendar, hierarchy and profiles", "units: deaths", "units: spells", "counts by level",
     "denominators", "periods and standardisation", "values and limits", "comparisons",
-    "disclosure control", "SPC charts", "writing the snapshot",
+    "disclosure control", "SPC charts", "writing the snapshot", "peer groups",
 )  # fmt: skip
 
 
@@ -189,7 +189,8 @@ def test_the_command_prints_each_stage_with_its_time_and_a_summary(system, monke
     names = [name for name, _ in stages]
     assert [name for name in PUBLISH_STAGES if name not in names] == []
     assert names.index("disclosure control") < names.index("SPC charts")  # no SPC leak
-    assert names[-1] == "writing the snapshot" and len(names) == len(captured.err.splitlines())
+    assert names.index("disclosure control") < names.index("peer groups")  # peers see *
+    assert names[-1] == "peer groups" and len(names) == len(captured.err.splitlines())
     with duckdb.connect(str(open_current_path(system)), read_only=True) as snapshot:
         rows, suppressed = snapshot.execute(
             "SELECT count(*), count(*) FILTER (suppressed) FROM indicator_values"

@@ -41,6 +41,7 @@ from metrics.stats import (
     isr,
     isr_ci,
     mean_ci,
+    newcombe_difference_ci,
     rate_ci,
     wilson_ci,
 )
@@ -169,6 +170,26 @@ def test_wilson_3_of_10_by_hand():
     expected = ((6 + Z95**2 - root) / (2 * (10 + Z95**2)),
                 (6 + Z95**2 + root) / (2 * (10 + Z95**2)))  # fmt: skip
     assert_close(wilson_ci(3, 10), expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        # Newcombe (1998), Stat Med 17:873-890, Table II, method 10, examples (a) to (d)
+        ((56, 70, 48, 80), (0.2, 0.0524, 0.3339)),
+        ((9, 10, 3, 10), (0.6, 0.1705, 0.8090)),
+        ((6, 7, 2, 7), (4 / 7, 0.0582, 0.8062)),
+        ((5, 56, 0, 29), (5 / 56, -0.0381, 0.1926)),
+    ],
+)
+def test_newcombe_hybrid_score_interval_matches_the_paper(counts, expected):
+    assert newcombe_difference_ci(*counts) == pytest.approx(expected, abs=5e-5)
+
+
+def test_newcombe_interval_is_nan_without_counts():
+    difference, lower, upper = newcombe_difference_ci([60, np.nan], [100, 100], [75, 75], [100, 0])
+    assert lower[0] < difference[0] < upper[0] < 0
+    assert np.isnan([difference[1], lower[1], upper[1]]).all()
 
 
 def test_wilson_edges():

@@ -237,7 +237,7 @@ def test_bad_parameters_each_get_a_sentence(scope_as):
         ),
         "period": ("2001-01-01", "There is no published month period starting '2001-01-01'."),
         "segment": ("shoe:size", "There is no segment 'shoe:size' for this indicator."),
-        "benchmark": ("england", "'england' is not a benchmark (system or parent)."),
+        "benchmark": ("england", "'england' is not a benchmark (system, parent or peers)."),
     }
     for name, (bad, sentence) in cases.items():
         page = indicator.layout("/indicator/bed_days", {"level": "area", "org": area, name: bad})

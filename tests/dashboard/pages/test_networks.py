@@ -146,61 +146,89 @@ def test_league_table_equals_the_snapshot_with_the_change_since_last_month():
         assert row[7] == f"{change:+.1f} pts"
 
 
-def expected_exceptions(months) -> set[tuple[str, str]]:
-    """The MDT rule worked by hand: a fall of MDT_FALL_POINTS or more in the direction of
-    improvement, or a fall that crosses a threshold, both months unsuppressed."""
-    kpis = data.care_package_kpis()
-    values = practice_values(months[-2:], list(kpis.index))
-    values = values[~values["suppressed"]]
-    wide = values.pivot_table(
-        index=["practice", "metric_id"], columns="period_start", values="value"
-    )
-    now, before = wide[pd.Timestamp(months[-1])], wide[pd.Timestamp(months[-2])]
-    found = set()
-    for (practice, metric), value in now.dropna().items():
-        kpi, previous = kpis.loc[metric], before.get((practice, metric))
-        if previous is None or pd.isna(previous):
-            continue
-        sign = 1 if kpi["improvement"] == "increase" else -1
-        fall = sign * (value - previous)
-        crossed = any(
-            sign * (previous - threshold) >= 0 > sign * (value - threshold)
-            for threshold in (kpi["lower"], kpi["upper"])
-        )
-        if fall < 0 and (fall <= -data.MDT_FALL_POINTS or crossed):
-            found.add((practice, kpi["title"]))
-    return found
-
-
-def test_exceptions_list_only_falls_that_matter_by_the_stated_rule():
+def test_exceptions_list_every_reason_in_words():
     months = access.months()
+    view = data.network_view(Scope.whole_system(), NETWORK, KPI, months[-1].isoformat())
+    expected = data.exceptions(view.rows)
     detail = networks.render_network(NETWORK, KPI, months[-1].isoformat())
-    listed = [(row[0], row[1]) for row in table_rows(detail[1])]
-    assert set(listed) == expected_exceptions(months) and len(listed) == len(set(listed))
-    changes = [float(row[4].split()[0]) for row in table_rows(detail[1])]
-    assert all(change < 0 for change in changes)
-    # no fall of a hundredth of a point is listed unless it crosses a threshold
-    assert "2 percentage points or more, or across a threshold" in text(detail[1])
-
-
-def test_a_small_fall_across_the_target_is_an_exception_and_a_small_one_inside_is_not():
-    kpis = data.care_package_kpis()
-    rows = pd.DataFrame(
-        {"org_code": ["P1", "P2", "P3"], "metric_id": ["dm_bp_control"] * 3,
-         "numerator": 1, "denominator": 1, "value": [89.9, 80.0, 60.0],
-         "lower_95": 0.0, "upper_95": 0.0, "suppressed": False,
-         "period_start": pd.Timestamp("2026-10-01")}
-    )  # fmt: skip
-    previous = rows.assign(value=[90.1, 80.01, 63.0], period_start=pd.Timestamp("2026-09-01"))
-    practices = pd.DataFrame({"org_code": ["P1", "P2", "P3"], "org_name": ["A", "B", "C"]})
-    compared = data._compare_months(
-        pd.concat([rows, previous]), practices, kpis, pd.Timestamp("2026-10-01").date()
+    rows = table_rows(detail[1])
+    assert [(row[0], row[1]) for row in rows] == list(
+        zip(expected["practice"], expected["title"], strict=True)
     )
-    assert compared.set_index("practice")["exception"].to_dict() == {
-        "A": True,  # 90.1 -> 89.9: fell below the target (upper threshold)
-        "B": False,  # 80.01 -> 80.0: a fall of 0.01 points, no threshold crossed
-        "C": True,  # 63 -> 60: a fall of 3 points
+    assert [row[5] for row in rows] == [
+        formats.sentence_start(reason) for reason in expected["reason"]
+    ]
+    # the sample has practices turning for two of the three reasons in its last month
+    assert {"special_cause", "below_lower"} <= set(expected["reasons"].explode())
+    # e.g. Redburn's structured education: 40.0% (at the 40% lower threshold) to 14/39 =
+    # 35.9%; the interval of the change, -24.4 to +16.7 points, includes no change
+    assert [
+        "Redburn Surgery", "40.0%", "35.9%", "-4.1 pts (95% CI -24.4 to +16.7)",
+        "Dropped below the lower threshold (40%)",
+    ] in [[row[0], *row[2:]] for row in rows]  # fmt: skip
+    assert "excludes no change" in text(detail[1])
+
+
+def hand_built(now: list, before: list, concerns=frozenset()) -> pd.DataFrame:
+    """Practices P1.. with dm_bp_control (thresholds 38% and 90%) counts (numerator,
+    denominator) now and the month before; None is a suppressed month."""
+    kpis = data.care_package_kpis()
+    codes = [f"P{i}" for i in range(1, len(now) + 1)]
+
+    def month(counts, start):
+        return pd.DataFrame(
+            {"org_code": codes, "metric_id": "dm_bp_control",
+             "numerator": [c and c[0] for c in counts],
+             "denominator": [c and c[1] for c in counts],
+             "value": [c and 100.0 * c[0] / c[1] for c in counts],
+             "lower_95": 0.0, "upper_95": 0.0, "suppressed": [c is None for c in counts],
+             "period_start": pd.Timestamp(start)}
+        )  # fmt: skip
+
+    values = pd.concat([month(now, "2026-10-01"), month(before, "2026-09-01")])
+    practices = pd.DataFrame({"org_code": codes, "org_name": codes})
+    rows = data._compare_months(
+        values, practices, kpis, pd.Timestamp("2026-10-01").date(), concerns
+    )
+    return rows.set_index("practice")
+
+
+def test_each_exception_reason_worked_by_hand():
+    rows = hand_built(
+        now=[(60, 100), (37, 100), (70, 100), (50, 100), None, (30, 100)],
+        before=[(75, 100), (39, 100), (69, 100), (52, 100), (80, 100), None],
+        concerns={("P3", "dm_bp_control"), ("P5", "dm_bp_control")},
+    )
+    assert rows["reasons"].to_dict() == {
+        # 75% -> 60%: Wilson 50.20-69.06% and 65.70-82.45%; Newcombe's interval of the
+        # change is -15 -/+ sqrt(9.80^2 + 7.45^2), +sqrt(9.06^2 + 9.30^2): -27.31 to -2.01
+        "P1": ("significant_fall",),
+        # 39% -> 37%: short of the lower threshold 38% from above it; the interval of the
+        # change, -15.18 to +11.28 points, includes no change
+        "P2": ("below_lower",),
+        "P3": ("special_cause",),  # a rise, but its SPC point is a special cause of concern
+        "P4": (),  # 52% -> 50%: -15.7 to +11.7 points, inside both thresholds
+        "P5": (),  # suppressed now: its SPC point is not judged, the change not compared
+        "P6": (),  # 30% now, but last month suppressed: no drop can be said
     }
+    assert rows.loc["P1", ["change_lower", "change_upper"]].tolist() == pytest.approx(
+        [-27.313, -2.013], abs=1e-3
+    )
+    assert rows["exception"].tolist() == [True, True, True, False, False, False]
+
+
+def test_an_exception_for_several_reasons_names_them_all_first():
+    rows = hand_built(
+        now=[(20, 100), (60, 100)], before=[(45, 100), (75, 100)],
+        concerns={("P1", "dm_bp_control")},
+    )  # fmt: skip
+    found = data.exceptions(rows.reset_index())
+    assert found["practice"].tolist() == ["P1", "P2"]
+    assert found["reason"].tolist() == [
+        "special cause of concern on its SPC chart; a fall whose 95% confidence interval "
+        "excludes no change; dropped below the lower threshold (38%)",
+        "a fall whose 95% confidence interval excludes no change",
+    ]
 
 
 def test_suppressed_practices_show_a_star():
