@@ -86,6 +86,14 @@ def _cursor():
     return _reader.cursor(_read_version())
 
 
+def snapshot_cursor():
+    """A new cursor on the snapshot this request or block reads (the pooled read-only
+    connection; a draft refused as for every read), for the payments engine, which reads
+    unsuppressed counts to work out money: its caller (`payments_data`) applies scope and
+    disclosure to what it returns. Close it when done."""
+    return _cursor()
+
+
 def _read_version() -> str:
     # The version a read uses: the one shown, else the one the pointer names now.
     if _reader is None:
@@ -356,6 +364,8 @@ SELECT {keys}, {masked},
             ELSE v.parent_value END AS parent_value,
        CASE WHEN $mask AND (v.suppressed OR v.system_suppressed) THEN NULL
             ELSE v.system_value END AS system_value,
+       (v.parent_suppressed AND $mask) AS parent_suppressed,
+       (v.system_suppressed AND $mask) AS system_suppressed,
        {verdicts}
 FROM indicator_values v
 WHERE list_contains($visible, v.org_code) {filters}
@@ -391,9 +401,10 @@ def values(
     silently, so a crafted request for another locality returns no rows. Suppressed rows
     come back with `suppressed` true and NULL counts, value, limits and comparisons
     ('suppressed'); a comparison against a suppressed parent or system row is
-    'not compared'. The comparisons are at 95% (`comparison_parent`, `comparison_system`)
-    and 99.8% (`comparison_parent_998`, `comparison_system_998`), by the rule of
-    docs/metrics.md ("Comparisons").
+    'not compared' (`parent_suppressed`, `system_suppressed` say which). The
+    comparisons are at 95% (`comparison_parent`, `comparison_system`) and 99.8%
+    (`comparison_parent_998`, `comparison_system_998`), by the rule of docs/metrics.md
+    ("Comparisons").
     """
     filters, parameters = _value_filters(
         metric_ids=metric_ids, levels=levels, org_codes=org_codes,

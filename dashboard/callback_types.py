@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from dash._utils import split_callback_id, stringify_id
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from werkzeug.exceptions import BadRequest
 
 MAX_TEXT = 2_000  # characters: longer than any control's value or URL query the pages make
 WILDCARDS = ("ALL", "ALLSMALLER", "MATCH")
@@ -60,6 +61,17 @@ FLAG = Kind("true, false or empty", TypeAdapter(bool | None))
 CLICKS = Kind("a count of clicks, or empty", TypeAdapter(Count | None))
 CLICK = Kind("a chart click (an object with a list of points), or empty",
              TypeAdapter(ClickData | None))  # fmt: skip
+BAD_CLICKS = "A button's click count must be a number."
+
+
+def require_clicks(*clicks) -> None:
+    """Refuses (HTTP 400, one sentence) a click count that is not a whole number or empty.
+    The request check (`problem`) already refuses one before the callback runs; this keeps
+    a callback safe when it is called directly, in one place for every button."""
+    if any(not CLICKS.accepts(click) for click in clicks):
+        raise BadRequest(BAD_CLICKS)
+
+
 SCALAR = Kind(
     f"text of at most {MAX_TEXT:,} characters, a number, true, false or empty",
     TypeAdapter(Text | bool | int | float | None),

@@ -18,6 +18,7 @@ from dashboard import access
 from metrics import assurance
 from wholesystem.settings import Settings
 from wholesystem.targets import EffectiveTarget, TargetBook
+from wholesystem.targets import thresholds as thresholds  # the networks' rule, kept here too
 
 
 def book(settings: Settings | None = None) -> TargetBook:
@@ -117,15 +118,3 @@ def series_assurance(indicator: dict, org_code: str | None, points: pd.DataFrame
         return None
     month = last["period_start"]
     return assurance_for(indicator, org_code, month, last["lower_limit"], last["upper_limit"])
-
-
-def thresholds(target: EffectiveTarget | None, improvement: str | None):
-    """(lower, upper) thresholds of a target as the networks' met/between rule reads them:
-    `upper` is the stricter one in the direction of improvement (the number judged
-    against), `lower` the other; each the value where the target has no range."""
-    if target is None:
-        return None, None
-    low = target.lower if target.lower is not None else target.value
-    high = target.upper if target.upper is not None else target.value
-    laxer = high if improvement == "decrease" else low
-    return (target.judged_against if laxer is None else laxer), target.judged_against

@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard import passwords, roles, throttle
 from dashboard.formats import with_article
 from dashboard.scope import Scope
-from wholesystem import side_store
+from wholesystem import api_tokens, side_store
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -49,6 +49,7 @@ ADDED_COLUMNS = {
     "active": "INTEGER NOT NULL DEFAULT 1",
     "session_epoch": "INTEGER NOT NULL DEFAULT 0",
     "email": "TEXT",  # where alert digests are sent (issue 14); none: no e-mail
+    "email_confirmed_at": "TEXT",  # when its owner confirmed it; none: not mailed yet
 }
 _migrated: set[str] = set()
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong
@@ -114,24 +115,48 @@ def set_password(settings: Settings, name: str, password: str) -> None:
         ).rowcount
     if not updated:
         raise UserError(f"there is no user named {name!r}")
+    api_tokens.revoke_all(settings, name, name)  # a new password ends the old tokens too
     record(settings, name, "password_changed", None)
 
 
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
-def set_email(settings: Settings, name: str, email: str | None) -> None:
+def set_email(settings: Settings, name: str, email: str | None) -> str | None:
     """Sets (or, with None or "", clears) the address a user's alert digests are e-mailed
-    to; raises UserError, one sentence, for an address that is not one or an unknown user."""
+    to and returns it, cleaned; a new address awaits its owner's confirmation
+    (`confirm_email`), the same one keeps it. Raises UserError, one sentence, for an
+    address that is not one or an unknown user."""
     email = (email or "").strip() or None
     if email is not None and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
         raise UserError(f"{email[:80]!r} is not an e-mail address like name@example.nhs.uk")
     with closing(_connect(settings)) as connection, connection:
         updated = connection.execute(
-            "UPDATE users SET email = ? WHERE name = ?", (email, name)
+            "UPDATE users SET email_confirmed_at = CASE WHEN email IS ? THEN"
+            " email_confirmed_at END, email = ? WHERE name = ?",
+            (email, email, name),
         ).rowcount
     if not updated:
         raise UserError(f"there is no user named {name!r}")
+    return email
+
+
+def confirm_email(settings: Settings, name: str, email: str) -> bool:
+    """Marks the user's address confirmed, if it is still `email`; False otherwise."""
+    with closing(_connect(settings)) as connection, connection:
+        return bool(
+            connection.execute(
+                "UPDATE users SET email_confirmed_at = ? WHERE name = ? AND email = ?",
+                (side_store.now(), name, email),
+            ).rowcount
+        )
+
+
+def confirmed_email_of(settings: Settings, name: str) -> str | None:
+    """The user's address if they have confirmed it (the only one digests are sent to)."""
+    with closing(_connect(settings)) as connection:
+        row = _row(connection, name)
+    return row["email"] if row is not None and row["email_confirmed_at"] else None
 
 
 def email_of(settings: Settings, name: str) -> str | None:
@@ -390,6 +415,7 @@ def deactivate(settings: Settings, name: str, by: str, remote_address: str | Non
     if not _existing(settings, name)["active"]:
         raise UserError(f"{name} is already deactivated")
     _update(settings, name, "active = 0", ())
+    api_tokens.revoke_all(settings, name, by)  # so reactivating brings none back
     _audit_change(settings, by, "deactivated", name, None, remote_address)
 
 
@@ -408,6 +434,7 @@ def reset_password(
     returns the password, to be shown once (only its hash is stored)."""
     _existing(settings, name)
     password = new_password(name)
+    api_tokens.revoke_all(settings, name, by)  # before set_password's, to name the admin
     set_password(settings, name, password)
     _audit_change(settings, by, "password_reset", name, None, remote_address)
     return password

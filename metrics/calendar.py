@@ -9,11 +9,13 @@ to March) and two-month board periods aligned to the financial year (April–May
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from wholesystem.errors import UserError
 
 PERIOD_TYPES = ("month", "rolling12", "quarter", "fy", "board")
+MONTH_OR_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 # The first month of the quarter, financial year and board period a month is in, as SQL
 # over a DATE column; disclosure control groups months by the same expressions.
@@ -124,3 +126,13 @@ def build_calendar(connection, first: date, last: date) -> None:
 def _add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_day(text: str) -> date:
+    """Reads a date written YYYY-MM-DD, or a month YYYY-MM (its first day); raises
+    ValueError for anything else (the caller words the refusal)."""
+    match = MONTH_OR_DAY.fullmatch(text or "")
+    if match is None:
+        raise ValueError(f"{text!r} is not YYYY-MM-DD or YYYY-MM")
+    year, month, day = match.groups()
+    return date(int(year), int(month), int(day or 1))

@@ -8,6 +8,10 @@ that disclosure control marks are shown with `*` in place of every count and eve
 derived from them, and a parent or system value whose own row is suppressed is `*` too,
 with the verdicts against it (METRICS.md, "Disclosure control"); `--no-suppress` is for
 operators.
+
+`format_cell` and `masked_cells` are the one way a CSV cell of published figures is
+written: the API's CSV (dashboard.api.responses) and `wholesystem payments --csv` call
+them too, so a figure reads the same wherever it is downloaded.
 """
 
 from __future__ import annotations
@@ -70,6 +74,19 @@ def export_rows(settings: Settings, metric: str, level: str, org: str | None = N
     return [EXPORT_COLUMNS] + [_format_row(row, suppress) for row in found]
 
 
+def masked_cells(
+    row: dict, columns, mark: str = MASK, suppressed_columns=SUPPRESSED_COLUMNS
+) -> list[str]:
+    """The cells of `row` (a dict) in `columns`, with `mark` in every one disclosure control
+    hides: `suppressed_columns` of a row whose `suppressed` is true, and a benchmark's value
+    and the verdicts against it where `parent_suppressed` or `system_suppressed` is."""
+    hidden = set(suppressed_columns) if row.get("suppressed") else set()
+    for benchmark, benchmark_columns in BENCHMARK_COLUMNS.items():
+        if row.get(f"{benchmark}_suppressed"):
+            hidden.update(benchmark_columns)
+    return [mark if column in hidden else format_cell(row.get(column)) for column in columns]
+
+
 def write_csv(rows: list[list[str]], stream=None) -> None:
     """Writes rows as CSV to `stream` (stdout by default)."""
     csv.writer(stream or sys.stdout, lineterminator="\n").writerows(rows)
@@ -77,28 +94,28 @@ def write_csv(rows: list[list[str]], stream=None) -> None:
 
 def _format_row(row: tuple, suppress: bool) -> list[str]:
     *values, suppressed, parent_suppressed, system_suppressed = row
-    cells = [_format_cell(value) for value in values]
-    if not suppress:
-        return cells
-    masked = SUPPRESSED_COLUMNS if suppressed else []
-    for benchmark, hidden in (("parent", parent_suppressed), ("system", system_suppressed)):
-        masked = [*masked, *BENCHMARK_COLUMNS[benchmark]] if hidden else masked
-    for column in masked:
-        cells[EXPORT_COLUMNS.index(column)] = MASK
-    return cells
+    cells = dict(zip(EXPORT_COLUMNS, values, strict=True))
+    if suppress:
+        cells.update(suppressed=suppressed, parent_suppressed=parent_suppressed,
+                     system_suppressed=system_suppressed)  # fmt: skip
+    return masked_cells(cells, EXPORT_COLUMNS)
 
 
-def _format_cell(value) -> str:
+def format_cell(value) -> str:
+    """One CSV cell: "" for nothing (None, NaN), numbers by `format_number`, dates ISO,
+    lists and tables as JSON, anything else as text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
-        return _format_number(value)
+        return format_number(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
 
 
-def _format_number(value: float) -> str:
+def format_number(value: float) -> str:
     """Whole numbers without a point; others in full, as the shortest decimal that reads
     back as the same number and never in exponent form. Rounding would let an interval
     bound and a benchmark that differ print as equal beside a verdict that tells them apart.

@@ -19,13 +19,21 @@ it. What turned, in a month:
 
 Every read goes through `dashboard.access` inside `access.reading(version)` with the
 user's scope, and outside any request (a request's user would decide the masking), so
-suppressed rows are always masked: an item on a suppressed month says "suppressed" and no
-number, and nothing is said that needs a suppressed value (a crossing or a trajectory
-needs both months shown). A subscription to an org no longer in the user's scope (its org
-and those beneath it) yields nothing. A digest with nothing turned is still written, so
-the user knows of the release.
-E-mail follows when an SMTP host is set (`wholesystem.mailer`); a failure is recorded on
-the digest and never raises through the release.
+suppressed rows are always masked, and nothing is said of a month whose point is
+suppressed: a crossing or a trajectory needs both months shown, and an assurance change
+the month's point shown, as the pages show no assurance icon otherwise. A subscription
+to an org no longer in the user's scope (its org and those beneath it) yields nothing. A
+digest with nothing turned is still written, so the user knows of the release, except
+when the release holds no month after the one of the user's previous digest (an older
+snapshot released again): then nothing is written, since no month is newer than what
+they were last told of.
+
+E-mail follows when an SMTP host is set (`wholesystem.mailer`), to confirmed addresses
+only: setting an address sends its owner a one-time link (`request_confirmation`, the
+token kept hashed in `alerts_store`, valid for a day) that confirms it for the signed-in
+user. A failure is recorded on the digest and never raises through the release. The
+commands send inline; a release from the web page writes the digests in the request and
+sends from a daemon thread, so a slow or dead mail server never holds the admin's request.
 """
 
 from __future__ import annotations
@@ -65,29 +73,60 @@ ASSURANCE_WORDS = {
 }
 NOTHING = "Nothing turned in your subscriptions in this release."
 ALERTS_PATH = "/alerts"
+CONFIRM_PATH = "/alerts/confirm"  # + "/<token>": the e-mail confirmation link
+CONFIRM_SUBJECT = "wholesystem alerts: confirm your e-mail address"
+
+
+SENDER_THREAD = "wholesystem-alert-mail"
 
 
 def after_release(settings: Settings, version: str) -> int:
     """Writes one digest per user with subscriptions for the released `version` (none
     again for a (user, version) that has one) and e-mails them when SMTP is set; returns
-    the number of digests written. Inside a web request the work runs in a thread of its
-    own, outside the request, so the releasing admin's role never unmasks a row."""
+    the number of digests written. Inside a web request the digests are written in a
+    thread of its own, outside the request, so the releasing admin's role never unmasks a
+    row, and the e-mail goes from a daemon thread the request does not wait for."""
     if not flask.has_request_context():
-        return _after_release(settings, version)
+        written = _after_release(settings, version)
+        if mailer.enabled(settings):
+            send_unsent(settings, version)
+        return written
+    written = _outside_request(_after_release, settings, version)
+    if mailer.enabled(settings):
+        send_in_background(settings, version)
+    return written
+
+
+def _outside_request(work: Callable, *arguments):
     outcome: dict = {}
 
-    def work():
+    def run():
         try:
-            outcome["written"] = _after_release(settings, version)
+            outcome["value"] = work(*arguments)
         except Exception as error:  # carried back to the caller's thread
             outcome["error"] = error
 
-    thread = threading.Thread(target=work, name="wholesystem-alerts")
+    thread = threading.Thread(target=run, name="wholesystem-alerts")
     thread.start()
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["written"]
+    return outcome["value"]
+
+
+def send_in_background(settings: Settings, version: str) -> threading.Thread:
+    """Starts `send_unsent` for `version` on a daemon thread and returns it; a failure is
+    recorded on each digest (and anything else logged), for `wholesystem alerts send`."""
+
+    def run():
+        try:
+            send_unsent(settings, version)
+        except Exception:  # nobody waits on this thread: the log is where it shows
+            LOG.exception("alert e-mails for %s failed", version)
+
+    thread = threading.Thread(target=run, name=SENDER_THREAD, daemon=True)
+    thread.start()
+    return thread
 
 
 def safely_after_release(settings: Settings, version: str, say: Callable[[str], None]) -> None:
@@ -113,8 +152,6 @@ def _after_release(settings: Settings, version: str) -> int:
         months = access.months()
         for user, theirs in groupby(subscribed, key=lambda s: s.user):
             written += _digest_for(settings, version, months, user, list(theirs))
-    if mailer.enabled(settings):
-        send_unsent(settings, version)
     return written
 
 
@@ -132,12 +169,15 @@ def _digest_for(settings, version, months, user, theirs) -> int:
     account = users.get_user(settings, user)
     if account is None or not account.active:
         return 0
-    if any(d.version == version for d in alerts_store.digests(settings, user)):
+    previous = alerts_store.latest_digest(settings, user)
+    if previous is not None and previous.version == version:
         return 0  # idempotent: this release already has this user's digest
-    previous = next((d for d in alerts_store.digests(settings, user) if d.version != version), None)
     since = date.fromisoformat(previous.last_month) if previous and previous.last_month else None
+    judged = judged_months(months, since)
+    if since is not None and not judged:
+        return 0  # an older snapshot released again: no month newer than the last digest's
     pairs = [(s.metric_id, s.org_code) for s in theirs]
-    items = turned(account.scope, pairs, months, judged_months(months, since))
+    items = turned(account.scope, pairs, months, judged)
     written = alerts_store.write_digest(
         settings, user, version, previous.version if previous else None,
         months[-1].isoformat() if months else None, items,
@@ -147,8 +187,9 @@ def _digest_for(settings, version, months, user, theirs) -> int:
 
 def judged_months(months: list[date], since: date | None) -> list[date]:
     """The months compared with the month before: the latest, and every month after
-    `since` (the last month of the user's previous digest) when that is older."""
-    if len(months) < 2:
+    `since` (the last month of the user's previous digest) when that is older; none when
+    no month is after `since` (an older snapshot released again)."""
+    if len(months) < 2 or (since is not None and months[-1] <= since):
         return []
     later = [month for month in months[1:] if since is not None and month > since]
     return later or [months[-1]]
@@ -204,6 +245,8 @@ def _special_cause(now: dict, then: dict):
 
 
 def _assurance(indicator, org_code, now: dict, then: dict, book):
+    if not _shown(now):  # as the pages: no assurance icon where the month's point is not
+        return None
     judged = [
         targets_live.assurance_for(
             indicator, org_code, p["month"], p["lower_limit"], p["upper_limit"], book
@@ -276,11 +319,12 @@ def _item(indicator: dict, org: dict, point: dict, kind: str, text: str) -> dict
 
 
 def send_unsent(settings: Settings, version: str | None = None) -> tuple[int, int]:
-    """E-mails the digests not yet sent (of one version, or all) to users with an
-    address; returns (sent, failed). A failure is recorded on its digest, never raised."""
+    """E-mails the digests not yet sent (of one version, or all) to users with a
+    confirmed address (others are left unsent); returns (sent, failed). A failure is
+    recorded on its digest, never raised."""
     sent = failed = 0
     for digest in alerts_store.unsent(settings, version):
-        address = users.email_of(settings, digest.user)
+        address = users.confirmed_email_of(settings, digest.user)
         if not address:
             continue
         try:
@@ -292,6 +336,39 @@ def send_unsent(settings: Settings, version: str | None = None) -> tuple[int, in
             alerts_store.record_email(settings, digest.id, None)
             sent += 1
     return sent, failed
+
+
+def request_confirmation(settings: Settings, user: str, address: str) -> None:
+    """E-mails `address` a one-time link that confirms it for `user` (signed in) within
+    a day, replacing any earlier link; raises MailError (one sentence) when it cannot be
+    sent, keeping no link. The caller has set the address (unconfirmed) and e-mail is on."""
+    token = alerts_store.start_confirmation(settings, user, address)
+    link = f"{settings.public_url or ''}{CONFIRM_PATH}/{token}"
+    hours = int(alerts_store.CONFIRMATION_LIFETIME.total_seconds() // 3600)
+    text = (
+        f"Someone signed in to wholesystem as {user} asked for alert digests to be e-mailed "
+        f"to this address. To confirm, open this link while signed in as {user}, within "
+        f"{hours} hours:\n\n{link}\n\nIf it was not you, ignore this e-mail: nothing is "
+        "sent here until the link is opened.\n"
+    )
+    markup = "".join(f"<p>{html.escape(part)}</p>" for part in text.strip().split("\n\n"))
+    markup = markup.replace(
+        html.escape(link), f'<a href="{html.escape(link)}">{html.escape(link)}</a>'
+    )
+    try:
+        mailer.send(settings, address, CONFIRM_SUBJECT, text, markup)
+    except mailer.MailError:
+        alerts_store.drop_confirmation(settings, user)
+        raise
+
+
+def confirm(settings: Settings, user: str, token: str) -> str | None:
+    """Confirms the address of `user`'s pending link when `token` is its token (one use,
+    within a day, and still their address); returns the address, or None."""
+    address = alerts_store.take_confirmation(settings, user, token)
+    if address is None or not users.confirm_email(settings, user, address):
+        return None
+    return address
 
 
 def subject(digest: alerts_store.Digest) -> str:

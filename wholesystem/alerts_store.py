@@ -5,14 +5,19 @@ A subscription is a user's (indicator, org) pair. A digest is what turned for on
 one release (`version`): its items as JSON (already disclosure-controlled when written),
 when it was read on the Alerts page and when it was e-mailed, or why the e-mail failed.
 There is at most one digest per (user, version), so writing one again changes nothing.
+A pending e-mail confirmation is a user's new address with the SHA-256 hash of the random
+one-time token its link carries (never the token itself) and when it expires (a day on).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from wholesystem import side_store
 from wholesystem.settings import Settings
@@ -26,7 +31,11 @@ CREATE TABLE IF NOT EXISTS alert_digests (
     previous_version TEXT, last_month TEXT, created_at TEXT NOT NULL,
     items TEXT NOT NULL DEFAULT '[]', read_at TEXT, emailed_at TEXT, email_error TEXT,
     UNIQUE (user, version));
+CREATE TABLE IF NOT EXISTS alert_email_confirmations (
+    user TEXT PRIMARY KEY, address TEXT NOT NULL, token_hash TEXT NOT NULL,
+    expires_at TEXT NOT NULL);
 """
+CONFIRMATION_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,54 @@ def record_email(settings: Settings, digest_id: int, error: str | None) -> None:
             "UPDATE alert_digests SET emailed_at = ?, email_error = ? WHERE id = ?",
             (sent_at, error, digest_id),
         )
+
+
+def start_confirmation(settings: Settings, user: str, address: str) -> str:
+    """Replaces the user's pending confirmation with one for `address`; returns the new
+    one-time token for the link (only its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + CONFIRMATION_LIFETIME).isoformat(timespec="seconds")
+    with closing(_connect(settings)) as connection, connection:
+        connection.execute(
+            "INSERT OR REPLACE INTO alert_email_confirmations (user, address, token_hash,"
+            " expires_at) VALUES (?, ?, ?, ?)",
+            (user, address, _hash(token), expires),
+        )
+    return token
+
+
+def take_confirmation(settings: Settings, user: str, token: str) -> str | None:
+    """The address the user's pending confirmation is for when `token` is its token and
+    has not expired, used up (deleted) at once; None otherwise, changing nothing."""
+    with closing(_connect(settings)) as connection, connection:
+        row = connection.execute(
+            "SELECT address FROM alert_email_confirmations WHERE user = ? AND token_hash = ?"
+            " AND expires_at > ?",
+            (user, _hash(token), side_store.now()),
+        ).fetchone()
+        if row is not None:
+            connection.execute("DELETE FROM alert_email_confirmations WHERE user = ?", (user,))
+    return None if row is None else row["address"]
+
+
+def pending_confirmation(settings: Settings, user: str) -> str | None:
+    """The address awaiting the user's confirmation (unexpired), or None."""
+    rows = side_store.read(
+        settings,
+        "SELECT address FROM alert_email_confirmations WHERE user = ? AND expires_at > ?",
+        (user, side_store.now()),
+    )
+    return rows[0]["address"] if rows else None
+
+
+def drop_confirmation(settings: Settings, user: str) -> None:
+    """Forgets the user's pending confirmation, if any."""
+    with closing(_connect(settings)) as connection, connection:
+        connection.execute("DELETE FROM alert_email_confirmations WHERE user = ?", (user,))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _digest(row: sqlite3.Row) -> Digest:

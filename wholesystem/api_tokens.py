@@ -11,9 +11,16 @@ A token belongs to one user and reads as that user does at the time of each requ
 their role, scope and disclosure control now, not when the token was made. A token of an
 inactive user is refused. The owner or an admin may revoke a token; nothing is deleted,
 so who made each token, when, who revoked it and when stays readable (the audit of the
-tokens themselves). Each API request is recorded in `api_requests` (time, user, token,
-method, path and query, status, rows returned) with the token's `last_used_at`, in one
-transaction.
+tokens themselves). A user has at most MAX_LIVE tokens at once. Setting or resetting
+a user's password, and deactivating them, revokes all their tokens (`revoke_all`), so a
+reactivated user starts with none.
+
+Each API request is recorded in `api_requests` (time, user, token, method, path and
+query, status, rows returned, the remote address), and the token's `last_used_at` is
+moved on at most once a minute (a write per request would contend for the file's write
+lock). A refusal before any token is known (no token, a wrong one) is counted instead:
+one row per remote address per minute, whose `count` grows (`record_refusal`), so a
+flood of bad requests cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import secrets
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from wholesystem import side_store
 from wholesystem.errors import UserError
@@ -32,6 +40,8 @@ from wholesystem.settings import Settings
 PREFIX = "wsk_"
 TOKEN_PATTERN = re.compile(r"wsk_[A-Za-z0-9_-]{43}")
 MAX_LABEL = 100
+MAX_LIVE = 10
+LAST_USED_EVERY = timedelta(minutes=1)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_tokens (
     id INTEGER PRIMARY KEY AUTOINCREMENT, user_name TEXT NOT NULL, label TEXT NOT NULL,
@@ -39,9 +49,16 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     last_used_at TEXT, revoked_at TEXT, revoked_by TEXT);
 CREATE TABLE IF NOT EXISTS api_requests (
     time TEXT NOT NULL, user_name TEXT, token_id INTEGER, method TEXT NOT NULL,
-    path TEXT NOT NULL, status INTEGER NOT NULL, rows INTEGER);
+    path TEXT NOT NULL, status INTEGER NOT NULL, rows INTEGER, remote_address TEXT,
+    count INTEGER NOT NULL DEFAULT 1);
 """
+# Made after an older file's api_requests has been given the columns it names.
+REFUSALS_INDEX = """CREATE INDEX IF NOT EXISTS api_refusals_by_address
+    ON api_requests (remote_address, time) WHERE user_name IS NULL"""
 COLUMNS = "id, user_name, label, created_at, created_by, last_used_at, revoked_at, revoked_by"
+# Columns of api_requests added after its first form (a file from before has 7).
+ADDED_COLUMNS = {"remote_address": "TEXT", "count": "INTEGER NOT NULL DEFAULT 1"}
+_migrated: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -70,13 +87,22 @@ def digest(secret: str) -> str:
 def create(settings: Settings, user_name: str, label: str, by: str) -> tuple[Token, str]:
     """Makes a token for a user and returns it with its secret, to be shown once.
 
-    Raises UserError for an empty or overlong label. The caller checks that `by` may
-    make a token for `user_name` (themselves, or an admin)."""
+    Raises UserError for an empty or overlong label, or when the user has MAX_LIVE
+    tokens already. The caller checks that `by` may make a token for `user_name`
+    (themselves, or an admin)."""
     label = " ".join(str(label or "").split())
     if not label or len(label) > MAX_LABEL:
         raise UserError(f"a token's label must be 1 to {MAX_LABEL} characters, e.g. 'notebook'")
     secret = PREFIX + secrets.token_urlsafe(32)
     with closing(_connect(settings)) as connection, connection:
+        live = connection.execute(
+            "SELECT count(*) FROM api_tokens WHERE user_name = ? AND revoked_at IS NULL",
+            (user_name,),
+        ).fetchone()[0]
+        if live >= MAX_LIVE:
+            raise UserError(
+                f"{user_name} has {MAX_LIVE} API tokens already: revoke one before making another"
+            )
         cursor = connection.execute(
             """INSERT INTO api_tokens (user_name, label, token_hash, created_at, created_by)
                VALUES (?, ?, ?, ?, ?)""",
@@ -126,20 +152,54 @@ def revoke(settings: Settings, token_id: int, by: str, *, any_user: bool = False
         return _token(_row(connection, token_id))
 
 
+def revoke_all(settings: Settings, user_name: str, by: str) -> int:
+    """Revokes every live token of a user (a password set or reset, a deactivation) and
+    returns how many."""
+    with closing(_connect(settings)) as connection, connection:
+        return connection.execute(
+            """UPDATE api_tokens SET revoked_at = ?, revoked_by = ?
+               WHERE user_name = ? AND revoked_at IS NULL""",
+            (side_store.now(), by, user_name),
+        ).rowcount
+
+
 def record_request(
     settings: Settings, user_name: str | None, token_id: int | None, method: str,
-    path: str, status: int, rows: int | None,
+    path: str, status: int, rows: int | None, remote_address: str | None = None,
 ) -> None:  # fmt: skip
-    """Audits one API request and notes when its token was last used: one transaction."""
+    """Audits one API request and, at most once a minute, notes when its token was last
+    used: one transaction."""
     now = side_store.now()
-    with closing(_connect(settings)) as connection, connection:
+    with closing(_audit_connect(settings)) as connection, connection:
         connection.execute(
-            "INSERT INTO api_requests VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (now, user_name, token_id, method[:10], path[:2000], status, rows),
+            "INSERT INTO api_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            (now, user_name, token_id, method[:10], path[:2000], status, rows, remote_address),
         )
         if token_id is not None:
             connection.execute(
-                "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now, token_id)
+                """UPDATE api_tokens SET last_used_at = ?
+                   WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)""",
+                (now, token_id, _minute_before(now)),
+            )
+
+
+def record_refusal(
+    settings: Settings, remote_address: str | None, method: str, path: str, status: int
+) -> None:
+    """Counts a refusal of a request with no known token: the first from an address in a
+    minute is a row (its time, path and status); the rest of that minute add to its count."""
+    now = side_store.now()
+    with closing(_audit_connect(settings)) as connection, connection:
+        counted = connection.execute(
+            """UPDATE api_requests SET count = count + 1
+               WHERE rowid = (SELECT max(rowid) FROM api_requests WHERE user_name IS NULL
+                              AND remote_address IS ? AND time > ?)""",
+            (remote_address, _minute_before(now)),
+        ).rowcount
+        if not counted:
+            connection.execute(
+                "INSERT INTO api_requests VALUES (?, NULL, NULL, ?, ?, ?, NULL, ?, 1)",
+                (now, method[:10], path[:2000], status, remote_address),
             )
 
 
@@ -155,7 +215,38 @@ def requests(settings: Settings, user_name: str | None = None, limit: int = 100)
 
 
 def _connect(settings: Settings) -> sqlite3.Connection:
-    return side_store.connect(settings, SCHEMA)
+    connection = side_store.connect(settings, SCHEMA)
+    if str(settings.users_path) not in _migrated:  # once per file and process
+        _add_missing_columns(connection)
+        with connection:
+            connection.execute(REFUSALS_INDEX)
+        _migrated.add(str(settings.users_path))
+    return connection
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    present = {row["name"] for row in connection.execute("PRAGMA table_info(api_requests)")}
+    for column, definition in ADDED_COLUMNS.items():
+        if column in present:
+            continue
+        try:
+            with connection:
+                connection.execute(f"ALTER TABLE api_requests ADD COLUMN {column} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another worker added it first
+                raise
+
+
+def _audit_connect(settings: Settings) -> sqlite3.Connection:
+    connection = _connect(settings)
+    # In WAL mode (side_store.connect) NORMAL is safe from corruption; a power cut may
+    # lose the last audit rows, not the file, and each request saves an fsync.
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+def _minute_before(stamp: str) -> str:
+    return (datetime.fromisoformat(stamp) - LAST_USED_EVERY).isoformat(timespec="seconds")
 
 
 def _row(connection: sqlite3.Connection, token_id: int) -> sqlite3.Row | None:

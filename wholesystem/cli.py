@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pack_parser(commands)
     _add_users_parser(commands)
     _add_annotations_parser(commands)
+    _add_alerts_parser(commands)
     _add_targets_parser(commands)
     _add_payments_parser(commands)
     _add_tokens_parser(commands)
@@ -184,11 +185,14 @@ def _add_annotations_parser(commands) -> None:
     remove.add_argument("id", type=_annotation_id)
 
 
-def _add_targets_parser(commands) -> None:
+def _add_alerts_parser(commands) -> None:
     alerts = commands.add_parser("alerts", help="alert digests: send the unsent e-mails")
     actions = alerts.add_subparsers(dest="alerts_command", required=True)
     send = actions.add_parser("send", help="e-mail the digests not yet sent")
     send.add_argument("--version", help="only the digests of this release")
+
+
+def _add_targets_parser(commands) -> None:
     targets = commands.add_parser("targets", help="targets in bulk: import or export a CSV")
     actions = targets.add_subparsers(dest="targets_command", required=True)
     read = actions.add_parser("import", help="add or replace targets from a CSV (all or none)")

@@ -36,12 +36,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from metrics import serving
+from metrics import calendar, serving
 from wholesystem import schemes
 from wholesystem.errors import UserError
 from wholesystem.schemes import Scheme, SchemeError
 from wholesystem.settings import Settings
 from wholesystem.targets import TargetBook
+from wholesystem.targets import thresholds as target_thresholds
 
 QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 FINANCIAL_YEAR = re.compile(r"(\d{4})/(\d{2})")
@@ -88,41 +89,48 @@ class Payments:
 def period_months(period: str) -> tuple[date, ...]:
     """The months of 'YYYY-Qn' (a financial-year quarter: YYYY is the year the financial
     year starts, Q1 April to June) or 'YYYY/YY' (a financial year); UserError otherwise."""
+    first, count = _first_month(period)
+    return tuple(_months_after(first, k) for k in range(count))
+
+
+def _first_month(period: str) -> tuple[date, int]:
+    # The period's first month and its length in months.
     text = str(period or "").strip()
     if match := QUARTER.fullmatch(text):
-        start = 4 + 3 * (int(match[2]) - 1)
-        year = int(match[1]) + (start > 12)
-        return tuple(date(year, (start - 1) % 12 + 1 + k, 1) for k in range(3))
+        return _months_after(date(int(match[1]), 4, 1), 3 * (int(match[2]) - 1)), 3
     match = FINANCIAL_YEAR.fullmatch(text)
     if match and (int(match[1]) + 1) % 100 == int(match[2]):
-        year = int(match[1])
-        return tuple(date(year + (k >= 9), (3 + k) % 12 + 1, 1) for k in range(12))
+        return date(int(match[1]), 4, 1), 12
     raise UserError(
         f"period {text[:40]!r} is not a quarter 'YYYY-Qn' (financial year starting in YYYY, "
         "Q1 = April to June) or a financial year 'YYYY/YY'"
     )
 
 
+def _months_after(month: date, count: int) -> date:
+    return (pd.Timestamp(month) + pd.DateOffset(months=count)).date()
+
+
 def period_label(period: str) -> str:
     """The period in words with its months: "2026/27 Q2 (July to September 2026)"."""
     months = period_months(period)
     first, last = months[0], months[-1]
-    fy_start = first.year if first.month >= 4 else first.year - 1
-    fy = f"{fy_start}/{(fy_start + 1) % 100:02d}"
-    span = (
-        f"{first:%B %Y} to {last:%B %Y}"
-        if first.year != last.year
-        else (f"{first:%B} to {last:%B %Y}")
-    )
-    name = fy if len(months) == 12 else f"{fy} Q{period[-1]}"
-    return f"{name} ({span})"
+    span = f"{first:%B %Y}" if first.year != last.year else f"{first:%B}"
+    year = _period_name("fy", first)
+    name = year if len(months) == 12 else f"{year} Q{_period_name('quarter', first)[-1]}"
+    return f"{name} ({span} to {last:%B %Y})"
 
 
-def periods(settings: Settings, version: str | None = None, kind: str | None = None) -> list:
+def periods(
+    settings: Settings, version: str | None = None, kind: str | None = None, connection=None
+) -> list:
     """The complete quarters, then the complete financial years, of the snapshot, each
-    newest first ('quarter' or 'fy' as `kind` to keep one kind)."""
-    with closing(_open(settings, version)[0]) as connection:
+    newest first ('quarter' or 'fy' as `kind` to keep one kind); `connection` an open one
+    on that snapshot (else one is opened and closed here)."""
+    if connection is not None:
         return _periods(connection, kind)
+    with closing(_open(settings, version)[0]) as opened:
+        return _periods(opened, kind)
 
 
 def _periods(connection, kind: str | None = None) -> list[str]:
@@ -135,47 +143,48 @@ def _periods(connection, kind: str | None = None) -> list[str]:
 
 
 def _period_name(kind: str, start: date) -> str:
-    fy_start = start.year if start.month >= 4 else start.year - 1
+    """'YYYY/YY' for the financial year of `start` (kind 'fy'), else 'YYYY-Qn' for its
+    quarter: the calendar's rule for where a financial year starts (`period_start`)."""
+    year = calendar.period_start("fy", start)
     if kind == "fy":
-        return f"{fy_start}/{(fy_start + 1) % 100:02d}"
-    return f"{fy_start}-Q{(start.month - 4) % 12 // 3 + 1}"
+        return f"{year.year}/{(year.year + 1) % 100:02d}"
+    quarter = calendar.period_start("quarter", start)
+    return f"{year.year}-Q{((quarter.year - year.year) * 12 + quarter.month - year.month) // 3 + 1}"
 
 
 # ---------------------------------------------------------------------------- compute
 
 
 def compute(
-    settings: Settings, scheme: Scheme, period: str, version: str | None = None, what_if=None
+    settings: Settings,
+    scheme: Scheme,
+    period: str,
+    version: str | None = None,
+    what_if=None,
+    *,
+    book: TargetBook | None = None,
+    connection=None,
 ) -> Payments:
     """The scheme's payments to every network for the period, from the kept snapshot
     `version` (the released one when None); `what_if` overrides the split and KPIs'
-    thresholds and methods (`apply_what_if`). UserError for a period not in the snapshot."""
+    thresholds and methods (`apply_what_if`); `book` the targets in force (read here when
+    None); `connection` an open one on `version` (the dashboard's pooled reader; else one
+    is opened and closed here). UserError for a period not in the snapshot."""
     scheme = apply_what_if(scheme, what_if)
-    connection, version = _open(settings, version)
-    with closing(connection):
-        months = _check_period(connection, period)
-        _register_scheme(connection, scheme, months)
-        money = connection.execute(PRACTICE_MONEY_SQL).df()
-        counts = connection.execute(PRACTICE_COUNTS_SQL).df()
-        network_rows = connection.execute(NETWORK_ROWS_SQL).df()
-        basis = connection.execute(BASIS_SUPPRESSED_SQL).df()
-        indicators = connection.execute("SELECT * FROM indicators").df()
-        names = dict(
-            connection.execute(
-                "SELECT org_code, org_name FROM org_units WHERE level = 'practice'"
-            ).fetchall()
-        )
-        gain, notes = _gain(connection, scheme, months)
+    if connection is None:
+        opened, version = _open(settings, version)
+        with closing(opened):
+            return compute(settings, scheme, period, version, book=book, connection=opened)
+    months, read = _read(connection, scheme, period)
+    indicators = read["indicators"]
     missing = [r.metric_id for r in scheme.kpis if r.metric_id not in set(indicators["id"])]
     if missing:
         raise UserError(f"KPI {missing[0]!r} of scheme {scheme.name!r} is not in {version}")
-    book = TargetBook.load(settings, indicators)
-    kpis = _kpi_rows(scheme, money, counts, network_rows, indicators, book, months[-1])
-    result = _assemble(scheme, period, months, version, money, counts, kpis, gain, notes)
-    result = _mark_basis(result, basis)
-    for frame in (result.practices, result.practice_money):
-        frame.insert(2, "practice_name", frame["practice_code"].map(names))
-    return result
+    book = book if book is not None else TargetBook.load(settings, indicators)
+    info = indicators.set_index("id")  # the snapshot's definitions, as paid on
+    kpis = _kpi_rows(scheme, read, info, book, months[-1])
+    result = _assemble(scheme, period, months, version, read, kpis, info)
+    return _mark_basis(result, read["basis"])
 
 
 def apply_what_if(scheme: Scheme, what_if) -> Scheme:
@@ -229,6 +238,16 @@ def _check_period(connection, period: str) -> tuple[date, ...]:
     return months
 
 
+def _read(connection, scheme: Scheme, period: str) -> tuple[tuple[date, ...], dict]:
+    """The period's months, and the snapshot's rows its payments are worked from (by name:
+    `READS`, and the gain share's frame and notes)."""
+    months = _check_period(connection, period)
+    _register_scheme(connection, scheme, months)
+    read = {name: connection.execute(sql).df() for name, sql in READS.items()}
+    read["gain"], read["notes"] = _gain(connection, scheme, months)
+    return months, read
+
+
 def _register_scheme(connection, scheme: Scheme, months) -> None:
     rules = pd.DataFrame(
         [
@@ -245,10 +264,11 @@ def _register_scheme(connection, scheme: Scheme, months) -> None:
     for name, frame in (("scheme_kpis", rules), ("scheme_packages", packages),
                         ("wanted_months", wanted)):  # fmt: skip
         connection.register(f"{name}_frame", frame)
-        connection.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
         connection.unregister(f"{name}_frame")
     connection.execute(
-        "CREATE TEMP TABLE period_end AS SELECT max(month)::DATE AS month FROM wanted_months"
+        "CREATE OR REPLACE TEMP TABLE period_end AS "
+        "SELECT max(month)::DATE AS month FROM wanted_months"
     )
 
 
@@ -326,40 +346,57 @@ WHERE v.level = 'network' AND v.period_type = 'month' AND v.segment = 'all'
 GROUP BY ALL
 """
 
+READS = {
+    "money": PRACTICE_MONEY_SQL,
+    "counts": PRACTICE_COUNTS_SQL,
+    "network_rows": NETWORK_ROWS_SQL,
+    "basis": BASIS_SUPPRESSED_SQL,
+    "indicators": "SELECT * FROM indicators",
+    "names": "SELECT org_code, org_name FROM org_units WHERE level = 'practice'",
+}
+
 
 # -------------------------------------------------------------------------- KPI money
 
 
-def _kpi_rows(scheme, money, counts, network_rows, indicators, book, end_month) -> pd.DataFrame:
-    """One row per network × package × KPI: pooled counts, thresholds, fraction earned,
-    points and money."""
-    info = indicators.set_index("id")
-    package_money = money.groupby(["network_code", "package"])["money"].sum()
-    pooled = counts.groupby(["network_code", "metric_id"])[["numerator", "denominator"]].sum()
-    suppressed = network_rows.set_index(["network_code", "metric_id"])["suppressed"]
-    names = network_rows.drop_duplicates("network_code").set_index("network_code")["network_name"]
-    rows = []
-    for network, name in names.items():
-        for package in scheme.packages:
-            total_weight = sum(rule.weight for rule in package.kpis)
-            at_risk = (1 - scheme.upfront_share) * package_money.get((network, package.name), 0.0)
-            for rule in package.kpis:
-                indicator = info.loc[rule.metric_id]
-                numerator, denominator = (
-                    pooled.loc[(network, rule.metric_id)]
-                    if (network, rule.metric_id) in pooled.index
-                    else (math.nan, math.nan)
-                )
-                head = (network, name, package.name, rule.metric_id, indicator["title"],
-                        indicator["unit"], rule.method, rule.weight)  # fmt: skip
-                lower, upper, source = thresholds(rule, book, network, end_month, indicator)
-                rows.append(
-                    head + _kpi_money(
-                        float(numerator), float(denominator), lower, upper, source, rule,
-                        indicator, at_risk * rule.weight / total_weight,
-                    ) + (bool(suppressed.get((network, rule.metric_id), False)),)
-                )  # fmt: skip
-    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+def _kpi_rows(scheme, read: dict, info, book, end_month) -> pd.DataFrame:
+    """One row per network × package × KPI: the scheme's rules crossed with the networks,
+    merged with the pooled counts, the package money and the network rows' suppression;
+    then each row's thresholds, fraction earned, points and money."""
+    keys = ["network_code", "metric_id"]
+    network_rows = read["network_rows"]
+    networks = network_rows.drop_duplicates("network_code")[["network_code", "network_name"]]
+    pooled = read["counts"].groupby(keys, as_index=False)[["numerator", "denominator"]].sum()
+    package_money = read["money"].groupby(["network_code", "package"], as_index=False)["money"]
+    frame = (
+        networks.merge(_rules(scheme), how="cross")
+        .merge(pooled, on=keys, how="left")
+        .merge(package_money.sum(), on=["network_code", "package"], how="left")
+        .merge(network_rows[[*keys, "suppressed"]], on=keys, how="left")
+    )
+    share = (1 - scheme.upfront_share) * frame["weight"] / frame["total_weight"]
+    frame["at_risk"] = share * frame["money"].fillna(0.0)
+    frame["title"] = frame["metric_id"].map(info["title"])
+    frame["unit"] = frame["metric_id"].map(info["unit"])
+    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    worked = [
+        _kpi_money(row, info.loc[row.metric_id], book, end_month)
+        for row in frame.itertuples(index=False)
+    ]
+    frame[WORKED_COLUMNS] = pd.DataFrame(worked, columns=WORKED_COLUMNS, index=frame.index)
+    return frame[KPI_COLUMNS].reset_index(drop=True)
+
+
+def _rules(scheme: Scheme) -> pd.DataFrame:
+    """The scheme's KPI rules in order, each with its package and the package's weight."""
+    return pd.DataFrame(
+        [
+            (p.name, r.metric_id, r.method, r.weight, sum(k.weight for k in p.kpis), r)
+            for p in scheme.packages
+            for r in p.kpis
+        ],
+        columns=["package", "metric_id", "method", "weight", "total_weight", "rule"],
+    )
 
 
 KPI_COLUMNS = [
@@ -370,13 +407,20 @@ KPI_COLUMNS = [
 ]  # fmt: skip
 
 
-def _kpi_money(numerator, denominator, lower, upper, source, rule, indicator, at_risk):
+WORKED_COLUMNS = KPI_COLUMNS[8:20]
+
+
+def _kpi_money(row, indicator, book, month) -> tuple:
+    """A KPI row's `WORKED_COLUMNS`: its attainment against its thresholds, and the
+    points and the share of its money at risk earned and missed."""
+    lower, upper, source = thresholds(row.rule, book, row.network_code, month, indicator)
+    numerator, denominator, at_risk = float(row.numerator), float(row.denominator), row.at_risk
     multiplier = float(indicator["multiplier"] or 1)
     attainment = numerator * multiplier / denominator if denominator > 0 else math.nan
-    fraction = earned_fraction(attainment, lower, upper, rule.method, indicator["improvement"])
+    fraction = earned_fraction(attainment, lower, upper, row.method, indicator["improvement"])
     return (
         numerator, denominator, attainment, _float(lower), _float(upper), source, fraction,
-        rule.weight, rule.weight * fraction, at_risk, at_risk * fraction,
+        row.weight, row.weight * fraction, at_risk, at_risk * fraction,
         at_risk * (1 - fraction),
     )  # fmt: skip
 
@@ -388,12 +432,10 @@ def _float(value) -> float:
 def thresholds(rule, book: TargetBook, network_code: str, month: date, indicator) -> tuple:
     """(lower, upper, source): the scheme's thresholds, else the target in force for the
     network in the month ('set' or 'default'), as the networks page reads them."""
-    from dashboard.targets_live import thresholds as live_thresholds
-
     if rule.lower is not None and rule.upper is not None:
         return rule.lower, rule.upper, "scheme"
     target = book.target(rule.metric_id, network_code, month)
-    lower, upper = live_thresholds(target, indicator["improvement"])
+    lower, upper = target_thresholds(target, indicator["improvement"])
     lower = rule.lower if rule.lower is not None else lower
     upper = rule.upper if rule.upper is not None else upper
     source = (
@@ -483,15 +525,25 @@ def _gain(connection, scheme: Scheme, months) -> tuple[pd.DataFrame, list[str]]:
     )
     notes = []
     if gain.baseline_per_1000 is None:
-        rows, notes = _previous_year(rows, months)
+        rows["expected"], notes = _previous_year(rows, months)
         baseline = "previous_year"
     else:
         rows["expected"] = rows["listed"] * gain.baseline_per_1000 / 1000 / 12
         baseline = "per_1000"
-    networks = sorted(set(rows["network_code"]))
-    counted = rows.groupby("network_code")[["admissions", "expected"]].sum()
-    frame = counted.reindex(networks).rename_axis("network_code").reset_index()
-    frame["assessed"] = frame["network_code"].isin(counted.index)
+    # Every practice-month's admissions count (the network's published row), each
+    # against an expected number; a network with no expected number is not assessed.
+    grouped = rows.groupby("network_code")
+    frame = (
+        pd.DataFrame(
+            {
+                "admissions": grouped["admissions"].sum(),
+                "expected": grouped["expected"].sum(min_count=1),
+            }
+        )
+        .rename_axis("network_code")
+        .reset_index()
+    )
+    frame["assessed"] = frame["expected"].notna()
     frame["avoided"] = frame["expected"] - frame["admissions"]
     frame["savings"] = frame["avoided"] * gain.cost_per_admission
     frame["gain_share"] = np.maximum(frame["savings"].fillna(0) * gain.share, 0.0)
@@ -500,42 +552,51 @@ def _gain(connection, scheme: Scheme, months) -> tuple[pd.DataFrame, list[str]]:
     return frame[GAIN_COLUMNS], notes
 
 
-def _previous_year(rows: pd.DataFrame, months) -> tuple[pd.DataFrame, list[str]]:
-    """Practice-months with the same month a year earlier in the snapshot, each expecting
-    last year's admissions scaled to this year's list; the others are left out (noted)."""
+def _previous_year(rows: pd.DataFrame, months) -> tuple[pd.Series, list[str]]:
+    """Each practice-month's expected admissions: last year's in the same month scaled to
+    this year's list; for a practice-month with no figures a year earlier (a new practice,
+    or a snapshot that starts later), its list at its network's rate a patient from the
+    practice-months that have them (none: no expected number, noted)."""
     based = rows["base_listed"].fillna(0).gt(0) & rows["base_admissions"].notna()
-    kept = rows[based].copy()
-    kept["expected"] = kept["base_admissions"] * kept["listed"] / kept["base_listed"]
+    expected = rows["base_admissions"] * rows["listed"] / rows["base_listed"].where(based)
+    sums = rows[based].groupby("network_code")[["base_admissions", "base_listed"]].sum()
+    rate = rows["network_code"].map(sums["base_admissions"] / sums["base_listed"])
+    expected = expected.where(based, rows["listed"] * rate)
     notes = []
     if not based.all():
         notes.append(
             f"{int((~based).sum())} practice-months have no figures for the same month a year "
             f"earlier in this snapshot (it starts later than {months[0].year - 1}-"
-            f"{months[0].month:02d}, or the practice is new), so they are left out of the "
-            "gain share"
+            f"{months[0].month:02d}, or the practice is new), so each expects its network's "
+            "admissions a patient from the practice-months that have them; a network with "
+            "none is not assessed for the gain share"
         )
-    return kept, notes
+    return expected, notes
 
 
 # ------------------------------------------------------------------------ assembling
 
 
-def _assemble(scheme, period, months, version, money, counts, kpis, gain, notes) -> Payments:
+def _assemble(scheme, period, months, version, read: dict, kpis, info) -> Payments:
+    money, gain = read["money"], read["gain"]
     names = kpis.drop_duplicates("network_code").set_index("network_code")["network_name"]
-    practice_money = _practice_money(scheme, money, counts)
+    practice_money = _practice_money(scheme, money)
     packages = _packages(scheme, money, kpis, len(months))
     networks = _networks(scheme, money, packages, gain, names, len(months))
     networks["months_text"] = period_label(period)
     networks["withheld"] = False
-    practices = _practices(scheme, money, counts, kpis)
+    practices = _practices(scheme, money, read["counts"], kpis, info)
+    practice_names = dict(zip(read["names"]["org_code"], read["names"]["org_name"], strict=True))
+    for frame in (practices, practice_money):
+        frame.insert(2, "practice_name", frame["practice_code"].map(practice_names))
     gain = gain.assign(network_name=gain["network_code"].map(names))
     return Payments(
         scheme, period, period_label(period), months, version, networks, packages, kpis,
-        practices, practice_money, gain, tuple(notes),
+        practices, practice_money, gain, tuple(read["notes"]),
     )  # fmt: skip
 
 
-def _practice_money(scheme, money, counts) -> pd.DataFrame:
+def _practice_money(scheme, money) -> pd.DataFrame:
     frame = money.copy()
     frame["patients"] = frame["patient_months"] / frame["months_in_network"]
     frame["upfront"] = frame["money"] * scheme.upfront_share
@@ -590,7 +651,7 @@ PRACTICE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _practices(scheme, money, counts, kpis) -> pd.DataFrame:
+def _practices(scheme, money, counts, kpis, info) -> pd.DataFrame:
     """Per network × practice × KPI: the practice's counts at the last month (when it is
     in the network then) and its shortfall: the numerator it would need to reach the
     upper threshold less its numerator (for a lower-is-better KPI, the excess over the
@@ -606,7 +667,6 @@ def _practices(scheme, money, counts, kpis) -> pd.DataFrame:
     frame["in_network_at_end"] = frame["denominator"].notna()
     limits = kpis[["network_code", "metric_id", "upper"]]
     frame = frame.merge(limits, on=["network_code", "metric_id"], how="left")
-    info = kpis.drop_duplicates("metric_id").set_index("metric_id")
     frame["needed"], frame["shortfall"], frame["attainment"] = _shortfalls(frame, info)
     frame["rank"] = (
         frame[frame["shortfall"] > 0]
@@ -619,11 +679,11 @@ def _practices(scheme, money, counts, kpis) -> pd.DataFrame:
 
 
 def _shortfalls(frame: pd.DataFrame, info: pd.DataFrame):
-    from metrics.registry import load_registry
-
-    registry = load_registry()
-    sign = frame["metric_id"].map(lambda m: -1.0 if registry[m].improvement == "decrease" else 1.0)
-    multiplier = frame["metric_id"].map(lambda m: float(registry[m].multiplier or 1))
+    """(needed, shortfall, attainment) of each practice row, by the snapshot's definitions
+    (`info`: its indicators by id, as the KPI money uses them)."""
+    improvement = frame["metric_id"].map(info["improvement"])
+    sign = pd.Series(np.where(improvement == "decrease", -1.0, 1.0), index=frame.index)
+    multiplier = frame["metric_id"].map(info["multiplier"]).fillna(1).replace(0, 1).astype(float)
     share = frame["upper"] / multiplier * frame["denominator"]
     needed = np.where(sign > 0, np.ceil(share - 1e-9), np.floor(share + 1e-9))
     shortfall = np.maximum(sign * (needed - frame["numerator"]), 0)
@@ -672,30 +732,49 @@ def masked(payments: Payments) -> Payments:
     earned, missed and total) too; the gain share (and total) where the network's
     gain-share rows (this period's or the baseline's) or list are suppressed; no practice
     detail. Otherwise up-front money, the money at risk and the lists stay."""
-    kpis = payments.kpis.copy()
-    kpis.loc[kpis["suppressed"], KPI_WITHHELD] = math.nan
-    kpis.loc[kpis["basis_suppressed"], BASIS_WITHHELD[2:5]] = math.nan
-    packages = payments.packages.copy()
-    packages.loc[packages["suppressed"], ROLLUP_WITHHELD[:3]] = math.nan
-    packages.loc[packages["basis_suppressed"], BASIS_WITHHELD[:-1]] = math.nan
-    networks = payments.networks.copy()
-    networks.loc[networks["suppressed"], ROLLUP_WITHHELD] = math.nan
-    networks.loc[networks["basis_suppressed"], BASIS_WITHHELD[1:]] = math.nan
-    networks.loc[networks["list_suppressed"], "patients"] = math.nan
-    gain = payments.gain.copy()
-    if len(gain):
-        lists = set(networks.loc[networks["list_suppressed"], "network_code"])
-        gain["suppressed"] = gain["suppressed"] | gain["network_code"].isin(lists)
-        gain.loc[gain["suppressed"], GAIN_WITHHELD] = math.nan
-        hidden = set(gain.loc[gain["suppressed"], "network_code"])
-        rows = networks["network_code"].isin(hidden)
-        networks.loc[rows, ["gain_share", "total"]] = math.nan
+    kpis, packages, networks = _mask_kpis(payments)
+    gain = _mask_gain(payments.gain, networks)
     networks["withheld"] = networks["suppressed"] | networks["total"].isna()
     return replace(
         payments, kpis=kpis, packages=packages, networks=networks, gain=gain,
         practices=payments.practices.iloc[0:0], practice_money=payments.practice_money.iloc[0:0],
         masked=True,
     )  # fmt: skip
+
+
+def _mask_kpis(payments: Payments) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The KPI rows withheld where suppressed or where their money's basis is, and the
+    roll-ups of each (`_mask_rollups`)."""
+    kpis = payments.kpis.copy()
+    kpis.loc[kpis["suppressed"], KPI_WITHHELD] = math.nan
+    kpis.loc[kpis["basis_suppressed"], BASIS_WITHHELD[2:5]] = math.nan
+    return kpis, *_mask_rollups(payments.packages, payments.networks)
+
+
+def _mask_rollups(packages: pd.DataFrame, networks: pd.DataFrame) -> tuple:
+    """Packages' and networks' sums that include a withheld KPI or basis figure."""
+    packages = packages.copy()
+    packages.loc[packages["suppressed"], ROLLUP_WITHHELD[:3]] = math.nan
+    packages.loc[packages["basis_suppressed"], BASIS_WITHHELD[:-1]] = math.nan
+    networks = networks.copy()
+    networks.loc[networks["suppressed"], ROLLUP_WITHHELD] = math.nan
+    networks.loc[networks["basis_suppressed"], BASIS_WITHHELD[1:]] = math.nan
+    networks.loc[networks["list_suppressed"], "patients"] = math.nan
+    return packages, networks
+
+
+def _mask_gain(gain: pd.DataFrame, networks: pd.DataFrame) -> pd.DataFrame:
+    """The gain share withheld where its rows or the network's list are suppressed, with
+    the network's gain share and total (`networks` changed in place)."""
+    gain = gain.copy()
+    if gain.empty:
+        return gain
+    lists = set(networks.loc[networks["list_suppressed"], "network_code"])
+    gain["suppressed"] = gain["suppressed"] | gain["network_code"].isin(lists)
+    gain.loc[gain["suppressed"], GAIN_WITHHELD] = math.nan
+    hidden = networks["network_code"].isin(set(gain.loc[gain["suppressed"], "network_code"]))
+    networks.loc[hidden, ["gain_share", "total"]] = math.nan
+    return gain
 
 
 def totals(frame: pd.DataFrame, columns=None) -> pd.Series:

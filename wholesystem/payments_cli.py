@@ -14,6 +14,7 @@ import sys
 
 import pandas as pd
 
+from metrics import export
 from wholesystem import payments, schemes
 from wholesystem.settings import Settings
 
@@ -128,19 +129,18 @@ def write_csv(result: payments.Payments, handle) -> None:
         writer.writerow(head + [_cell(row, c, result.masked) for c in CSV_COLUMNS[3:]])
 
 
-def _cell(row: dict, column: str, masked: bool):
-    """A CSV cell: numbers in full, "*" for a withheld figure, "" for none."""
+def _cell(row: dict, column: str, masked: bool) -> str:
+    """A CSV cell as `wholesystem export` writes one (`export.format_cell`: whole numbers
+    without a point, never exponent form), "*" for a withheld figure, "" for none."""
     value = row.get(column)
-    if value is None:
-        return ""
     if isinstance(value, float) and math.isnan(value):
         flagged = any(row.get(flag) for flag in ("suppressed", "basis_suppressed", "withheld"))
         withheld = masked and (flagged or column in ("gain_share", "total"))
         return MASK if withheld else ""
     if isinstance(value, float):  # money to the penny, points to 4 places, counts in full
         places = 2 if column in MONEY_COLUMNS else 4 if column.startswith("points") else None
-        return repr(round(value, places) if places is not None else value)
-    return value
+        value = round(value, places) if places is not None else value
+    return export.format_cell(value)
 
 
 def _pounds(value) -> str:

@@ -190,6 +190,12 @@ def scheme_history(settings: Settings, name: str) -> list[SchemeRecord]:
     return _records_by_name(settings).get(name, [])
 
 
+def stored_names(settings: Settings) -> set[str]:
+    """The names of every scheme with a record beside the users (in force or ended)."""
+    rows = side_store.read(settings, "SELECT DISTINCT name FROM payment_schemes")
+    return {row["name"] for row in rows}
+
+
 def _records_by_name(settings: Settings) -> dict[str, list[SchemeRecord]]:
     rows = side_store.read(settings, "SELECT * FROM payment_schemes ORDER BY name, id")
     records: dict[str, list[SchemeRecord]] = {}

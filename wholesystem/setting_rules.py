@@ -179,6 +179,18 @@ def _rate(value) -> str:
     return text
 
 
+def _storage(value) -> str:
+    # The schemes `limits` (Flask-Limiter's store) knows; the store itself is reached at
+    # the first API request.
+    from limits.storage import SCHEMES
+
+    text = str(value).strip()
+    scheme, found, _ = text.partition("://")
+    if isinstance(value, bool) or not found or scheme not in SCHEMES or "async" in scheme:
+        raise Refused
+    return text
+
+
 MEMORY = "a size with a unit as DuckDB reads it, at least 64MB, e.g. 1GB, 1.5GB or 512MiB"
 RULES = {
     "data_dir": Rule(_directory, "the path of a directory (new or existing), not of a file"),
@@ -222,6 +234,9 @@ RULES = {
     "smtp_starttls": Rule(_switch, "1 or 0 (true/false, yes/no, on/off)"),
     "public_url": Rule(_url, "the dashboard's address, e.g. https://wholesystem.example.nhs.uk"),
     "api_rate_limit": Rule(_rate, 'a rate such as "600/minute" or "10/second;600/minute"'),
+    "api_rate_limit_storage": Rule(
+        _storage, 'a Flask-Limiter storage URI such as "memory://" or "redis://host:6379"'
+    ),
     "payment_schemes": Rule(_table, "a table of [payment_schemes.<name>] tables"),
 }
 

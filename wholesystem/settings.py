@@ -65,7 +65,10 @@ class Settings:
         public_url: the dashboard's address as its users reach it (https://...), for the
             links in alert e-mails; none: the e-mails name the pages' paths only.
         api_rate_limit: how many requests one API token may make (Flask-Limiter's
-            notation, e.g. "600/minute" or "10/second;600/minute"); counted per worker.
+            notation, e.g. "600/minute" or "10/second;600/minute"); counted per user.
+        api_rate_limit_storage: where the API's request counts are kept: "memory://" (the
+            default; each web worker counts alone) or a store shared by the workers, such
+            as "redis://host:6379" (Flask-Limiter's storage URI).
         payment_schemes: the payment schemes from the TOML file's `[payment_schemes.<name>]`
             tables (wholesystem.schemes; docs/dashboard.md, "Payments").
     """
@@ -98,6 +101,7 @@ class Settings:
     smtp_starttls: bool = False
     public_url: str | None = None
     api_rate_limit: str = "600/minute"
+    api_rate_limit_storage: str = "memory://"
     payment_schemes: dict = field(default_factory=dict)
 
     @property

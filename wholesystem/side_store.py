@@ -26,6 +26,10 @@ def connect(settings: Settings, schema: str) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=10)
     connection.row_factory = sqlite3.Row
     if fresh:
+        # WAL (kept in the file): readers never wait for the writer, and a commit is
+        # one append, not a rewrite of the journal; set before the schema, once per
+        # file and process like it.
+        connection.execute("PRAGMA journal_mode = WAL")
         connection.executescript(schema)
         _schema_ready.add(key)
     return connection

@@ -386,6 +386,10 @@ class TargetBook:
     """Every target in force, with the TOML defaults as the fallback, read once."""
 
     def __init__(self, targets: Iterable[Target], indicators: pd.DataFrame):
+        targets = list(targets)
+        # Which records are in force: an edit ends one record and writes another, so any
+        # change gives another stamp (the payments page keys its computed money on it).
+        self.stamp = tuple(sorted(target.id for target in targets))
         self._by_metric: dict[str, list[Target]] = {}
         for target in targets:
             self._by_metric.setdefault(target.metric_id, []).append(target)
@@ -441,6 +445,19 @@ class TargetBook:
         }  # fmt: skip
         planned = {month: self.planned(metric_id, org_code, month) for month in sorted(months)}
         return {month: value for month, value in planned.items() if value is not None}
+
+
+def thresholds(target: EffectiveTarget | None, improvement: str | None):
+    """(lower, upper) thresholds of a target as the networks' met/between rule and the
+    payments read them: `upper` is the stricter one in the direction of improvement (the
+    number judged against), `lower` the other; each the value where the target has no
+    range."""
+    if target is None:
+        return None, None
+    low = target.lower if target.lower is not None else target.value
+    high = target.upper if target.upper is not None else target.value
+    laxer = high if improvement == "decrease" else low
+    return (target.judged_against if laxer is None else laxer), target.judged_against
 
 
 def _default(row: dict) -> tuple | None:

@@ -3,10 +3,13 @@
 `install(server, settings)` (from `create_app`, after the login gate) adds:
 - a GET rule per declared route (`routes`), each checking the `use_api` role, the query
   (`params`) and the snapshot asked for, and answering a bad request with one sentence;
-- Flask-Limiter's per-token rate limit (`api_rate_limit`), shared by all routes; its
-  default in-memory store counts per worker process, so with 2 gunicorn workers a token
-  may make up to twice the limit;
-- the audit: one row per request under /api/v1/ (refusals too) in `api_requests`;
+- Flask-Limiter's per-user rate limit (`api_rate_limit`; all of a user's tokens share
+  it), on every route and the 404 of an unknown path, kept in `api_rate_limit_storage`:
+  the default in-memory store counts per worker process, so with 2 gunicorn workers a
+  user may make up to twice the limit, unless the workers share a store such as Redis;
+  the same store counts refusals per address (`token_auth.REFUSALS`);
+- the audit: one row per request under /api/v1/ in `api_requests`; refusals with no
+  known token are counted, one row per address per minute (`api_tokens.record_refusal`);
 - `/api/v1/openapi.json` and the docs page `/api/v1/docs`, for signed-in people (the
   session gate; everything here is behind login, the description included);
 - a JSON 404 for any other path under /api/v1/.
@@ -31,7 +34,7 @@ from wholesystem import api_tokens
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
-TOO_MANY = "Too many requests with this token: wait {seconds} seconds, then try again."
+TOO_MANY = "Too many requests with your tokens: wait {seconds} seconds, then try again."
 NOT_READABLE = "Snapshot {version} is not one you can read: it is not kept, or not released."
 NO_ROUTE = "There is no API route {path}; see /api/v1/docs."
 
@@ -39,13 +42,15 @@ NO_ROUTE = "There is no API route {path}; see /api/v1/docs."
 def install(server: flask.Flask, settings: Settings) -> None:
     """Adds the API's routes, rate limit and audit to the dashboard's server."""
     limiter = Limiter(
-        key_func=_token_key, app=server, storage_uri="memory://", on_breach=_too_many
-    )  # the per-worker memory store: see the module's docstring
+        key_func=_user_key, app=server, storage_uri=settings.api_rate_limit_storage,
+        on_breach=_too_many,
+    )  # fmt: skip
+    server.extensions["api_refusals"] = limiter.limiter  # token_auth's count per address
     limit = limiter.shared_limit(lambda: settings.api_rate_limit, scope="api")
     for route in ENDPOINTS:
         view = limit(_served(route))
         server.add_url_rule(PREFIX + route.path, f"api_{route.name}", view)
-    server.add_url_rule(f"{PREFIX}/<path:rest>", "api_not_found", _no_route)
+    server.add_url_rule(f"{PREFIX}/<path:rest>", "api_not_found", limit(_no_route))
     server.add_url_rule(f"{PREFIX}/openapi.json", "api_openapi", _openapi)
     server.add_url_rule(f"{PREFIX}/docs", "api_docs", _docs)
     server.after_request(functools.partial(_audit, settings))
@@ -78,9 +83,10 @@ def _requested_snapshot() -> str:
     )
 
 
-def _token_key() -> str:
+def _user_key() -> str:
+    # Per user, not per token: more tokens must not buy more requests.
     token = flask.g.get("api_token")
-    return f"token:{token.id}" if token is not None else "no-token"
+    return f"user:{token.user_name}" if token is not None else "no-token"
 
 
 def _too_many(limit) -> flask.Response:
@@ -106,17 +112,24 @@ def _docs() -> flask.Response:
 
 
 def _audit(settings: Settings, response: flask.Response) -> flask.Response:
-    """One row per API request: who, which token, what, the status and the rows sent."""
+    """One row per API request with a known token (who, which token, what, the status,
+    the rows sent); a refusal without one is counted per address and minute."""
     request = flask.request
     if not is_token_path(request.path):
         return response
     # A token request never writes a session cookie, even where something on the way
     # (Dash's first-request set-up draws the page shell, with its form token) touched one.
     flask.session.modified = False
-    token = flask.g.get("api_token")
+    token, path = flask.g.get("api_token"), request.full_path.rstrip("?")
+    if flask.g.get("api_unaudited"):
+        return response  # past the refusal limit: nothing is written
+    if token is None:  # refused with no known token: counted per address and minute
+        api_tokens.record_refusal(
+            settings, request.remote_addr, request.method, path, response.status_code
+        )
+        return response
     api_tokens.record_request(
-        settings, token.user_name if token else None, token.id if token else None,
-        request.method, request.full_path.rstrip("?"), response.status_code,
-        flask.g.get("api_rows"),
+        settings, token.user_name, token.id, request.method, path, response.status_code,
+        flask.g.get("api_rows"), request.remote_addr,
     )  # fmt: skip
     return response

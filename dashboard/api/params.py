@@ -5,17 +5,15 @@ segment, a date that is not one, a limit out of range, a parameter the route has
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import flask
 
 from dashboard import access
 from dashboard.api.declare import DEFAULT_LIMIT, MAX_LIMIT, Endpoint
-from metrics.calendar import PERIOD_TYPES
+from metrics.calendar import PERIOD_TYPES, parse_day
 from metrics.registry import LEVELS
 
-MONTH_OR_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 MAX_SHOWN = 80  # characters of a bad value repeated in a refusal
 SEE_INDICATORS = "an indicator id from /api/v1/indicators"
 
@@ -94,12 +92,8 @@ def day(name: str) -> date | None:
     value = text(name)
     if value is None:
         return None
-    match = MONTH_OR_DAY.fullmatch(value)
     try:
-        if match is None:
-            raise ValueError
-        year, month, day_ = match.groups()
-        return date(int(year), int(month), int(day_ or 1))
+        return parse_day(value)
     except ValueError:
         raise BadQuery(f"{name} {shown(value)} is not a date: use YYYY-MM-DD or YYYY-MM.") from None
 

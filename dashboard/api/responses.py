@@ -2,9 +2,11 @@
 
 JSON: `{"data": [...rows], "count", "total", "limit", "offset", "next", "snapshot"}`;
 `next` is the URL of the next page (also sent as `Link: <...>; rel="next"`), null on the
-last. CSV: the rows of the page, a header line first, with `*` in every count, value,
-limit and comparison of a suppressed row, as `wholesystem export` writes them; the
-paging is in the Link header and `X-Total-Count`.
+last. CSV: the rows of the page, a header line first, each cell written by
+`metrics.export.masked_cells`, as `wholesystem export` writes it: `*` in every count,
+value, limit and comparison of a suppressed row, and in a benchmark and the verdicts
+against it where its own row is suppressed; numbers in full, never in exponent form.
+The paging is in the Link header and `X-Total-Count`.
 
 The ETag is a digest of what decides the answer before it is read: the snapshot version,
 the reader's scope and whether small numbers are masked for them, the route and the
@@ -12,6 +14,10 @@ canonical query (the parameters sorted) and the format, plus anything else the r
 reads (`extra`). A snapshot never changes, so the same key always gives the same rows;
 `If-None-Match` with it gets 304 and no body, without reading the snapshot.
 `Cache-Control: private`: a shared cache must never hand one user's rows to another.
+
+For the same reason a result longer than one page is kept, per worker, for the next
+pages (FRAMES_KEPT of them, the least recently used dropped first), under the same key
+without the paging and format: each page of a large answer is one slice, not a re-read.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import hashlib
 import io
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -32,9 +40,14 @@ from flask_login import current_user
 
 from dashboard import access
 from dashboard.api import params
+from metrics import export
 
-MASK = "*"
+MASK = export.MASK
 CACHE_CONTROL = "private, no-cache"  # keep it, but revalidate each time (with the ETag)
+FRAMES_KEPT = 4  # whole results kept for paging, per worker
+PAGING = ("limit", "offset", "format")
+_frames: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_frames_lock = threading.Lock()
 # The columns of a suppressed row shown as `*` in CSV (as `wholesystem export` does).
 SUPPRESSED_COLUMNS = (
     *access.MASKED_COLUMNS, "parent_value", "system_value", "comparison_parent",
@@ -51,9 +64,15 @@ def error(sentence: str, status: int) -> flask.Response:
     return response
 
 
-def etag(extra: str = "") -> str:
-    """The ETag of this request's answer (see the module's docstring)."""
-    query = sorted((k, v) for k, values in flask.request.args.lists() for v in values)
+def etag(extra: str = "", *, whole: bool = False) -> str:
+    """The ETag of this request's answer (see the module's docstring); `whole`: of the
+    whole result, whatever page and format are asked for."""
+    query = sorted(
+        (k, v)
+        for k, values in flask.request.args.lists()
+        for v in values
+        if not (whole and k in PAGING)
+    )
     key = json.dumps(
         [
             access.shown_version(),
@@ -62,7 +81,7 @@ def etag(extra: str = "") -> str:
             current_user.role,
             flask.request.path,
             query,
-            params.output_format(),
+            None if whole else params.output_format(),
             extra,
         ]
     )
@@ -78,7 +97,7 @@ def answer(read: Callable[[], pd.DataFrame], extra: str = "", **envelope) -> fla
     tag = etag(extra)
     if flask.request.if_none_match.contains(tag):
         return _cached(flask.Response(status=304), tag)
-    frame = read()
+    frame = _whole_result(read, extra, limit)
     envelope = {key: value() if callable(value) else value for key, value in envelope.items()}
     total, rows = len(frame), frame.iloc[offset : offset + limit]
     flask.g.api_rows = len(rows)
@@ -94,6 +113,23 @@ def answer(read: Callable[[], pd.DataFrame], extra: str = "", **envelope) -> fla
     if following:
         response.headers["Link"] = f'<{following}>; rel="next"'
     return _cached(response, tag)
+
+
+def _whole_result(read: Callable[[], pd.DataFrame], extra: str, limit: int) -> pd.DataFrame:
+    """The rows `read` gives, read once for all the pages of a result longer than one."""
+    # the serving directory too: one version name may be another data directory's (tests)
+    key = etag(f"{extra}|{access.configured_settings().serving_dir}", whole=True)
+    with _frames_lock:
+        if key in _frames:
+            _frames.move_to_end(key)
+            return _frames[key]
+    frame = read()
+    if len(frame) > limit:  # more pages will be asked for
+        with _frames_lock:
+            _frames[key] = frame
+            while len(_frames) > FRAMES_KEPT:
+                _frames.popitem(last=False)
+    return frame
 
 
 def _cached(response: flask.Response, tag: str) -> flask.Response:
@@ -160,24 +196,11 @@ def _midnight(value) -> bool:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """Rows as CSV: `*` in the masked columns of a suppressed row, lists as JSON text."""
+    """Rows as CSV, cell by cell as `wholesystem export` writes them (`masked_cells`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(frame.columns)
+    columns = list(frame.columns)
+    writer.writerow(columns)
     for row in records(frame):
-        hidden = bool(row.get("suppressed"))
-        writer.writerow(
-            MASK if hidden and column in SUPPRESSED_COLUMNS else _cell(value)
-            for column, value in row.items()
-        )
+        writer.writerow(export.masked_cells(row, columns, MASK, SUPPRESSED_COLUMNS))
     return out.getvalue()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # as `wholesystem export` prints a whole number
-    return str(value)

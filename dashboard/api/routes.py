@@ -74,7 +74,8 @@ def orgs():
     description="Values with their intervals, benchmarks and comparisons, scoped and "
     "disclosure-controlled: a suppressed row has `suppressed` true and null counts, value, "
     "limits and comparisons (`*` in CSV); a benchmark whose own row is suppressed is null, "
-    "with 'not compared'. Filters match `wholesystem export`.",
+    "with 'not compared' (`parent_suppressed` or `system_suppressed` true; `*` in CSV). "
+    "Filters and CSV cells match `wholesystem export`.",
     example="/api/v1/values?metric=emergency_admissions&level=practice&period_type=month",
     params=(
         Param("metric", METRIC.description, required=True), LEVEL, ORG,

@@ -7,26 +7,41 @@ an organisation outside it, or an unknown indicator, is refused with one sentenc
 changes nothing. Digests (written by `wholesystem.alerts` after each release, already
 disclosure-controlled) are listed newest first; an unread one is bold with a "New" badge,
 and opening it marks it read. The navigation shows the number unread.
+
+An address is mailed only once its owner confirms it: saving one (with e-mail on) sends it
+a one-time link to `/alerts/confirm/<token>`, a route behind the login that confirms it for
+the signed-in user only and comes back here saying so. With e-mail off nothing is saved.
 """
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, html, no_update
-from werkzeug.exceptions import BadRequest
+import logging
 
-from dashboard import access, roles, session, users
+import dash_bootstrap_components as dbc
+import flask
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from dashboard import access, callback_types, roles, session, users
 from dashboard.controls import labelled_select
 from dashboard.pages.users_admin_data import sentence, text_value
 from wholesystem import alerts, alerts_store, mailer
 from wholesystem.errors import UserError
 
+LOG = logging.getLogger(__name__)
 PATH = "/alerts"
 TITLE = "Alerts"
 IN_NAV = True
 ACTION = "subscribe"
 REMOVE = "alerts-remove"  # the pattern id type of each subscription's Remove button
 OPEN = "alerts-open"  # the pattern id type of each digest's Open button
+CONFIRMED_WORDS = {  # the `email` query the confirmation link comes back with
+    "confirmed": ("Your e-mail address is confirmed: digests will be e-mailed to it.", ""),
+    "invalid": (
+        "That confirmation link does not hold: it was used, it expired, or it is another "
+        "user's. Save your address again for a new one.",
+        "text-danger",
+    ),
+}
 KIND_WORDS = {
     "special_cause": "New special cause",
     "assurance": "Assurance changed",
@@ -66,8 +81,12 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
             _email_form(settings, name),
             # Below both forms, so the answer to either shows beside it.
             html.Div(
-                id="alerts-message", role="status", className="mt-3", **{"aria-live": "polite"}
-            ),  # fmt: skip
+                _came_back(query),
+                id="alerts-message",
+                role="status",
+                className="mt-3",
+                **{"aria-live": "polite"},
+            ),
             html.H2("Your subscriptions", id="alerts-subscriptions-heading", className="h4 mt-4"),
             html.Div(subscription_list(settings, name), id="alerts-subscriptions"),
         ]
@@ -105,16 +124,35 @@ def org_options() -> list[dict]:
     ]
 
 
+def _came_back(query: dict[str, str]):
+    words = CONFIRMED_WORDS.get(query.get("email", ""))
+    return None if words is None else html.P(words[0], className=f"mb-0 {words[1]}".strip())
+
+
+def email_state(settings, name) -> str:
+    """Where the user's digests are e-mailed, in a sentence: nowhere (e-mail off, or no
+    address), to a confirmed address, or an address awaiting confirmation."""
+    if not mailer.enabled(settings):
+        return (
+            "E-mail is off on this server (no mail server is set), so digests show only "
+            "here and no address can be saved."
+        )
+    address, confirmed = users.email_of(settings, name), users.confirmed_email_of(settings, name)
+    if confirmed:
+        return f"E-mail is on: each digest is also sent to {confirmed} (confirmed)."
+    if address:
+        return (
+            f"{address} is awaiting confirmation: open the link e-mailed to it (valid for a "
+            "day) while signed in. Nothing is e-mailed to it until then; save it again for "
+            "a new link."
+        )
+    return "E-mail is on: save your address and open the link e-mailed to it to confirm it."
+
+
 def _email_form(settings, name) -> html.Div:
-    state = (
-        "E-mail is on: each digest is also sent to the address below."
-        if mailer.enabled(settings)
-        else "E-mail is off on this server (no mail server is set), so digests show only "
-        "here; an address saved now is used once it is on."
-    )
     return html.Div(
         [
-            html.P(state, id="alerts-email-state"),
+            html.P(email_state(settings, name), id="alerts-email-state"),
             html.Label("Your e-mail address", htmlFor="alerts-email", className="form-label"),
             dbc.Input(
                 id="alerts-email",
@@ -220,9 +258,7 @@ def act(subscribe_clicks, email_clicks, remove_clicks, metric, org, email):
     button pressed; returns (message, subscriptions). Refuses a role without "subscribe"
     (403) and wrong-typed values (400); a refused change changes nothing."""
     roles.require(ACTION)
-    for clicks in (subscribe_clicks, email_clicks, *(remove_clicks or [])):
-        if clicks is not None and not isinstance(clicks, int):
-            raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(subscribe_clicks, email_clicks, *(remove_clicks or []))
     trigger = ctx.triggered_id
     if trigger is None or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update
@@ -236,12 +272,7 @@ def act(subscribe_clicks, email_clicks, remove_clicks, metric, org, email):
 
 def _change(settings, name, trigger, metric, org, email) -> str:
     if trigger == "alerts-save-email":
-        address = text_value(email, "e-mail address")
-        users.set_email(settings, name, address)
-        if not address:
-            return "E-mail address removed."
-        later = "" if mailer.enabled(settings) else " once e-mail is on for this server"
-        return f"Digests will be e-mailed to {address}{later}."
+        return _save_email(settings, name, text_value(email, "e-mail address"))
     if isinstance(trigger, dict) and trigger.get("type") == REMOVE:
         metric, _, org = str(trigger.get("index")).partition("|")
         alerts_store.unsubscribe(settings, name, metric, org)
@@ -250,6 +281,43 @@ def _change(settings, name, trigger, metric, org, email) -> str:
     check_subscription(metric, org)
     added = alerts_store.subscribe(settings, name, metric, org)
     return "Subscribed." if added else "You already subscribe to that."
+
+
+def _save_email(settings, name, address: str) -> str:
+    if not address:
+        users.set_email(settings, name, None)
+        alerts_store.drop_confirmation(settings, name)
+        return "E-mail address removed."
+    if not mailer.enabled(settings):
+        raise UserError(
+            "e-mail is off on this server (no mail server is set), so no address can be "
+            "confirmed; nothing was saved"
+        )
+    address = users.set_email(settings, name, address)  # checked; new ones await confirming
+    if users.confirmed_email_of(settings, name) == address:
+        return f"Digests are e-mailed to {address}, which you have confirmed."
+    try:
+        alerts.request_confirmation(settings, name, address)
+    except mailer.MailError:
+        LOG.exception("the confirmation e-mail to %s failed", address)
+        raise UserError(
+            f"the confirmation e-mail to {address} could not be sent just now; save the "
+            "address again to try again"
+        ) from None
+    return (
+        f"A confirmation link was e-mailed to {address}: open it within a day, signed in as "
+        f"{name}, and digests will be e-mailed there."
+    )
+
+
+def confirm_email(token: str):
+    """Route: confirms the signed-in user's pending address when `token` is its link's,
+    then shows the Alerts page saying whether it did (a link of another user's does
+    nothing)."""
+    roles.require(ACTION)
+    settings, name = access.configured_settings(), session.current_user_name()
+    done = alerts.confirm(settings, name, token[:200])
+    return flask.redirect(f"{PATH}?email={'confirmed' if done else 'invalid'}")
 
 
 def check_subscription(metric: str, org: str) -> None:
@@ -265,8 +333,7 @@ def open_digest(clicks):
     """Callback: shows the digest whose Open button was pressed and marks it read;
     returns (digest, digest list, the navigation's label with the unread count)."""
     roles.require(ACTION)
-    if any(click is not None and not isinstance(click, int) for click in clicks or []):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(*(clicks or []))
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update, no_update
@@ -280,7 +347,8 @@ def open_digest(clicks):
 
 
 def register(app) -> None:
-    """Registers the page's callbacks."""
+    """Registers the page's callbacks and the e-mail confirmation route."""
+    app.server.add_url_rule(f"{alerts.CONFIRM_PATH}/<token>", "alerts_confirm", confirm_email)
     app.callback(
         Output("alerts-message", "children"),
         Output("alerts-subscriptions", "children"),

@@ -17,9 +17,9 @@ from datetime import datetime
 
 import flask
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
-from werkzeug.exceptions import BadRequest
 
-from dashboard import access, roles, session
+from dashboard import access, callback_types, roles, session
+from dashboard.pages.users_admin_data import sentence
 from dashboard.snapshot_bar import when
 from wholesystem import api_tokens
 from wholesystem.errors import UserError
@@ -149,9 +149,7 @@ def act(create_clicks, revoke_clicks, label):
     """Callback: makes a token (its secret shown once) or revokes one; returns (message,
     table). Refuses a role without "use_api" (403) before reading anything."""
     roles.require(ACTION)
-    clicks = [create_clicks, *(revoke_clicks or [])]
-    if any(click is not None and not isinstance(click, int) for click in clicks):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(create_clicks, *(revoke_clicks or []))
     trigger = ctx.triggered_id
     if trigger is None or not ctx.triggered or not ctx.triggered[0]["value"]:
         return no_update, no_update
@@ -166,8 +164,8 @@ def act(create_clicks, revoke_clicks, label):
             )  # fmt: skip
             message = html.P(f"Revoked the token '{token.label}' of {token.user_name}.")
     except (UserError, ValueError, TypeError) as error:
-        text = str(error) if isinstance(error, UserError) else "That is not a token."
-        return html.P(f"{text[0].upper()}{text[1:]}.", className="text-danger"), no_update
+        text = sentence(error) if isinstance(error, UserError) else "That is not a token."
+        return html.P(text, className="text-danger"), no_update
     return message, tokens_table()
 
 

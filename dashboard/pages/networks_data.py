@@ -37,6 +37,7 @@ import pandas as pd
 from dashboard import access, formats, targets_live
 from dashboard.pages.drilldown_data import find_org
 from dashboard.scope import SYSTEM_CODE, Scope
+from metrics import calendar
 from metrics.stats import newcombe_difference_ci
 
 KPI_GROUP = "care_package"
@@ -74,16 +75,17 @@ VALUE_COLUMNS = ["numerator", "denominator", "value", "lower_95", "upper_95", "s
 
 def care_package_kpis(month: date | None = None) -> pd.DataFrame:
     """Returns the care-package KPIs indexed by id: title, label (short), unit,
-    improvement, target_value and the thresholds `lower` and `upper` of the target in
-    force for every org in the month (the latest when none given; read live, the TOML
-    default as the fallback; each the target where it has no range), in registry order."""
+    improvement, target_value, multiplier and the thresholds `lower` and `upper` of the
+    target in force for every org in the month (the latest when none given; read live, the
+    TOML default as the fallback; each the target where it has no range), in registry order."""
     frame = access.indicators()
     frame = frame[frame["group"] == KPI_GROUP].set_index("id")
     frame["label"] = [SHORT_LABELS.get(metric, title) for metric, title in frame["title"].items()]
     frame["org_code"] = None
     frame = _live_thresholds(frame.rename_axis("metric_id").reset_index(), month)
     frame = frame.set_index("metric_id").rename_axis("id")
-    return frame[["title", "label", "unit", "improvement", "target_value", "lower", "upper"]]
+    columns = ["title", "label", "unit", "improvement", "target_value", "multiplier"]
+    return frame[[*columns, "lower", "upper"]]
 
 
 def _live_thresholds(rows: pd.DataFrame, month: date | None) -> pd.DataFrame:
@@ -133,12 +135,16 @@ def threshold_text(kpi) -> str:
 
 
 def parse_month(text: str | None, months: list[date] | None = None) -> date | None:
-    """Returns the published month named by an ISO date (the latest when none given), or
-    None when that month is not published."""
+    """Returns the published month named by YYYY-MM or its first day YYYY-MM-DD (the
+    latest when none given), or None when that is not a published month."""
     months = months or access.months()
     if not text:
         return months[-1]
-    return next((month for month in months if month.isoformat() == text), None)
+    try:
+        day = calendar.parse_day(text)
+    except ValueError:
+        return None
+    return next((month for month in months if month == day), None)
 
 
 def heatmap_cells(scope: Scope, month: date) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -257,13 +263,16 @@ def _compare_months(values, practices, kpis, month, concerns=frozenset()) -> pd.
 
 
 def _change_interval(rows: pd.DataFrame) -> pd.DataFrame:
-    """Adds change_lower and change_upper: the 95% interval of the change, in points (NaN
-    where either month is suppressed: the published counts are NULL)."""
+    """Adds change_lower and change_upper: the 95% interval of the change, in the KPI's own
+    unit (the proportions' interval times its `multiplier`: points for a percentage, per
+    1,000 for a rate per 1,000), as `change` is; NaN where either month is suppressed (the
+    published counts are NULL)."""
     _, low, high = newcombe_difference_ci(
         rows["numerator"], rows["denominator"],
         rows["previous_numerator"], rows["previous_denominator"], CHANGE_CONFIDENCE,
     )  # fmt: skip
-    return rows.assign(change_lower=low * 100.0, change_upper=high * 100.0)
+    scale = rows["multiplier"].astype(float)
+    return rows.assign(change_lower=low * scale, change_upper=high * scale)
 
 
 def _reasons(rows: pd.DataFrame, direction: pd.Series, concerns) -> list[tuple]:

@@ -17,7 +17,7 @@ import flask
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.exceptions import BadRequest
 
-from dashboard import roles, session
+from dashboard import access, callback_types, roles, session
 from dashboard.controls import labelled_select
 from dashboard.pages import payment_schemes_data as data
 from dashboard.pages.users_admin import region_table
@@ -48,11 +48,8 @@ OUTPUTS = ("schemes-message", "schemes-table", "schemes-history")
 
 
 def layout(path: str, query: dict[str, str]) -> html.Div:
-    """The page for an admin; anyone else gets the not-found page."""
-    if not roles.current_can(ACTION):
-        from dashboard.app import not_found  # the app imports the pages, so not at the top
-
-        return not_found(path)
+    """The page, for an admin: `app.render` serves anyone else the not-found page, as
+    for every page whose `ACTION` they may not do."""
     settings = _settings()
     return html.Div(
         [
@@ -238,8 +235,7 @@ def act(save_clicks, end_clicks, chosen, *values):
     (403) and wrong-typed values (400); a bad value changes nothing."""
     roles.require(ACTION)
     clicks = (save_clicks, end_clicks)
-    if any(click is not None and not isinstance(click, int) for click in clicks):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(*clicks)
     if ctx.triggered_id not in BUTTONS or not clicks[list(BUTTONS).index(ctx.triggered_id)]:
         return (no_update,) * 5
     fields, packages, kpis = _form_of(chosen, values)
@@ -315,4 +311,4 @@ def register(app) -> None:
 
 
 def _settings():
-    return flask.current_app.config["WHOLESYSTEM_SETTINGS"]
+    return access.configured_settings()

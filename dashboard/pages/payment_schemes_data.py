@@ -13,7 +13,7 @@ from __future__ import annotations
 from dashboard import access
 from dashboard.pages.payments_whatif import parse_split
 from dashboard.pages.users_admin_data import when
-from wholesystem import schemes, side_store
+from wholesystem import schemes
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -65,14 +65,9 @@ def packages_words(scheme: schemes.Scheme) -> str:
 
 def history_rows(settings: Settings) -> list[dict[str, str]]:
     """Every stored record of every scheme, newest first."""
-    names = {*schemes.load_schemes(settings), *_stored_names(settings)}
+    names = {*schemes.load_schemes(settings), *schemes.stored_names(settings)}
     records = [r for name in names for r in schemes.scheme_history(settings, name)]
     return [_history_row(r) for r in sorted(records, key=lambda r: -r.id)]
-
-
-def _stored_names(settings: Settings) -> set[str]:
-    rows = side_store.read(settings, "SELECT DISTINCT name FROM payment_schemes")
-    return {row["name"] for row in rows}
 
 
 def _history_row(record) -> dict[str, str]:

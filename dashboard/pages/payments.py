@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.exceptions import BadRequest
 
-from dashboard import access, exports, roles, session
+from dashboard import access, callback_types, exports, roles, session
 from dashboard.controls import labelled_select
 from dashboard.pages import payments_data as data
 from dashboard.pages import payments_whatif as whatif
@@ -159,8 +159,7 @@ def register(app) -> None:
 def show_what_if(clicks, scheme, period, network, upfront, methods, lowers, uppers) -> list:
     """Callback: the what-if's money beside the scheme's, nothing saved; a bad value gets
     one sentence naming the field."""
-    if clicks is not None and not isinstance(clicks, int):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(clicks)
     if not clicks or ctx.triggered_id != "payments-whatif-show":
         return no_update
     keys = [item["id"]["index"] for item in ctx.states_list[4]]

@@ -6,24 +6,34 @@ unsuppressed counts (money cannot be computed on `*`). Who may SEE what is decid
 
 - **scope**: only networks within `access.org_units(scope, "network")` are kept, in every
   table and download; a network code outside the scope gets one sentence, never rows;
-- **disclosure**: for a masked reader (`access.masks()`) `payments.disclose` (the engine's
-  one masking function) replaces a suppressed network KPI's figures by None and withholds
-  that network's earned, missed and total; this module then withholds every total across
+  practice detail keeps the practices the scope may see (`access.visible`) and, for a
+  network or wider scope, every practice of its own networks (`access.own`), so a
+  practice-scoped reader sees their own practice's rows, never a sibling's;
+- **disclosure**: for a masked reader (`access.masks()`) `payments.masked` (the engine's
+  one masking function) withholds (NaN) a suppressed network KPI's figures and that
+  network's earned, missed and total; this module then withholds every total across
   networks that would include a withheld network, and a what-if figure (and difference)
   wherever the scheme's own figure is withheld, so no arithmetic on the page recovers a
   hidden value; practice detail is only for readers who see small numbers unmasked.
+
+A snapshot never changes, so the engine's money is worked out once per snapshot, scheme,
+period, what-if and targets in force (`_engine`, kept for the last few), and a change of
+network, a download or the comparison reuses it, read through `access`'s pooled reader.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-import flask
 import pandas as pd
 
-from dashboard import access
+from dashboard import access, targets_live
+from dashboard.pages.users_admin_data import sentence
 from dashboard.scope import Scope
 from wholesystem import payments, schemes
 from wholesystem.errors import UserError
@@ -55,6 +65,9 @@ MONEY_COLUMNS = (
     ("total", "Total paid"),
 )
 ALL_NETWORKS = "All networks shown"
+KEPT_RESULTS = 16  # the engine's results kept (each a few small frames)
+_results: OrderedDict[tuple, payments.Payments] = OrderedDict()
+_results_lock = threading.Lock()
 
 
 @dataclass
@@ -85,8 +98,6 @@ class View:
 
 def settings():
     """The app's settings (its payment schemes and side store)."""
-    if flask.has_request_context():
-        return flask.current_app.config["WHOLESYSTEM_SETTINGS"]
     return access.configured_settings()
 
 
@@ -98,7 +109,11 @@ def scheme_names() -> dict[str, schemes.Scheme]:
 def period_choices(kind: str | None = None) -> list[str]:
     """The complete periods of the snapshot shown (of a kind: 'quarter' or 'fy'), newest
     first."""
-    return payments.periods(settings(), version=access.shown_version(), kind=kind)
+    cursor = access.snapshot_cursor()
+    try:
+        return payments.periods(settings(), kind=kind, connection=cursor)
+    finally:
+        cursor.close()
 
 
 def default_period(scheme: schemes.Scheme) -> str | None:
@@ -147,29 +162,74 @@ def view(scope: Scope, query: dict, what_if: dict | None = None) -> View | str:
         return chosen
     scheme, period, network = chosen
     codes, masked = network_codes(scope), access.masks()
+    practices = _practice_filter(scope)
     try:
-        result = _computed(scheme, period, codes, masked)
-        changed = None if what_if is None else _computed(scheme, period, codes, masked, what_if)
+        result = _computed(scheme, period, codes, practices, masked)
+        changed = (
+            None
+            if what_if is None
+            else _computed(scheme, period, codes, practices, masked, what_if)
+        )
     except UserError as error:
         return sentence(error)
     chosen_network = network or (codes[0] if codes else None)
     return View(scheme, period, chosen_network, result, masked, changed)
 
 
-def _computed(scheme, period, codes, masked, what_if=None) -> payments.Payments:
+def _practice_filter(scope: Scope):
+    """Which practice rows the scope may see: its visible practices, and every practice
+    (in the period) of a network it owns (a network or wider scope)."""
+    visible, own = access.visible(scope), access.own(scope)
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["practice_code"].isin(visible) | frame["network_code"].isin(own)]
+
+    return keep
+
+
+def _computed(scheme, period, codes, practices, masked, what_if=None) -> payments.Payments:
     """The engine's payments for the snapshot shown, masked for a masked reader, and kept
-    to the networks in scope (every frame, so nothing outside the scope reaches a page)."""
-    result = payments.compute(
-        settings(), scheme, period, version=access.shown_version(), what_if=what_if
-    )
+    to the networks in scope (every frame, so nothing outside the scope reaches a page)
+    and the practice frames to the practices the scope may see (`practices`)."""
+    result = _engine(scheme, period, what_if)
     if masked:
         result = payments.masked(result)
     frames = {
         name: _within(getattr(result, name), codes)
         for name in ("networks", "packages", "kpis", "practices", "practice_money", "gain")
     }
+    for name in ("practices", "practice_money"):
+        frames[name] = practices(frames[name]).reset_index(drop=True)
     frames["practices"] = _named(frames["practices"])
     return dataclasses.replace(result, **frames)
+
+
+def _engine(scheme, period, what_if) -> payments.Payments:
+    """`payments.compute` for the snapshot shown, once per (snapshot, scheme, period,
+    what-if, targets in force): a snapshot never changes, and a change of any of the rest
+    is a new key. Read through `access`'s pooled reader. Callers never change the frames."""
+    book, version = targets_live.book(), access.shown_version()
+    key = (
+        str(settings().serving_dir), version, period,
+        json.dumps(schemes.scheme_table(scheme), sort_keys=True),
+        json.dumps(what_if, sort_keys=True, default=str), book.stamp,
+    )  # fmt: skip
+    with _results_lock:
+        if key in _results:
+            _results.move_to_end(key)
+            return _results[key]
+    cursor = access.snapshot_cursor()
+    try:
+        result = payments.compute(
+            settings(), scheme, period, version, what_if, book=book, connection=cursor
+        )
+    finally:
+        cursor.close()
+    with _results_lock:
+        _results[key] = result
+        while len(_results) > KEPT_RESULTS:
+            _results.popitem(last=False)
+    return result
 
 
 def _named(practices: pd.DataFrame) -> pd.DataFrame:
@@ -187,12 +247,6 @@ def _within(frame: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     return kept.sort_values("network_code", key=lambda s: s.map(order), kind="stable").reset_index(
         drop=True
     )
-
-
-def sentence(error: Exception) -> str:
-    """An error as one sentence: capital first letter, full stop."""
-    text = str(error).strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
 
 def withheld(networks: pd.DataFrame) -> pd.Series:

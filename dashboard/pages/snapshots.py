@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import flask
 from dash import ALL, Input, Output, ctx, html, no_update
-from werkzeug.exceptions import BadRequest
 
-from dashboard import access, exports, roles, session, snapshot_bar, users
+from dashboard import access, callback_types, exports, roles, session, snapshot_bar, users
 from dashboard.snapshot_bar import when
 from metrics import serving
 from wholesystem import alerts, pack_store
@@ -146,8 +145,7 @@ def release(clicks):
     snapshot bar, footer). Refuses anyone who may not release (403) before reading
     anything."""
     roles.require("release")
-    if any(click is not None and not isinstance(click, int) for click in clicks or []):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(*(clicks or []))
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
         return (no_update,) * 4

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, html, no_update
-from werkzeug.exceptions import BadRequest
 
-from dashboard import access, exports, roles, session
+from dashboard import access, callback_types, exports, roles, session
 from dashboard.controls import labelled_select
 from dashboard.pages import targets_data as data
 from dashboard.pages import targets_exports  # noqa: F401 - registers the page's downloads
@@ -183,8 +182,7 @@ def act(*values):
     may not set targets (403) and wrong-typed values (400); a bad value changes nothing."""
     roles.require(ACTION)
     clicks, states = values[: len(ACTIONS)], values[len(ACTIONS) :]
-    if any(click is not None and not isinstance(click, int) for click in clicks):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(*clicks)
     if ctx.triggered_id not in ACTIONS or not clicks[list(ACTIONS).index(ctx.triggered_id)]:
         return (no_update,) * 5
     form = {

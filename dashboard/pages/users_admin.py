@@ -16,9 +16,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, State, ctx, html, no_update
-from werkzeug.exceptions import BadRequest
 
-from dashboard import exports, roles, session
+from dashboard import callback_types, exports, roles, session
 from dashboard.controls import labelled_select
 from dashboard.pages import users_admin_data as data
 from wholesystem.errors import UserError
@@ -59,11 +58,8 @@ FIELDS = (
 
 
 def layout(path: str, query: dict[str, str]) -> html.Div:
-    """The page for an admin; anyone else gets the not-found page."""
-    if not roles.current_can(ACTION):
-        from dashboard.app import not_found  # the app imports the pages, so not at the top
-
-        return not_found(path)
+    """The page, for an admin: `app.render` serves anyone else the not-found page, as
+    for every page whose `ACTION` they may not do."""
     settings = _settings()
     return html.Div(
         [
@@ -215,8 +211,7 @@ def act(*values):
     change nothing and get one sentence."""
     roles.require(ACTION)
     clicks, states = values[: len(ACTIONS)], values[len(ACTIONS) :]
-    if any(click is not None and not isinstance(click, int) for click in clicks):
-        raise BadRequest("A button's click count must be a number.")
+    callback_types.require_clicks(*clicks)
     if ctx.triggered_id not in ACTIONS or not clicks[list(ACTIONS).index(ctx.triggered_id)]:
         return (no_update,) * 6
     form = {

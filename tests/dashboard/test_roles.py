@@ -153,13 +153,23 @@ def test_the_only_routes_are_known(app):
     rules = {rule.rule for rule in app.server.url_map.iter_rules()}
     dash_routes = {rule for rule in rules if rule.startswith(("/_dash", "/_reload", "/_favicon"))}
     known = {"/", "/<path:path>", "/login", "/logout", "/assets/<path:filename>",
-             "/download/<name>", "/pack", "/packs/<int:pack_id>"}  # fmt: skip
+             "/download/<name>", "/pack", "/packs/<int:pack_id>",
+             "/alerts/confirm/<token>"}  # fmt: skip
     # The API's routes, by token: every role and scope in tests/dashboard/api/test_api.py.
     api = {"/api/v1/indicators", "/api/v1/indicators/<metric_id>", "/api/v1/orgs",
            "/api/v1/values", "/api/v1/spc", "/api/v1/snapshots", "/api/v1/<path:rest>",
            "/api/v1/peers", "/api/v1/peer-benchmarks", "/api/v1/openapi.json",
            "/api/v1/docs"}  # fmt: skip
     assert rules - dash_routes - {"/static/<path:filename>"} == known | api
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_the_email_confirmation_link_as_each_role(as_role, role):
+    """Every role may subscribe, so each may open a confirmation link; one that is not
+    theirs (here: no such token) confirms nothing. tests/dashboard/pages/test_alerts.py
+    confirms a real one."""
+    response = as_role(role).get("/alerts/confirm/not-a-token")
+    assert (response.status_code, response.location) == (302, "/alerts?email=invalid")
 
 
 @pytest.mark.parametrize("role", roles.ROLES)

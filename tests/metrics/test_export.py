@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.export import EXPORT_COLUMNS, _format_cell, _format_row
+from metrics.export import EXPORT_COLUMNS, _format_row, format_cell
 from tests.metrics.conftest import FixtureSystem
 from tests.metrics.published_system import MONTHS, add_deaths
 from wholesystem.cli import main
@@ -219,7 +219,7 @@ def test_a_suppressed_benchmark_is_masked_with_the_verdicts_against_it(suppresse
     row = tuple(PRACTICE_ROW.get(column) for column in EXPORT_COLUMNS) + suppressed
     cells = dict(zip(EXPORT_COLUMNS, _format_row(row, suppress=True), strict=True))
     assert {column for column, cell in cells.items() if cell == "*"} == masked
-    assert _format_row(row, suppress=False) == [_format_cell(value) for value in row[:-3]]
+    assert _format_row(row, suppress=False) == [format_cell(value) for value in row[:-3]]
 
 
 @pytest.mark.parametrize(
@@ -237,4 +237,4 @@ def test_a_suppressed_benchmark_is_masked_with_the_verdicts_against_it(suppresse
     ],
 )
 def test_numbers_are_written_plainly(value, text):
-    assert _format_cell(value) == text
+    assert format_cell(value) == text

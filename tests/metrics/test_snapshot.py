@@ -16,7 +16,7 @@ from tests.metrics.published_system import MONTHS, add_deaths
 SNAPSHOT_TABLES = {
     "feed_status", "indicator_values", "indicators", "months", "org_units", "period_months",
     "practice_months", "quarantine_by_rule", "segments", "snapshot_info", "spc_annotations",
-    "spc_points", "spc_summary",
+    "spc_points", "spc_summary", "peer_groups", "peer_values", "peer_variables",
 }  # fmt: skip
 LSOA = "E01033333"
 

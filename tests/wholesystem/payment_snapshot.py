@@ -9,6 +9,8 @@ reads.
   B 50/100, C 100/200 (the registers are the denominators: 100, 100, 200).
 - Emergency admissions a month: A 10, B 5, C 20 in 2024/25; A 8, B 5, C 22 in 2025/26.
 - Default thresholds (the indicators' TOML targets): HbA1c 40–80, BP 50–90.
+- With `new_practice`: practice D (list 300, 3 emergency admissions a month, no KPI
+  counts) opens in N1 in May 2025, so it has no figures a year earlier.
 """
 
 from __future__ import annotations
@@ -38,27 +40,32 @@ INDICATORS = [
 ]
 
 
+NEW_PRACTICE, NEW_LIST, NEW_ADMISSIONS, OPENS = "D", 300, 3, date(2025, 5, 1)
+
+
 def network_of(practice: str, month: date) -> str:
     if practice == "A" or (practice == "B" and month < date(2025, 6, 1)):
         return "N1"
     return "N2"
 
 
-def build(data_dir: Path, suppressed: tuple = ()) -> Settings:
+def build(data_dir: Path, suppressed: tuple = (), new_practice: bool = False) -> Settings:
     """Writes the snapshot and points at it; `suppressed` holds (network, metric_id) whose
-    published network rows are suppressed (every month and period)."""
+    published network rows are suppressed (every month and period); `new_practice` adds
+    practice D (see the module's docstring)."""
     settings = Settings(data_dir=data_dir)
     settings.serving_dir.mkdir(parents=True, exist_ok=True)
     frames = {
-        "indicator_values": _values(suppressed),
+        "indicator_values": _values(suppressed, new_practice),
         "practice_months": pd.DataFrame(
-            [(m, p, network_of(p, m)) for m in MONTHS for p in LISTS],
+            [(m, p, network_of(p, m)) for m in MONTHS for p in LISTS]
+            + [(m, NEW_PRACTICE, "N1") for m in MONTHS if new_practice and m >= OPENS],
             columns=["month", "practice_code", "network_code"],
         ),
         "period_months": _period_months(),
         "org_units": pd.DataFrame(
             [("network", "N1", "North PCN"), ("network", "N2", "South PCN")]
-            + [("practice", p, f"Practice {p}") for p in LISTS],
+            + [("practice", p, f"Practice {p}") for p in [*LISTS, NEW_PRACTICE]],
             columns=["level", "org_code", "org_name"],
         ),
         "indicators": pd.DataFrame(
@@ -85,9 +92,13 @@ def build(data_dir: Path, suppressed: tuple = ()) -> Settings:
     return settings
 
 
-def _values(suppressed) -> pd.DataFrame:
+def _values(suppressed, new_practice: bool = False) -> pd.DataFrame:
     rows = []
     for month in MONTHS:
+        if new_practice and month >= OPENS:
+            rows.append(("registered_population", month, "practice", NEW_PRACTICE, NEW_LIST, None))
+            rows.append(("emergency_admissions", month, "practice", NEW_PRACTICE, NEW_ADMISSIONS,
+                         NEW_LIST))  # fmt: skip
         for practice, listed in LISTS.items():
             rows.append(("registered_population", month, "practice", practice, listed, None))
             events = ADMISSIONS[month.year if month.month >= 4 else month.year - 1][practice]

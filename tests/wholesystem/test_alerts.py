@@ -104,9 +104,8 @@ def test_a_release_writes_the_items_worked_by_hand(settings):
         (SHOWN, "threshold", "fell below the upper threshold (the target) of 90%: worse", "85.0%"),
         # planned 88%: 91% met it in September, 85% misses it in October
         (SHOWN, "trajectory", "newly off trajectory (planned 88.0%)", "85.0%"),
-        # limits 50-70.5% all miss 90% (fail); 75-96% straddle it: said, but no number
-        (HIDDEN, "assurance", "assurance changed from consistently missing the target to "
-         "sometimes meeting the target", "suppressed"),
+        # HIDDEN's limits turn from 50-70.5% (all miss 90%) to 75-96% (straddle it), but its
+        # October point is suppressed, so, as on the pages, no assurance is said
     ]  # fmt: skip
     first = digest.items[0]
     assert (first["title"], first["org_name"], first["month"]) == (
@@ -122,9 +121,10 @@ def test_nothing_names_or_implies_a_suppressed_value(settings):
     alerts.after_release(settings, version_of(settings))
     (digest,) = alerts_store.digests(settings, "nina")
     hidden = [item for item in digest.items if item["org_code"] == HIDDEN]
-    # only the assurance (from the published limits) is said; no crossing or trajectory,
-    # which would need the suppressed value, and no figure of it anywhere
-    assert [item["kind"] for item in hidden] == ["assurance"]
+    # nothing at all: no crossing or trajectory, which would need the suppressed value,
+    # and no assurance change (its limits did change), as the pages show no assurance
+    # icon for a suppressed month; and no figure of it anywhere
+    assert hidden == []
     everything = json.dumps(digest.items) + "".join(alerts.bodies(settings, digest))
     assert "77.7" not in everything and "77.71" not in everything
 
@@ -133,7 +133,7 @@ def test_an_org_outside_the_scope_gives_nothing(settings):
     subscribe_all(settings)
     alerts.after_release(settings, version_of(settings))
     (digest,) = alerts_store.digests(settings, "nina")
-    assert {item["org_code"] for item in digest.items} == {SHOWN, HIDDEN}
+    assert {item["org_code"] for item in digest.items} == {SHOWN}
 
 
 def test_a_digest_is_written_once_per_user_and_release(settings):
@@ -161,7 +161,8 @@ def test_months_since_the_previous_digest_are_each_compared(settings):
     assert digest.previous_version == "snapshot-older"
     months = [date(2026, m, 1) for m in range(1, 11)]
     assert alerts.judged_months(months, date(2026, 8, 1)) == [SEP, OCT]
-    assert alerts.judged_months(months, date(2026, 10, 1)) == [OCT]
+    assert alerts.judged_months(months, date(2026, 10, 1)) == []  # nothing newer
+    assert alerts.judged_months(months, date(2026, 11, 1)) == []
     assert alerts.judged_months(months, None) == [OCT]
     # September against August (42.6%, limits 39.2-45.4%, common cause, in the sample):
     # 91% crosses the 90% target, and limits 91-99% turn the assurance from fail to pass
@@ -171,7 +172,36 @@ def test_months_since_the_previous_digest_are_each_compared(settings):
          "meeting the target"),
         (SHOWN, "rose to or above the upper threshold (the target) of 90%: better"),
     ]  # fmt: skip
-    assert len([i for i in digest.items if i["month"] == "2026-10-01"]) == 4
+    # October: SHOWN's special cause, assurance and crossing (HIDDEN's is suppressed)
+    assert len([i for i in digest.items if i["month"] == "2026-10-01"]) == 3
+
+
+@pytest.mark.parametrize("newer_month", ["2026-10-01", "2026-11-01"])
+def test_releasing_an_older_snapshot_again_writes_no_digest(settings, newer_month):
+    # The user's last digest is of a later release (to October, or November); this one,
+    # to October, holds no month after it, so nothing is written, not a stale "turned".
+    subscribe_all(settings)
+    alerts_store.write_digest(settings, "nina", "snapshot-newer", None, newer_month, [])
+    assert alerts.after_release(settings, version_of(settings)) == 0
+    assert [d.version for d in alerts_store.digests(settings, "nina")] == ["snapshot-newer"]
+
+
+def test_no_assurance_item_where_the_months_point_is_suppressed(settings):
+    alerts_store.subscribe(settings, "nina", METRIC, HIDDEN)
+    alerts.after_release(settings, version_of(settings))
+    (digest,) = alerts_store.digests(settings, "nina")
+    assert digest.items == []
+    # the same limits with the October point shown: the assurance change is said
+    point = {"suppressed": False, "value": 80.0, "month": OCT, "lower_limit": 75.0,
+             "upper_limit": 96.0}  # fmt: skip
+    then = {**point, "month": SEP, "lower_limit": 50.0, "upper_limit": 70.5}
+    indicator = {"id": METRIC, **access.indicator(METRIC)}
+    book = alerts.targets_live.book()
+    assert alerts._assurance(indicator, HIDDEN, point, then, book) == (
+        "assurance",
+        "assurance changed from consistently missing the target to sometimes meeting the target",
+    )
+    assert alerts._assurance(indicator, HIDDEN, {**point, "suppressed": True}, then, book) is None
 
 
 def test_a_draft_publish_writes_no_digest_and_a_release_does(settings, monkeypatch, capsys):
@@ -236,6 +266,7 @@ def test_the_digest_is_emailed_through_a_real_smtp_server(settings, smtp):
     controller, inbox = smtp
     settings = with_mail(settings, controller.port)
     users.set_email(settings, "nina", "nina@example.nhs.uk")
+    users.confirm_email(settings, "nina", "nina@example.nhs.uk")
     subscribe_all(settings)
     set_trajectory(settings)
     assert alerts.after_release(settings, version_of(settings)) == 1
@@ -243,14 +274,14 @@ def test_the_digest_is_emailed_through_a_real_smtp_server(settings, smtp):
     assert envelope.mail_from == "alerts@example.nhs.uk"
     assert envelope.rcpt_tos == ["nina@example.nhs.uk"]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-    assert message["Subject"] == "wholesystem alerts: 5 changes in the release to October 2026"
+    assert message["Subject"] == "wholesystem alerts: 4 changes in the release to October 2026"
     text = message.get_body(("plain",)).get_content()
     assert "Redburn Surgery, October 2026: newly off trajectory (planned 88.0%). Value: 85.0%." in (
         text
     )
     assert f"https://ws.example.nhs.uk/indicator/{METRIC}?level=practice&org={SHOWN}" in text
     assert "Your alerts page: https://ws.example.nhs.uk/alerts" in text
-    assert "Value: suppressed." in text and "77.7" not in envelope.content.decode()
+    assert "77.7" not in envelope.content.decode()
     assert "<li>" in message.get_body(("html",)).get_content()
     (digest,) = alerts_store.digests(settings, "nina")
     assert digest.emailed_at is not None and digest.email_error is None
@@ -259,6 +290,7 @@ def test_the_digest_is_emailed_through_a_real_smtp_server(settings, smtp):
 def test_smtp_down_is_recorded_and_the_release_still_stands(settings, monkeypatch, capsys):
     settings = with_mail(settings, free_port())  # nothing listens there
     users.set_email(settings, "nina", "nina@example.nhs.uk")
+    users.confirm_email(settings, "nina", "nina@example.nhs.uk")
     subscribe_all(settings)
     monkeypatch.setattr(cli, "load_settings", lambda: settings)
     version = version_of(settings)
@@ -300,3 +332,53 @@ def test_an_email_address_is_checked(settings):
     with pytest.raises(Exception, match="'nina@' is not an e-mail address"):
         users.set_email(settings, "nina", "nina@")
     assert users.email_of(settings, "nina") == "nina@example.nhs.uk"
+
+
+def confirmation_link(inbox, settings, to: str) -> str:
+    """The link of the one confirmation e-mail in the inbox, sent to `to`."""
+    (envelope,) = [e for e in inbox.messages if e.rcpt_tos == [to]]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["Subject"] == alerts.CONFIRM_SUBJECT
+    text = message.get_body(("plain",)).get_content()
+    (link,) = [line for line in text.splitlines() if "/alerts/confirm/" in line]
+    assert link.startswith(f"{settings.public_url}{alerts.CONFIRM_PATH}/")
+    assert link in message.get_body(("html",)).get_content()
+    return link
+
+
+def test_an_unconfirmed_address_is_sent_nothing_until_its_link_is_opened(settings, smtp):
+    controller, inbox = smtp
+    settings = with_mail(settings, controller.port)
+    users.add_user(settings, "mal", "viewer", None, PASSWORD)
+    address = users.set_email(settings, "nina", "nina@example.nhs.uk")
+    alerts.request_confirmation(settings, "nina", address)
+    token = confirmation_link(inbox, settings, address).rsplit("/", 1)[1]
+    subscribe_all(settings)
+    alerts.after_release(settings, version_of(settings))
+    assert alerts.send_unsent(settings) == (0, 0)  # awaiting confirmation: nothing sent
+    assert [e.rcpt_tos for e in inbox.messages] == [[address]]  # the confirmation only
+    stored = alerts_store.side_store.read(settings, "SELECT * FROM alert_email_confirmations")
+    assert [row["token_hash"] for row in stored] != [token] and token not in str(
+        [dict(row) for row in stored]
+    )  # only its hash is kept
+    assert alerts.confirm(settings, "mal", token) is None  # another user's link: nothing
+    assert alerts.confirm(settings, "nina", "not-the-token") is None
+    assert users.confirmed_email_of(settings, "nina") is None
+    assert alerts.confirm(settings, "nina", token) == address
+    assert alerts.confirm(settings, "nina", token) is None  # one use
+    assert alerts.send_unsent(settings) == (1, 0)
+    assert inbox.messages[-1].rcpt_tos == [address]
+    users.set_email(settings, "nina", f" {address} ")  # the same address stays confirmed
+    assert users.confirmed_email_of(settings, "nina") == address
+    # a new address awaits its own confirmation; the digests stop going to the old one
+    users.set_email(settings, "nina", "nina.new@example.nhs.uk")
+    assert users.confirmed_email_of(settings, "nina") is None
+
+
+def test_a_confirmation_link_expires_after_a_day(settings, monkeypatch):
+    address = users.set_email(settings, "nina", "nina@example.nhs.uk")
+    monkeypatch.setattr(alerts_store, "CONFIRMATION_LIFETIME", -alerts_store.CONFIRMATION_LIFETIME)
+    token = alerts_store.start_confirmation(settings, "nina", address)  # expired yesterday
+    assert alerts_store.pending_confirmation(settings, "nina") is None
+    assert alerts.confirm(settings, "nina", token) is None
+    assert users.confirmed_email_of(settings, "nina") is None

@@ -17,9 +17,12 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
+from metrics import serving
+from metrics.registry import load_registry
 from tests.wholesystem import payment_snapshot
 from wholesystem import payments, schemes
 from wholesystem.errors import UserError
@@ -240,6 +243,40 @@ def test_gain_share_without_a_baseline_year_is_noted(settings):
     assert list(result.networks["gain_share"]) == [0, 0]
     assert not result.gain["assessed"].any() and result.gain["expected"].isna().all()
     assert "have no figures for the same month a year earlier" in result.notes[0]
+
+
+def test_a_practice_opening_mid_year_counts_in_full_against_its_networks_rate(tmp_path):
+    settings = payment_snapshot.build(tmp_path / "data", new_practice=True)
+    gain = {"share": 0.5, "cost_per_admission": 1000}
+    result = payments.compute(settings, scheme(gain=gain), Q1)
+    n1 = row(result.gain, network_code="N1")
+    # Actual: every practice-month of N1 in April to June 2025, as its published quarter
+    # row pools them: A 8 × 3 + B 5 × 2 (April, May) + D 3 × 2 (May, June) = 40.
+    assert n1["admissions"] == 40
+    # Expected: A 10 × 3 and B 5 × 2 from a year earlier (lists unchanged) = 40 on
+    # 1,200 × 3 + 600 × 2 = 4,800 patient-months; D has no year earlier, so its 300 × 2
+    # patient-months expect 600 × 40 / 4,800 = 5: 45 in all, 5 avoided.
+    assert (n1["expected"], n1["avoided"]) == pytest.approx((45, 5))
+    assert (n1["savings"], n1["gain_share"]) == pytest.approx((5000, 2500)) and n1["assessed"]
+    n2 = row(result.gain, network_code="N2")  # B in June + C: 5 + 22 × 3 against 5 + 20 × 3
+    assert (n2["admissions"], n2["expected"]) == pytest.approx((71, 65))
+    assert (
+        "2 practice-months have no figures for the same month a year earlier" in (result.notes[0])
+    )
+
+
+def test_shortfalls_follow_the_snapshots_definitions_not_the_registry(tmp_path):
+    settings = payment_snapshot.build(tmp_path / "data")
+    path = serving.snapshot_path(settings, payment_snapshot.VERSION)
+    with duckdb.connect(str(path)) as connection:  # a per-1,000 HbA1c in this snapshot
+        connection.execute("UPDATE indicators SET multiplier = 1000 WHERE id = 'dm_hba1c_control'")
+    assert load_registry()["dm_hba1c_control"].multiplier == 100
+    result = payments.compute(settings, scheme(), Q1)
+    practice = row(result.practices, practice_code="A", metric_id="dm_hba1c_control")
+    # A: 60 of 100 = 600 per 1,000, beyond the upper 80: needs ceil(80 / 1,000 × 100) = 8,
+    # no shortfall (the registry's per-100 would say 60%, needing 80: 20 short).
+    assert (practice["attainment"], practice["needed"], practice["shortfall"]) == (600, 8, 0)
+    assert row(result.kpis, network_code="N1", metric_id="dm_hba1c_control")["attainment"] == 600
 
 
 def test_masked_withholds_a_suppressed_kpi_and_every_figure_that_would_reveal_it(suppressed):

@@ -87,6 +87,7 @@ SWITCH = "1 or 0 (true/false, yes/no, on/off)"
 SUPPRESSION = "a whole number from 1 to 100 (counts from 1 to it are suppressed)"
 # (setting, bad value, what the sentence says is allowed): each closes a finding of issue 12,
 # where a bad value either reached DuckDB as a traceback or was taken silently.
+STORAGE = 'a Flask-Limiter storage URI such as "memory://" or "redis://host:6379"'
 BAD_VALUES = [
     ("etl_memory_limit", "lots", MEMORY),
     ("etl_memory_limit", "1024", MEMORY),
@@ -113,6 +114,9 @@ BAD_VALUES = [
     ("max_request_bytes", "0", "a size from 1KiB to 1GiB, in bytes or with a unit, e.g. 1MiB"),
     ("max_request_bytes", "2GiB", "a size from 1KiB to 1GiB, in bytes or with a unit, e.g. 1MiB"),
     ("eq5d_5l_value_set", "England ", "'england' or 'crosswalk'"),
+    ("api_rate_limit_storage", "memory", STORAGE),
+    ("api_rate_limit_storage", "postgres://db", STORAGE),
+    ("api_rate_limit_storage", "async+redis://host", STORAGE),
 ]
 
 
@@ -139,6 +143,7 @@ def test_a_bad_value_names_the_variable_and_the_values_allowed(name, value, allo
         ("https", "OFF", False),
         ("max_request_bytes", "2MiB", 2 * 1024 * 1024),
         ("max_request_bytes", "2000", 2000),
+        ("api_rate_limit_storage", " redis://cache:6379 ", "redis://cache:6379"),
     ],
 )
 def test_good_values_in_every_allowed_form_are_read(name, value, expected):

@@ -59,3 +59,11 @@ def test_other_errors_are_not_hidden(settings):
         pass
     with pytest.raises(sqlite3.OperationalError, match="no such column"):
         side_store.read(settings, "SELECT missing FROM notes")
+
+
+def test_the_file_is_in_wal_mode_and_still_read_only_to_readers(settings):
+    with closing(side_store.connect(settings, SCHEMA)) as connection, connection:
+        connection.execute("INSERT INTO notes (text) VALUES ('one')")
+    with closing(sqlite3.connect(settings.users_path)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [row["text"] for row in side_store.read(settings, "SELECT text FROM notes")] == ["one"]

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from dashboard import access, users
+from dashboard.api import token_auth
 from dashboard.api.declare import ENDPOINTS
 from dashboard.scope import Scope
+from metrics import export
 from tests.dashboard.api.conftest import LOCALITY, NETWORK, OUTSIDE, PASSWORD, PEOPLE, as_user
 from tests.dashboard.test_security import sign_in
 from wholesystem import api_tokens
@@ -89,6 +92,23 @@ def test_suppressed_values_are_null_in_json_and_star_in_csv_as_on_the_pages(
     assert len(starred) == len(hidden)
     assert {row["numerator"] for row in starred} == {row["value"] for row in starred} == {"*"}
     assert "*" not in {row["value"] for row in table if row["suppressed"] == "False"}
+
+
+def test_api_csv_and_wholesystem_export_write_the_same_bytes(client, people, settings):
+    # A practice with suppressed months and months whose network row is suppressed.
+    metric, org = "care_home_admissions_65plus", "X20014"
+    url = f"/api/v1/values?metric={metric}&level=practice&org={org}&format=csv&limit=10000"
+    api = pd.read_csv(io.StringIO(get(client, people["whole"], url).text), dtype=str)
+    api = api[export.EXPORT_COLUMNS].fillna("")
+    out = io.StringIO()
+    export.write_csv([export.EXPORT_COLUMNS, *api.to_numpy().tolist()], out)
+    exported = io.StringIO()
+    export.write_csv(export.export_rows(settings, metric, "practice", org), exported)
+    assert out.getvalue() == exported.getvalue()
+    # both masks are there: a suppressed row's, and a suppressed benchmark's (X2)
+    hidden_parent = (api["parent_value"] == "*") & (api["numerator"] != "*")
+    assert hidden_parent.any() and (api["numerator"] == "*").any()
+    assert set(api.loc[hidden_parent, "comparison_parent"]) == {"*"}
 
 
 def test_accept_text_csv_asks_for_csv(client, people):
@@ -183,6 +203,24 @@ def test_pages_join_to_the_whole(client, people):
     assert joined == whole and pages == -(-len(whole) // 7) > 1
 
 
+def test_the_pages_of_one_result_read_the_snapshot_once(client, people, monkeypatch):
+    reads = []
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs)
+        return values(*args, **kwargs)
+
+    values = access.values
+    monkeypatch.setattr(access, "values", counted)
+    url = f"/api/v1/values?metric={METRIC}&level=practice&period_type=fy&limit=5"
+    first, second = (get(client, people["lead"], f"{url}&offset={n}").json for n in (0, 5))
+    as_csv = get(client, people["lead"], f"{url}&offset=10&format=csv")
+    assert len(reads) == 1 and as_csv.status_code == 200
+    assert first["total"] == second["total"] > 15 and first["data"] != second["data"]
+    get(client, people["whole"], f"{url}&offset=5")  # another scope: its own read
+    assert len(reads) == 2
+
+
 def test_an_etag_revalidates_with_304_and_no_body(client, people):
     first = get(client, people["lead"], ROUTES["values"])
     tag = first.headers["ETag"]
@@ -229,19 +267,49 @@ def test_a_token_follows_its_user_s_current_state(client, settings):
     assert codes() == [OUTSIDE]
     users.deactivate(settings, "mover", by="admin")
     response = client.get(localities, headers=headers)
-    assert response.status_code == 401
-    assert (
-        response.json["error"] == "This token's user is deactivated, so the token cannot be used."
-    )
-    users.reactivate(settings, "mover", by="admin")
+    assert (response.status_code, response.json) == (401, {"error": token_auth.UNKNOWN})
+    assert api_tokens.list_tokens(settings, "mover")[0].revoked_by == "admin"
+    users.reactivate(settings, "mover", by="admin")  # deactivating revoked the tokens
+    assert client.get(localities, headers=headers).json == {"error": token_auth.UNKNOWN}
+    _, secret = api_tokens.create(settings, "mover", "bi again", "mover")
+    headers["Authorization"] = f"Bearer {secret}"
     assert codes() == [OUTSIDE]
+
+
+def test_a_password_reset_revokes_the_user_s_tokens(client, settings):
+    users.add_user(settings, "forgetful", "viewer", None, PASSWORD)
+    token, secret = api_tokens.create(settings, "forgetful", "bi", "forgetful")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get(ROUTES["orgs"], headers=headers).status_code == 200
+    users.reset_password(settings, "forgetful", by="admin")
+    refused = client.get(ROUTES["orgs"], headers=headers)
+    assert (refused.status_code, refused.json) == (401, {"error": token_auth.UNKNOWN})
+    (revoked,) = api_tokens.list_tokens(settings, "forgetful")
+    assert (revoked.id, revoked.revoked_by) == (token.id, "admin")
+
+
+def test_refusals_are_limited_per_address_and_counted_in_one_row(client, settings):
+    before = len(api_tokens.requests(settings, limit=100_000))
+    bad = {"Authorization": "Bearer wsk_" + "B" * 43}
+    flood = {"REMOTE_ADDR": "192.0.2.50"}
+    statuses = [
+        client.get(ROUTES["orgs"], headers=bad, environ_base=flood).status_code for _ in range(50)
+    ]
+    limit = token_auth.REFUSALS.amount
+    assert statuses == [401] * limit + [429] * (50 - limit)
+    elsewhere = client.get(ROUTES["orgs"], headers=bad, environ_base={"REMOTE_ADDR": "192.0.2.51"})
+    assert elsewhere.status_code == 401  # counted per address
+    rows = api_tokens.requests(settings, limit=100_000)
+    assert len(rows) == before + 2  # one row per address this minute
+    assert [(r["remote_address"], r["status"], r["count"]) for r in rows[:2]] == [
+        ("192.0.2.51", 401, 1), ("192.0.2.50", 401, limit)]  # fmt: skip
 
 
 def test_every_request_is_audited_once(client, settings, people):
     before = len(api_tokens.requests(settings, limit=100_000))
     url = f"/api/v1/values?metric={METRIC}&level=locality&limit=5"
     get(client, people["lead"], url)
-    client.get(url)  # no token: audited too, with no user
+    client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.9"})  # no token: counted, no user
     rows = api_tokens.requests(settings, limit=100_000)
     assert len(rows) == before + 2
     refused, served = rows[0], rows[1]
@@ -253,10 +321,13 @@ def test_every_request_is_audited_once(client, settings, people):
         5,
     )
     assert (refused["user_name"], refused["status"], refused["rows"]) == (None, 401, None)
+    assert (refused["remote_address"], refused["count"]) == ("192.0.2.9", 1)
     (token,) = [
         t for t in api_tokens.list_tokens(settings, "lead") if t.id == people["lead"].token_id
     ]
-    assert token.last_used_at == served["time"]
+    # moved on at most once a minute: this request's time, or one less than a minute before
+    age = datetime.fromisoformat(served["time"]) - datetime.fromisoformat(token.last_used_at)
+    assert timedelta(0) <= age < timedelta(minutes=1)
 
 
 def test_the_openapi_description_and_docs_need_a_session(app, client):

@@ -1,5 +1,5 @@
 """The API on a private copy of the sample with a draft: which snapshots each role may
-read, ETags across a release, and the per-token rate limit."""
+read, ETags across a release, and the per-user rate limit."""
 
 from __future__ import annotations
 
@@ -100,13 +100,15 @@ def test_too_many_requests_get_429_with_retry_after(settings, headers):
             client.get("/api/v1/orgs", headers=headers["vic"]).status_code for _ in range(3)
         ]
         refused = client.get("/api/v1/orgs", headers=headers["vic"])
-        other = client.get("/api/v1/orgs", headers=headers["ana"])  # counted per token
+        other = client.get("/api/v1/orgs", headers=headers["ana"])  # counted per user
+        unknown = client.get("/api/v1/nowhere", headers=headers["vic"])  # the 404 counts too
     finally:
         access.configure(previous)
     assert statuses == [200, 200, 429] and other.status_code == 200
+    assert unknown.status_code == 429
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 61
     wait = refused.headers["Retry-After"]
-    sentence = f"Too many requests with this token: wait {wait} seconds, then try again."
+    sentence = f"Too many requests with your tokens: wait {wait} seconds, then try again."
     assert refused.json == {"error": sentence}
     assert api_tokens.requests(settings, "vic", limit=1)[0]["status"] == 429
 
@@ -117,3 +119,17 @@ def app(settings):
     yield create_app(settings)
     if previous is not None:
         access.configure(previous)
+
+
+def test_a_user_s_tokens_share_one_budget(settings):
+    previous = access.configured_settings()
+    limited = create_app(dataclasses.replace(settings, api_rate_limit="2/minute"))
+    second = {"Authorization": f"Bearer {api_tokens.create(settings, 'ana', 'bi 2', 'ana')[1]}"}
+    first = {"Authorization": f"Bearer {api_tokens.create(settings, 'ana', 'bi 3', 'ana')[1]}"}
+    try:
+        client = limited.server.test_client()
+        used = [client.get("/api/v1/orgs", headers=first).status_code for _ in range(2)]
+        refused = client.get("/api/v1/orgs", headers=second)
+    finally:
+        access.configure(previous)
+    assert used == [200, 200] and refused.status_code == 429

@@ -1,22 +1,27 @@
 """The Alerts page on the server: a viewer subscribes within their scope (a crafted org
 outside it is refused with one sentence, nothing stored), removes a subscription, sets an
-e-mail address (checked), and reads digests: unread ones are marked New and counted in the
+e-mail address (checked, and mailed only once its owner opens the one-time link sent to
+it, signed in), and reads digests: unread ones are marked New and counted in the
 navigation, opening one marks it read, and another user's digest cannot be opened. The
-Snapshots page's release writes the digests."""
+Snapshots page's release writes the digests and never waits on the mail server."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import socket
+import threading
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from dashboard import session, users
 from dashboard.app import create_app
 from metrics import serving
 from tests.dashboard.test_security import route, sign_in
 from tests.dashboard.test_snapshot_pages import press_release
-from wholesystem import alerts_store
+from tests.wholesystem.test_alerts import Inbox, confirmation_link, free_port, with_mail
+from wholesystem import alerts, alerts_store, mailer
 from wholesystem.settings import Settings
 
 PASSWORD = "Kestrel-Lantern-4471"
@@ -134,16 +139,51 @@ def test_a_crafted_org_outside_scope_or_unknown_indicator_is_refused(app, settin
     assert alerts_store.subscriptions(settings, "nina") == []
 
 
-def test_an_email_address_is_saved_or_refused_in_one_sentence(app, settings):
+def test_with_email_off_no_address_is_saved(app, settings):
     nina = client_of(app, "nina")
-    assert "Digests will be e-mailed to nina@example.nhs.uk once e-mail is on for this " in press(
-        nina, "alerts-save-email", email="nina@example.nhs.uk"
+    refused = press(nina, "alerts-save-email", email="nina@example.nhs.uk")
+    assert (
+        "E-mail is off on this server (no mail server is set), so no address can be "
+        "confirmed; nothing was saved." in refused
     )
-    assert users.email_of(settings, "nina") == "nina@example.nhs.uk"
+    assert users.email_of(settings, "nina") is None
+    assert alerts_store.pending_confirmation(settings, "nina") is None
+    assert "E-mail is off on this server" in route(nina, "/alerts")
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_an_address_is_confirmed_by_its_link_for_its_user_only(settings, smtp):
+    controller, inbox = smtp
+    settings = with_mail(settings, controller.port)
+    app = create_app(settings)
+    nina, vic = client_of(app, "nina"), client_of(app, "vic")
     refused = press(nina, "alerts-save-email", email="not an address")
     assert "'not an address' is not an e-mail address like name@example.nhs.uk." in refused
-    assert users.email_of(settings, "nina") == "nina@example.nhs.uk"
-    assert "E-mail is off on this server" in route(nina, "/alerts")
+    assert inbox.messages == []
+    saved = press(nina, "alerts-save-email", email="nina@example.nhs.uk")
+    assert "A confirmation link was e-mailed to nina@example.nhs.uk: open it within a day" in saved
+    assert "nina@example.nhs.uk is awaiting confirmation" in route(nina, "/alerts")
+    path = confirmation_link(inbox, settings, "nina@example.nhs.uk").removeprefix(
+        settings.public_url
+    )
+    assert app.server.test_client().get(path).location.startswith("/login?next=")
+    assert vic.get(path).location == "/alerts?email=invalid"  # not vic's link
+    assert users.confirmed_email_of(settings, "nina") is None
+    assert nina.get(path).location == "/alerts?email=confirmed"
+    assert users.confirmed_email_of(settings, "nina") == "nina@example.nhs.uk"
+    page = route(nina, "/alerts", "?email=confirmed")
+    assert "Your e-mail address is confirmed: digests will be e-mailed to it." in page
+    assert "each digest is also sent to nina@example.nhs.uk (confirmed)." in page
+    assert nina.get(path).location == "/alerts?email=invalid"  # used up
+    assert "That confirmation link does not hold" in route(nina, "/alerts", "?email=invalid")
 
 
 def test_unread_digests_are_marked_and_opening_one_marks_it_read(app, settings):
@@ -182,3 +222,30 @@ def test_the_snapshots_page_release_writes_the_digests(app, settings):
     assert response.status_code == 200 and "Released the snapshot of" in response.text
     (digest,) = alerts_store.digests(settings, "nina")
     assert digest.version == version and digest.last_month == "2026-10-01"
+
+
+def test_the_release_page_never_waits_on_the_mail_server(settings, monkeypatch):
+    # A mail server that takes the connection and never greets: each send would wait the
+    # whole timeout (made long here); the release must answer without waiting on it.
+    monkeypatch.setattr(mailer, "TIMEOUT_SECONDS", 60)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    settings = with_mail(settings, silent.getsockname()[1])
+    users.set_email(settings, "nina", "nina@example.nhs.uk")
+    users.confirm_email(settings, "nina", "nina@example.nhs.uk")
+    alerts_store.subscribe(settings, "nina", "dm_bp_control", "X20011")
+    app = create_app(settings)
+    version = serving.released_version(settings)
+    response = press_release(app, client_of(app, "adam"), version)
+    assert response.status_code == 200 and "Released the snapshot of" in response.text
+    (digest,) = alerts_store.digests(settings, "nina")  # written in the request
+    (sender,) = [t for t in threading.enumerate() if t.name == alerts.SENDER_THREAD]
+    assert sender.daemon and sender.is_alive()  # still waiting on the silent server
+    assert digest.emailed_at is None
+    silent.close()  # the waiting connection is reset: the send fails at once
+    sender.join(30)
+    assert not sender.is_alive()
+    (digest,) = alerts_store.digests(settings, "nina")
+    assert digest.emailed_at is None  # the failure is kept for `wholesystem alerts send`
+    assert f"the mail server 127.0.0.1:{settings.smtp_port} " in digest.email_error

@@ -169,10 +169,12 @@ def test_exceptions_list_every_reason_in_words():
     assert "excludes no change" in text(detail[1])
 
 
-def hand_built(now: list, before: list, concerns=frozenset()) -> pd.DataFrame:
+def hand_built(now: list, before: list, concerns=frozenset(), multiplier=100.0) -> pd.DataFrame:
     """Practices P1.. with dm_bp_control (thresholds 38% and 90%) counts (numerator,
-    denominator) now and the month before; None is a suppressed month."""
+    denominator) now and the month before; None is a suppressed month. `multiplier`
+    restates the KPI in another unit (1000: per 1,000)."""
     kpis = data.care_package_kpis()
+    kpis.loc["dm_bp_control", "multiplier"] = multiplier
     codes = [f"P{i}" for i in range(1, len(now) + 1)]
 
     def month(counts, start):
@@ -180,7 +182,7 @@ def hand_built(now: list, before: list, concerns=frozenset()) -> pd.DataFrame:
             {"org_code": codes, "metric_id": "dm_bp_control",
              "numerator": [c and c[0] for c in counts],
              "denominator": [c and c[1] for c in counts],
-             "value": [c and 100.0 * c[0] / c[1] for c in counts],
+             "value": [c and multiplier * c[0] / c[1] for c in counts],
              "lower_95": 0.0, "upper_95": 0.0, "suppressed": [c is None for c in counts],
              "period_start": pd.Timestamp(start)}
         )  # fmt: skip
@@ -215,6 +217,17 @@ def test_each_exception_reason_worked_by_hand():
         [-27.313, -2.013], abs=1e-3
     )
     assert rows["exception"].tolist() == [True, True, True, False, False, False]
+
+
+def test_the_change_interval_is_in_the_kpis_own_unit():
+    # The same counts as P1 above, 75 -> 60 per 100, stated per 1,000: 750 -> 600, and
+    # the interval -27.313 to -2.013 points becomes -273.13 to -20.13 per 1,000.
+    rows = hand_built(now=[(60, 100)], before=[(75, 100)], multiplier=1000.0)
+    assert rows.loc["P1", "change"] == pytest.approx(-150.0)
+    assert rows.loc["P1", ["change_lower", "change_upper"]].tolist() == pytest.approx(
+        [-273.13, -20.13], abs=1e-2
+    )
+    assert rows.loc["P1", "reasons"] == ("significant_fall",)
 
 
 def test_an_exception_for_several_reasons_names_them_all_first():

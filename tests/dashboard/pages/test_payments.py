@@ -37,8 +37,10 @@ SCHEME = {
             {"metric_id": "cervical_screening_25_49", "weight": 5, "lower": 45, "upper": 80}]},
     ],
 }  # fmt: skip
+OWN_PRACTICE = "X10014"  # Hillcrest Medical Practice, in Central Quays PCN (U91003)
 PEOPLE = (("adam", "admin", None), ("anna", "analyst", None), ("vera", "viewer", None),
-          ("hana", "viewer", "locality:HDC"))  # fmt: skip
+          ("hana", "viewer", "locality:HDC"),
+          ("pia", "analyst", f"practice:{OWN_PRACTICE}"))  # fmt: skip
 WHATIF_OUTPUT = "payments-whatif-result.children"
 USERS_OWN_SCOPE = session.current_scope  # read before any fixture replaces it
 
@@ -189,6 +191,43 @@ def test_practice_detail_only_for_those_who_see_small_numbers(app, small_numbers
     download = client_of(small_numbers_app, "anna").get(f"/download/payments-practices.csv{query}")
     table = list(csv.DictReader(io.StringIO(download.text.lstrip("\ufeff"))))
     assert [int(row["Shortfall (patients)"]) for row in table] == shortfalls
+
+
+def test_a_practice_scoped_reader_sees_only_their_own_practice(small_numbers_app, engine):
+    query = f"?scheme=t70&period={PERIOD}&network={OTHER_LOCALITY_NETWORK}"
+    short = engine.practices[(engine.practices["network_code"] == OTHER_LOCALITY_NETWORK)
+                             & (engine.practices["shortfall"] > 0)]  # fmt: skip
+    assert len(set(short["practice_code"])) == 7  # its six siblings fell short too
+    pia = client_of(small_numbers_app, "pia")  # an analyst who sees small numbers
+    rows = rows_of(page(pia, query), "payments-practices")
+    own = short[short["practice_code"] == OWN_PRACTICE].sort_values("shortfall", ascending=False)
+    assert [(row[0], int(row[6])) for row in rows] == [
+        ("Hillcrest Medical Practice", int(value)) for value in own["shortfall"]
+    ]  # 61, 57 and 19 patients
+    download = pia.get(f"/download/payments-practices.csv{query}")
+    table = list(csv.DictReader(io.StringIO(download.text.lstrip("\ufeff"))))
+    assert [(row["Code"], int(row["Shortfall (patients)"])) for row in table] == [
+        (OWN_PRACTICE, int(value)) for value in own["shortfall"]
+    ]
+
+
+def test_switching_network_reuses_the_computed_payments(small_numbers_app, monkeypatch):
+    calls = []
+
+    def counted(*arguments, **options):
+        calls.append(arguments[2])
+        return compute(*arguments, **options)
+
+    compute = payments.compute
+    monkeypatch.setattr(payments, "compute", counted)
+    data._results.clear()
+    admin = client_of(small_numbers_app, "adam")
+    first = page(admin, f"?scheme=t70&period={PERIOD}&network=U91003")
+    assert calls == [PERIOD] and "payments-practices" in first
+    for network in ("U92003", "U91001", "U91003"):
+        assert network in page(admin, f"?scheme=t70&period={PERIOD}&network={network}")
+    assert admin.get(f"/download/payments-kpis.csv?scheme=t70&period={PERIOD}").status_code == 200
+    assert calls == [PERIOD]  # one compute for the page, every network and the download
 
 
 def hidden_values(engine) -> list[float]:
