@@ -326,24 +326,9 @@ def _require_good_password(settings: Settings, name: str, password: str) -> None
 def _connect(settings: Settings) -> sqlite3.Connection:
     connection = side_store.connect(settings, SCHEMA)
     if str(settings.users_path) not in _migrated:
-        _add_missing_columns(connection)
+        side_store.add_columns(connection, "users", ADDED_COLUMNS)
         _migrated.add(str(settings.users_path))
     return connection
-
-
-def _add_missing_columns(connection: sqlite3.Connection) -> None:
-    """Brings a users table made by an older release up to date (existing users stay
-    active, at epoch 0)."""
-    present = {row["name"] for row in connection.execute("PRAGMA table_info(users)")}
-    for column, definition in ADDED_COLUMNS.items():
-        if column in present:
-            continue
-        try:
-            with connection:
-                connection.execute(f"ALTER TABLE users ADD COLUMN {column} {definition}")
-        except sqlite3.OperationalError as error:
-            if "duplicate column" not in str(error):  # another worker added it first
-                raise
 
 
 def _row(connection: sqlite3.Connection, name: str) -> sqlite3.Row | None:

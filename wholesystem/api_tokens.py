@@ -217,24 +217,11 @@ def requests(settings: Settings, user_name: str | None = None, limit: int = 100)
 def _connect(settings: Settings) -> sqlite3.Connection:
     connection = side_store.connect(settings, SCHEMA)
     if str(settings.users_path) not in _migrated:  # once per file and process
-        _add_missing_columns(connection)
+        side_store.add_columns(connection, "api_requests", ADDED_COLUMNS)
         with connection:
             connection.execute(REFUSALS_INDEX)
         _migrated.add(str(settings.users_path))
     return connection
-
-
-def _add_missing_columns(connection: sqlite3.Connection) -> None:
-    present = {row["name"] for row in connection.execute("PRAGMA table_info(api_requests)")}
-    for column, definition in ADDED_COLUMNS.items():
-        if column in present:
-            continue
-        try:
-            with connection:
-                connection.execute(f"ALTER TABLE api_requests ADD COLUMN {column} {definition}")
-        except sqlite3.OperationalError as error:
-            if "duplicate column" not in str(error):  # another worker added it first
-                raise
 
 
 def _audit_connect(settings: Settings) -> sqlite3.Connection:

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS packs (
 CREATE INDEX IF NOT EXISTS packs_version ON packs (version);
 """
 # Columns added after the table was first made: (name, type), added when missing.
-ADDED_COLUMNS = (("scope", "TEXT"), ("inputs", "TEXT"))
+ADDED_COLUMNS = {"scope": "TEXT", "inputs": "TEXT"}  # since the first packs tables
 ALL_AREAS = "ALL"
 _migrated: set[str] = set()  # users files whose packs table this process has brought up to date
 
@@ -128,23 +128,9 @@ def _connect(settings: Settings) -> sqlite3.Connection:
     connection = side_store.connect(settings, SCHEMA)
     key = str(settings.users_path)
     if key not in _migrated:
-        _add_missing_columns(connection)
+        side_store.add_columns(connection, "packs", ADDED_COLUMNS)
         _migrated.add(key)
     return connection
-
-
-def _add_missing_columns(connection: sqlite3.Connection) -> None:
-    # A users file whose packs table was made before these columns existed.
-    present = {row["name"] for row in connection.execute("PRAGMA table_info(packs)")}
-    for name, kind in ADDED_COLUMNS:
-        if name in present:
-            continue
-        try:
-            with connection:
-                connection.execute(f"ALTER TABLE packs ADD COLUMN {name} {kind}")
-        except sqlite3.OperationalError as error:  # another process added it meanwhile
-            if "duplicate column" not in str(error):
-                raise
 
 
 def _record(row: sqlite3.Row) -> PackRecord:
@@ -154,5 +140,5 @@ def _record(row: sqlite3.Row) -> PackRecord:
         board_date=date.fromisoformat(row["board_date"]), format=row["format"],
         file_name=row["file_name"], sha256=row["sha256"], created_by=row["created_by"],
         created_at=row["created_at"],
-        **{name: row[name] for name, _ in ADDED_COLUMNS if name in names},
+        **{name: row[name] for name in ADDED_COLUMNS if name in names},
     )  # fmt: skip

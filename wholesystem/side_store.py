@@ -35,6 +35,21 @@ def connect(settings: Settings, schema: str) -> sqlite3.Connection:
     return connection
 
 
+def add_columns(connection: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Adds to `table` any of `columns` (name: definition) it lacks: a table made by an
+    older release is brought up to date in place, its rows kept."""
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    for column, definition in columns.items():
+        if column in present:
+            continue
+        try:
+            with connection:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another worker added it first
+                raise
+
+
 def read(settings: Settings, sql: str, parameters: tuple = ()) -> list[sqlite3.Row]:
     """Rows of one query on a read-only connection to the users file: a page load never
     writes (nor takes the write lock, nor runs DDL), and a file or table not made yet
