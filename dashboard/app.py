@@ -81,8 +81,7 @@ def _header() -> dbc.Navbar:
     links = [
         dbc.NavItem(
             dbc.NavLink(
-                # A page may label itself (Alerts shows its unread count).
-                getattr(page, "nav_label", lambda p=page: p.TITLE)(),
+                nav_label(page),
                 href=page.PATH,
                 id=f"nav-{page.__name__.split('.')[-1]}",
             )
@@ -119,6 +118,14 @@ def _header() -> dbc.Navbar:
         dark=True,
         expand="lg",
     )
+
+
+def nav_label(page) -> str:
+    """A page's name in the navigation bar: its own `nav_label()` (Alerts adds its unread
+    count), else its short `NAV_LABEL`, else its `TITLE`."""
+    if hasattr(page, "nav_label"):
+        return page.nav_label()
+    return getattr(page, "NAV_LABEL", page.TITLE)
 
 
 def _sign_out_form() -> html.Form:

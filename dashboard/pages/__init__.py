@@ -1,7 +1,10 @@
 """The dashboard's pages. Each module exposes the same small interface:
 
 - `PATH`: its route (`/indicator` also serves `/indicator/<id>`);
-- `TITLE`: its name in the navigation bar and the browser tab;
+- `TITLE`: its name in the browser tab and its heading;
+- `NAV_LABEL` (optional): a shorter name for the navigation bar, so that an admin's dozen
+  entries fit on one line at desktop width (else `TITLE`); `nav_label()` (optional) words
+  it per request instead (Alerts adds its unread count);
 - `IN_NAV`: whether the navigation bar links to it;
 - `ACTION` (optional): the `dashboard.roles` action a user needs to open it (else "read");
 - `layout(path: str, query: dict[str, str])`: the page's components for a URL, built for

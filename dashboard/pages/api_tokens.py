@@ -26,6 +26,7 @@ from wholesystem.errors import UserError
 
 PATH = "/api-tokens"
 TITLE = "API tokens"
+NAV_LABEL = "API"
 IN_NAV = True
 ACTION = "use_api"
 REVOKE = "api-tokens-revoke"  # the pattern id type of each token's Revoke button

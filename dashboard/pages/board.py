@@ -41,6 +41,7 @@ from wholesystem.pack_store import ALL_AREAS
 
 PATH = "/"
 TITLE = "Board overview"
+NAV_LABEL = "Board"
 IN_NAV = True
 AREA_COLUMNS = ("Value", "Change", "Trend", "Variation", "Assurance", "Target", "Trajectory")
 ORDERS = {"board": "Board order", "attention": "Needs attention first"}

@@ -21,6 +21,7 @@ from dashboard.pages.drilldown_data import format_interval, format_value
 
 PATH = "/drilldown"
 TITLE = "Locality drill-down"
+NAV_LABEL = "Localities"
 IN_NAV = True
 DEFAULT_PERIOD = "rolling12"
 CHILD_LEVEL = dict(zip(data.LEVELS, data.LEVELS[1:], strict=False))

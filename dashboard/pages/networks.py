@@ -23,6 +23,7 @@ from dashboard.scope import SYSTEM_CODE
 
 PATH = "/networks"
 TITLE = "Network comparison"
+NAV_LABEL = "Networks"
 IN_NAV = True
 LEAGUE_HEADINGS = (
     "Practice",

@@ -22,6 +22,7 @@ from dashboard.pages.peers_panel import peer_group_panel
 
 PATH = "/practice"
 TITLE = "Practice profile"
+NAV_LABEL = "Practices"
 IN_NAV = True
 DEFAULT_PERIOD = "rolling12"
 SPREAD_HEADINGS = ("Lowest practice", "25th percentile", "75th percentile", "Highest practice")

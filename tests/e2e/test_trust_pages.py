@@ -44,6 +44,10 @@ def test_the_menu_shows_every_link_on_a_desktop(page):
     open_page(at_width(page, DESKTOP), "/")
     assert not page.locator("#nav-toggle").is_visible()
     assert page.locator("#nav-networks").is_visible()
+    # An admin's dozen links keep to one line (short labels), none folded onto a second.
+    tops = page.eval_on_selector_all("#nav-collapse .nav-item", "xs => xs.map(x => x.offsetTop)")
+    assert len(tops) >= 12 and len(set(tops)) == 1
+    assert page.inner_text("#nav-networks") == "Networks"
 
 
 def test_on_a_phone_the_menu_folds_behind_a_button_and_opens(page):
