@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.dashboard_load import Tally
-from bench.dashboard_server import Gunicorn, sample_settings
+from bench.dashboard_server import Gunicorn, add_data_dir_argument, sample_settings
 from bench.results import write_section
 from metrics import serving
 from wholesystem.settings import Settings
@@ -153,11 +153,10 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sample = "a published data directory (default: the dashboard benchmark's sample)"
-    parser.add_argument("--data", type=Path, help=sample)
+    add_data_dir_argument(parser, "--data")
     parser.add_argument("--seconds", type=float, default=30.0)
     arguments = parser.parse_args()
-    source = Settings(data_dir=arguments.data) if arguments.data else sample_settings()
+    source = sample_settings(arguments.data_dir)
     body = run(source, arguments.seconds)
     print(body)
     write_section(RESULTS, HEADING, body)

@@ -25,8 +25,20 @@ END_MONTH = date(2026, 10, 1)
 USER = "bench-admin"
 
 
-def sample_settings() -> Settings:
-    """Settings for a data directory holding the published sample (built on first use)."""
+def add_data_dir_argument(parser, flag: str = "--data-dir") -> None:
+    """The benches' one option naming a published data directory (`arguments.data_dir`)."""
+    parser.add_argument(
+        flag, type=Path, dest="data_dir",
+        help="a data directory holding the published default sample (default: the "
+        "dashboard benchmark's, built on first use)",
+    )  # fmt: skip
+
+
+def sample_settings(data_dir: Path | None = None) -> Settings:
+    """Settings for `data_dir`, else for the benches' own data directory holding the
+    published sample (built on first use)."""
+    if data_dir is not None:
+        return Settings(data_dir=data_dir)
     settings = Settings(data_dir=WORK / "data")
     if not (settings.serving_dir / "CURRENT").exists():
         _build(settings)

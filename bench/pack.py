@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.dashboard_server import END_MONTH, sample_settings
+from bench.dashboard_server import END_MONTH, add_data_dir_argument, sample_settings
 from bench.publish import machine
 from bench.results import write_section
 from wholesystem.settings import Settings
@@ -101,13 +101,9 @@ def _load() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="runs of each kind")
-    parser.add_argument(
-        "--data-dir", type=Path,
-        help="a data directory holding the published default sample (default: the "
-        "dashboard benchmark's, built on first use)",
-    )  # fmt: skip
+    add_data_dir_argument(parser)
     arguments = parser.parse_args(argv)
-    settings = Settings(data_dir=arguments.data_dir) if arguments.data_dir else sample_settings()
+    settings = sample_settings(arguments.data_dir)
     cold = cold_seconds(settings, arguments.rounds)
     warm = warm_seconds(settings, arguments.rounds)
     command = "python -m bench.pack " + " ".join(argv if argv is not None else sys.argv[1:])

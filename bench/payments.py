@@ -21,7 +21,7 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-from bench.dashboard_server import sample_settings
+from bench.dashboard_server import add_data_dir_argument, sample_settings
 from bench.publish import machine
 from bench.results import write_section
 from wholesystem import payments, schemes
@@ -119,13 +119,9 @@ def report(command: str, rows: list[tuple], rounds: int) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="runs of each period")
-    parser.add_argument(
-        "--data-dir", type=Path,
-        help="a data directory holding the published default sample (default: the "
-        "dashboard benchmark's, built on first use)",
-    )  # fmt: skip
+    add_data_dir_argument(parser)
     arguments = parser.parse_args(argv)
-    settings = Settings(data_dir=arguments.data_dir) if arguments.data_dir else sample_settings()
+    settings = sample_settings(arguments.data_dir)
     rows = run(settings, arguments.rounds)
     command = "python -m bench.payments " + " ".join(argv if argv is not None else sys.argv[1:])
     body = report(command.strip(), rows, arguments.rounds)
