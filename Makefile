@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed-stamp
 # axe-core, from npm, which the browser tests inject into every page (package-lock.json pins it).
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test audit lint bench bench-publish bench-dashboard bench-pack bench-payments bench-api clean
+.PHONY: demo test audit lint bench bench-publish bench-england bench-spark bench-dashboard bench-pack bench-payments bench-api clean
 
+# The spark extra (PySpark) is for the Spark engine's test, which also needs Java 17 or newer:
+# .ci/run installs it where missing; elsewhere the test skips and says why.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools  # the venv's own are old
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -42,6 +44,12 @@ bench: $(STAMP)
 
 bench-publish: $(STAMP)
 	$(BIN)/python -m bench.publish
+
+bench-england: $(STAMP)
+	$(BIN)/python -m bench.england
+
+bench-spark: $(STAMP)
+	$(BIN)/python -m bench.spark_publish
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python -m bench.dashboard

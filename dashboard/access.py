@@ -645,6 +645,30 @@ def quarantine_by_rule() -> pd.DataFrame:
     return _query("SELECT * FROM quarantine_by_rule ORDER BY feed, rows DESC")
 
 
+# A publish in progress and how the last one ended (metrics.serving): names, stages and
+# times, never a value. Who ran it, its process and a draft's build only for those who may
+# see drafts; viewers hear of a build whose snapshot they will see.
+PUBLISHER_FIELDS = ("published_by", "pid", "host", "process_started")
+
+
+def building() -> dict | None:
+    """Returns the snapshot a publish is building now, as the user may know of it, or None."""
+    return _publish_record(serving.building(configured_settings()))
+
+
+def last_publish() -> dict | None:
+    """Returns how the last publish ended, as the user may know of it, or None."""
+    return _publish_record(serving.last_publish(configured_settings()))
+
+
+def _publish_record(record: dict | None) -> dict | None:
+    if record is None or roles.current_can(SEE_DRAFTS):
+        return record
+    if record.get("draft"):
+        return None
+    return {key: value for key, value in record.items() if key not in PUBLISHER_FIELDS}
+
+
 def level_label(level: str) -> str:
     """Returns a level's display name: the `level_labels` setting's (e.g. "PCN" for
     network), else the level's own name, capitalised."""

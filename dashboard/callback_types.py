@@ -61,6 +61,7 @@ FLAG = Kind("true, false or empty", TypeAdapter(bool | None))
 CLICKS = Kind("a count of clicks, or empty", TypeAdapter(Count | None))
 CLICK = Kind("a chart click (an object with a list of points), or empty",
              TypeAdapter(ClickData | None))  # fmt: skip
+TICKS = Kind("a count of refreshes, or empty", TypeAdapter(Count | None))  # dcc.Interval
 BAD_CLICKS = "A button's click count must be a number."
 
 
@@ -78,7 +79,7 @@ SCALAR = Kind(
 )
 KINDS_BY_PROPERTY = {
     "value": TEXT, "search": TEXT, "pathname": TEXT, "data": TEXT, "children": TEXT,
-    "n_clicks": CLICKS, "is_open": FLAG, "clickData": CLICK,
+    "n_clicks": CLICKS, "is_open": FLAG, "clickData": CLICK, "n_intervals": TICKS,
 }  # fmt: skip
 # Components whose property differs from the property's usual kind: switches and checkboxes.
 KINDS_BY_ID = {

@@ -78,6 +78,12 @@ def typing_steps(column: Column, native: bool = False) -> list[str]:
     """
     if native and column.kind in NATIVE_KINDS:
         return [_native_nulls(column)]
+    canonical = canonical_list(column)
+    if canonical is not None:
+        # Most lists are written as stored; only the others pay for the normalising.
+        raw = f"raw_{column.name}"
+        typed = _KIND_EXPRESSIONS["code_list"].format(t=f"nullif(trim({raw}), '')")
+        return [f"CASE WHEN {canonical} THEN {raw} ELSE {typed} END"]
     text = f"nullif(trim(raw_{column.name}), '')"
     kind = column.kind
     if kind != "code_list":
@@ -104,6 +110,24 @@ def typing_steps(column: Column, native: bool = False) -> list[str]:
     if kind == "code_list" and column.nulls:
         steps.append(_drop_list_nulls(t, column.nulls))
     return steps
+
+
+# A list element pattern made only of upper-case letters, digits and classes of them can
+# match nothing typing would change (case, spaces, separators).
+_PLAIN_ELEMENT = re.compile(r"(?:(?:\[[A-Z0-9-]+\]|[A-Z0-9])(?:\{\d+(?:,\d+)?\}|\?)?)+")
+
+
+def canonical_list(column: Column) -> str | None:
+    """SQL true when a code_list's raw text is already as typing stores it and its pattern
+    accepts it (codes joined by single commas), or None where that cannot be told cheaply."""
+    if column.kind != "code_list" or column.pattern is None:
+        return None
+    if column.nulls or column.recode or column.translate_with or column.integer_decimals:
+        return None
+    element = column.pattern.strip("^$")
+    if not _PLAIN_ELEMENT.fullmatch(element):
+        return None
+    return f"regexp_full_match(raw_{column.name}, {sql_literal(f'{element}(,{element})*')})"
 
 
 def typed_select(feed: Feed, source: str, native: bool = False) -> str:
@@ -228,7 +252,11 @@ def _pattern_broken(column: Column) -> str:
         if column.nulls:
             element += "".join("|" + re.escape(value.strip().upper()) for value in column.nulls)
         whole = rf"\s*({element})?(\s*[,;|]\s*({element})?)*\s*"
-        return f"NOT regexp_full_match(upper(raw_{column.name}), {sql_literal(whole)})"
+        broken = f"NOT regexp_full_match(upper(raw_{column.name}), {sql_literal(whole)})"
+        canonical = canonical_list(column)
+        return (
+            broken if canonical is None else f"CASE WHEN {canonical} THEN false ELSE {broken} END"
+        )
     return f"NOT regexp_matches({column.name}, {sql_literal(column.pattern)})"
 
 

@@ -1,13 +1,27 @@
 """Tables every family shares: indicator properties, monthly population, registrations.
 
 `population_months` gives each covered month the latest NHS Digital extract on or before
-its end (METRICS.md, "Population denominators"). `registered_months` is a view of every
-person registered at each month end, with age in whole years then.
+its end (METRICS.md, "Population denominators"). `registrations` gives each patient the
+range of covered month ends at which they are registered, as month numbers, so families
+expand only the people they count, and only as far as they need (metrics.people).
 """
 
 from __future__ import annotations
 
 import pandas as pd
+
+
+def month_number_sql(day: str) -> str:
+    """Returns SQL for the month number (year * 12 + month - 1) of the date `day`."""
+    return f"(year({day}) * 12 + month({day}) - 1)"
+
+
+def age_sql(birth_month: str, month: str) -> str:
+    """Returns SQL for the age in whole years at `month` of someone born in `birth_month`
+    (both dates; only their months count)."""
+    months = f"({month_number_sql(month)} - {month_number_sql(birth_month)})"
+    return f"CAST(floor({months} / 12) AS INTEGER)"
+
 
 METRIC_PROPS_SQL = """
 CREATE OR REPLACE TABLE metric_props AS
@@ -29,54 +43,34 @@ SELECT x.month, p.practice_code, CASE p.sex WHEN 'M' THEN '1' WHEN 'F' THEN '2' 
 FROM extracts x JOIN population p USING (extract_date)
 """
 
-# Age in whole years at a month's end, from the month of birth.
-AGE_MACRO = """
-CREATE OR REPLACE TEMP MACRO age_at(birth_month, month) AS
-    (year(month) * 12 + month(month) - year(birth_month) * 12 - month(birth_month)) // 12
+# Month numbers (year * 12 + month - 1) of the covered months: registrations and ages are
+# whole months apart, so months can be counted and joined as integers.
+MONTH_NUMBERS_SQL = f"""
+CREATE OR REPLACE TABLE month_numbers AS
+SELECT month, month_end, {month_number_sql("month")} AS month_number FROM months
 """
 
-# Month by month from the month index (year * 12 + month - 1): a person is registered at a
-# month end when registered_from is on or before it and registered_to (if any) on or after.
-MONTH_INDEX_MACRO = """
-CREATE OR REPLACE TEMP MACRO month_index(d) AS year(d) * 12 + month(d) - 1
-"""
-
-REGISTERED_SQL = """
-CREATE OR REPLACE TEMP VIEW registered_months AS
-WITH spans AS (
-    SELECT p.*,
-           greatest(month_index(p.registered_from), {first_index}) AS first_index,
-           least(CASE WHEN p.registered_to IS NULL THEN {last_index}
-                      ELSE month_index(p.registered_to) - 1
-                           + (p.registered_to = last_day(p.registered_to))::INTEGER END,
-                 {last_index}) AS last_index
-    FROM patients p
-),
-expanded AS (
-    SELECT *, unnest(generate_series(first_index, last_index)) AS month_number
-    FROM spans WHERE last_index >= first_index
+# The first and last month number at which each person is registered at the month end
+# (registered_to on or after it), within the months covered; registered_from and the
+# month of birth as month numbers too, and the person's profile (metrics.people builds this
+# once profiles exist). A person registered at no covered month end has
+# first_number > last_number.
+REGISTRATIONS_SQL = f"""
+CREATE OR REPLACE TABLE registrations AS
+WITH bounds AS (
+    SELECT min(month_number) AS first_number, max(month_number) AS last_number
+    FROM month_numbers
 )
-SELECT make_date((month_number // 12)::INTEGER, (month_number % 12 + 1)::INTEGER, 1) AS month,
-       last_day(make_date((month_number // 12)::INTEGER, (month_number % 12 + 1)::INTEGER, 1))
-           AS month_end,
-       person_id, gpprac, sex, birth_month, frailty, high_risk_register, care_home_resident, lsoa,
-       ((month_number - month_index(birth_month)) // 12)::INTEGER AS age
-FROM expanded
-"""
-
-
-# People on each QOF register at each month end while registered with a practice. Joining
-# the registers first keeps the month-by-month expansion to the people on them.
-REGISTER_MONTHS_SQL = """
-CREATE OR REPLACE TEMP VIEW register_months AS
-SELECT m.month, m.month_end, c.condition, c.diagnosed_on, p.person_id, p.gpprac, p.sex,
-       p.frailty, age_at(p.birth_month, m.month) AS age
-FROM conditions c
-JOIN patients p USING (person_id)
-JOIN months m
-  ON c.diagnosed_on <= m.month_end AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
- AND p.registered_from <= m.month_end
- AND (p.registered_to IS NULL OR p.registered_to >= m.month_end)
+SELECT p.person_id, pp.profile_id, p.gpprac, p.sex, p.frailty, p.high_risk_register,
+       p.care_home_resident, p.birth_month, {month_number_sql("p.birth_month")} AS birth_number,
+       greatest({month_number_sql("p.registered_from")}, b.first_number) AS first_number,
+       least(CASE WHEN p.registered_to IS NULL THEN b.last_number
+                  ELSE {month_number_sql("p.registered_to")} - 1
+                       + CASE WHEN p.registered_to = last_day(p.registered_to) THEN 1 ELSE 0 END
+             END, b.last_number) AS last_number
+FROM patients p
+LEFT JOIN person_profiles pp ON pp.person_id = p.person_id
+CROSS JOIN bounds b
 """
 
 
@@ -103,14 +97,9 @@ def props_frame(registry) -> pd.DataFrame:
 
 
 def build_base_tables(connection, registry) -> None:
-    """Creates metric_props, population_months and the registered_months view."""
-    frame = props_frame(registry)  # noqa: F841 - read by DuckDB below
-    connection.execute(METRIC_PROPS_SQL.replace("props_frame", "frame"))
+    """Creates metric_props, population_months and month_numbers."""
+    connection.register("props_frame", props_frame(registry))
+    connection.execute(METRIC_PROPS_SQL)
+    connection.unregister("props_frame")
     connection.execute(POPULATION_MONTHS_SQL)
-    connection.execute(AGE_MACRO)
-    connection.execute(MONTH_INDEX_MACRO)
-    first, last = connection.execute(
-        "SELECT month_index(min(month)), month_index(max(month)) FROM months"
-    ).fetchone()
-    connection.execute(REGISTERED_SQL.format(first_index=int(first), last_index=int(last)))
-    connection.execute(REGISTER_MONTHS_SQL)
+    connection.execute(MONTH_NUMBERS_SQL)

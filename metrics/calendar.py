@@ -10,7 +10,9 @@ to March) and two-month board periods aligned to the financial year (April–May
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+
+import pandas as pd
 
 from wholesystem.errors import UserError
 
@@ -59,38 +61,22 @@ SELECT max(d) FROM (
 )
 """
 
+# The calendar is built in Python (it is a few hundred rows at most) and handed to the
+# engine as frames, so that its SQL needs no engine's own date series or month arithmetic.
 MONTHS_SQL = """
 CREATE OR REPLACE TABLE months AS
-SELECT month::DATE AS month, (month + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end
-FROM range($first::DATE, ($last::DATE + INTERVAL 1 MONTH)::DATE, INTERVAL 1 MONTH) AS r(month)
+SELECT CAST(month AS DATE) AS month, CAST(month_end AS DATE) AS month_end FROM months_frame
 """
 
 PERIOD_MONTHS_SQL = """
 CREATE OR REPLACE TABLE period_months AS
-WITH candidates AS (
-    SELECT 'month' AS period_type, month AS period_start, 1 AS months FROM months
-    UNION ALL
-    SELECT 'rolling12', (month - INTERVAL 11 MONTH)::DATE, 12 FROM months
-    UNION ALL
-    SELECT DISTINCT 'quarter', {quarter}, 3 FROM months
-    UNION ALL
-    SELECT DISTINCT 'fy', {fy}, 12 FROM months
-    UNION ALL
-    SELECT DISTINCT 'board', {board}, 2 FROM months
-),
-periods AS (
-    SELECT period_type, period_start, months,
-           (period_start + to_months(months) - INTERVAL 1 DAY)::DATE AS period_end,
-           (period_start + to_months(months - 1))::DATE AS last_month
-    FROM candidates
-)
-SELECT p.period_type, p.period_start, p.period_end, p.months, m.month,
-       m.month = p.last_month AS is_last_month
-FROM periods p
-JOIN months m ON m.month BETWEEN p.period_start AND p.last_month
-WHERE p.period_start >= (SELECT min(month) FROM months)
-  AND p.last_month <= (SELECT max(month) FROM months)
+SELECT period_type, CAST(period_start AS DATE) AS period_start,
+       CAST(period_end AS DATE) AS period_end, CAST(months AS INTEGER) AS months,
+       CAST(month AS DATE) AS month, is_last_month
+FROM period_months_frame
 """
+# How many months each type of period spans.
+PERIOD_LENGTHS = {"month": 1, "rolling12": 12, "quarter": 3, "fy": 12, "board": 2}
 
 
 def coverage(connection, today: date | None = None) -> tuple[date, date]:
@@ -102,13 +88,13 @@ def coverage(connection, today: date | None = None) -> tuple[date, date]:
     """
     first = connection.execute(
         "SELECT date_trunc('month', min(extract_date))::DATE FROM population"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if first is None:
         raise UserError(
             "the warehouse has no registered population; load the NHS Digital population "
             "files before publishing"
         )
-    latest = connection.execute(ACTIVITY_DATES_SQL).fetchone()[0] or first
+    latest = connection.execute(ACTIVITY_DATES_SQL).fetchall()[0][0] or first
     today = today or date.today()
     last_complete = _add_months(date(today.year, today.month, 1), -1)
     return first, min(date(latest.year, latest.month, 1), last_complete)
@@ -118,9 +104,59 @@ def build_calendar(connection, first: date, last: date) -> None:
     """Creates the `months` and `period_months` tables for the months first..last."""
     if last < first:
         raise UserError(f"no complete month to publish: data starts {first} and ends {last}")
-    connection.execute(MONTHS_SQL, {"first": first, "last": last})
-    starts = {kind: period_start_sql(kind, "month") for kind in PERIOD_STARTS}
-    connection.execute(PERIOD_MONTHS_SQL.format(**starts))
+    months = month_list(first, last)
+    frames = {"months_frame": _months_frame(months), "period_months_frame": _periods(months)}
+    for name, frame in frames.items():
+        connection.register(name, frame)
+    connection.execute(MONTHS_SQL)
+    connection.execute(PERIOD_MONTHS_SQL)
+    for name in frames:
+        connection.unregister(name)
+
+
+def month_list(first: date, last: date) -> list[date]:
+    """Returns the first day of every month from first's month to last's month."""
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [_add_months(date(first.year, first.month, 1), k) for k in range(count)]
+
+
+def shift_months(day: date, count: int) -> date:
+    """Returns `day` moved by `count` months, clamped to the end of a shorter month: what
+    SQL's `day + INTERVAL count MONTH` gives (2024-03-31 less a month is 2024-02-29)."""
+    start = _add_months(date(day.year, day.month, 1), count)
+    return date(start.year, start.month, min(day.day, _month_end(start).day))
+
+
+def _month_end(month: date) -> date:
+    return _add_months(month, 1) - timedelta(days=1)
+
+
+def _months_frame(months: list[date]) -> pd.DataFrame:
+    return pd.DataFrame({"month": months, "month_end": [_month_end(m) for m in months]})
+
+
+def _periods(months: list[date]) -> pd.DataFrame:
+    """Every period whose months are all covered, one row per (period, month)."""
+    covered = set(months)
+    rows = []
+    for period_type, length in PERIOD_LENGTHS.items():
+        starts = {_period_start(period_type, month) for month in months}
+        for start in sorted(starts):
+            span = [_add_months(start, k) for k in range(length)]
+            if not covered.issuperset(span):
+                continue
+            end = _month_end(span[-1])
+            rows += [(period_type, start, end, length, m, m == span[-1]) for m in span]
+    columns = ["period_type", "period_start", "period_end", "months", "month", "is_last_month"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _period_start(period_type: str, month: date) -> date:
+    if period_type == "month":
+        return month
+    if period_type == "rolling12":
+        return _add_months(month, -11)
+    return period_start(period_type, month)
 
 
 def _add_months(month: date, count: int) -> date:

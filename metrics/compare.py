@@ -38,31 +38,34 @@ SYSTEM_VERDICT = """CASE WHEN b.level = 'system' THEN 'not compared'
             ELSE compare_words(b.lower_{level}, b.upper_{level}, b.system_value, m.polarity)
        END"""
 
+# One pass: each row finds its parent code and then its parent's and the system's rows by
+# hash joins whose build sides hold only rows that can be parents (never a practice's) and
+# system rows.
 COMPARED_SQL = """
 CREATE OR REPLACE TABLE indicator_values AS
 WITH parent_levels AS (
     SELECT * FROM (VALUES {parent_levels}) t(level, parent_level)
 ),
-parents AS (
-    SELECT v.row_key, coalesce(op.parent_code, ou.parent_code) AS parent_code, pl.parent_level
+benchmarked AS (
+    SELECT v.*,
+           CASE WHEN pl.parent_level IS NOT NULL
+                THEN coalesce(op.parent_code, ou.parent_code) END AS parent_code,
+           pv.value AS parent_value, sv.value AS system_value
     FROM valued v
-    JOIN parent_levels pl USING (level)
+    LEFT JOIN parent_levels pl USING (level)
     LEFT JOIN org_parents op
       ON op.level = v.level AND op.org_code = v.org_code
      AND op.month = date_trunc('month', v.period_end)::DATE
     LEFT JOIN org_units ou ON ou.level = v.level AND ou.org_code = v.org_code
-),
-benchmarked AS (
-    SELECT v.*, p.parent_code, pv.value AS parent_value, sv.value AS system_value
-    FROM valued v
-    LEFT JOIN parents p USING (row_key)
-    LEFT JOIN valued pv
+    LEFT JOIN (SELECT metric_id, period_type, period_start, level, org_code, segment, value
+               FROM valued WHERE level <> 'practice') pv
       ON pv.metric_id = v.metric_id AND pv.period_type = v.period_type
-     AND pv.period_start = v.period_start AND pv.level = p.parent_level
-     AND pv.org_code = p.parent_code AND pv.segment = v.segment
-    LEFT JOIN valued sv
+     AND pv.period_start = v.period_start AND pv.level = pl.parent_level
+     AND pv.org_code = coalesce(op.parent_code, ou.parent_code) AND pv.segment = v.segment
+    LEFT JOIN (SELECT metric_id, period_type, period_start, segment, value
+               FROM valued WHERE level = 'system') sv
       ON sv.metric_id = v.metric_id AND sv.period_type = v.period_type
-     AND sv.period_start = v.period_start AND sv.level = 'system' AND sv.segment = v.segment
+     AND sv.period_start = v.period_start AND sv.segment = v.segment
 )
 SELECT b.* EXCLUDE (row_key),
        compare_words(b.lower_95, b.upper_95, b.parent_value, m.polarity) AS comparison_parent,

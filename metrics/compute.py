@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from metrics.base_tables import build_base_tables
 from metrics.calendar import build_calendar, coverage
@@ -37,7 +39,7 @@ from metrics.hierarchy import build_hierarchy
 from metrics.people import build_profiles
 from metrics.periods import build_period_totals
 from metrics.registry import Indicator, load_registry
-from metrics.values import STATISTIC_COLUMNS, add_values
+from metrics.values import add_values
 from wholesystem.settings import Settings
 
 FAMILIES = {
@@ -50,7 +52,11 @@ Report = Callable[[str, float], None]
 
 @contextmanager
 def stage(report: Report | None, name: str) -> Iterator[None]:
-    """Times the block and tells `report` (name, seconds) when it ends; silent without one."""
+    """Times the block and tells `report` (name, seconds) when it ends; silent without one.
+    A report with a `starting` method (metrics.building.Listener) hears the name as the
+    block starts too (the building marker shows the stage running)."""
+    if hasattr(report, "starting"):
+        report.starting(name)
     started = time.perf_counter()
     yield
     if report is not None:
@@ -72,6 +78,22 @@ class Context:
         return (pd.Timestamp(self.last_month) + pd.offsets.MonthEnd(0)).date()
 
 
+# The engine split (docs/metrics.md): the workspace tables the aggregate part (from
+# `build_values` on: statistics, comparisons, disclosure, SPC, snapshot, peers) reads from
+# the person-level part. Only these cross the boundary; the Spark engine hands exactly these
+# back to DuckDB as Parquet (metrics.engine), so a new read in the aggregate part of any
+# other person-level table must be added here.
+HANDOFF_TABLES = (
+    "period_totals",  # one row per metric, period, level, org, segment: the counts
+    "metric_props",  # each indicator's method, accumulate, polarity, isr...
+    "months",  # the months covered (month, month_end)
+    "period_months",  # which months make up each published period
+    "practice_months",  # practice → network → locality → area at each month
+    "org_units",  # every org with its name and latest parent
+    "org_parents",  # each org's parent at each month
+)
+
+
 def compute_tables(
     connection, settings: Settings, today: date | None = None, report: Report | None = None
 ) -> Context:
@@ -79,6 +101,16 @@ def compute_tables(
     and segment; returns the Context. `today` bounds the last complete month; `report`
     hears each stage's name and seconds.
     """
+    context = compute_person_level(connection, settings, today, report)
+    compute_aggregate(connection, context, report)
+    return context
+
+
+def compute_person_level(
+    connection, settings: Settings, today: date | None = None, report: Report | None = None
+) -> Context:
+    """The person-level part, up to the period totals: leaves HANDOFF_TABLES (and working
+    tables) in the workspace and returns the Context. Its SQL is the portable subset."""
     with stage(report, "calendar, hierarchy and profiles"):
         context = prepare(connection, settings, today)
         connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
@@ -93,11 +125,16 @@ def compute_tables(
     with stage(report, "periods and standardisation"):
         build_period_totals(connection)
         supplied.insert_totals(connection)
+    return context
+
+
+def compute_aggregate(connection, context: Context, report: Report | None = None) -> None:
+    """The aggregate part's statistics: reads only HANDOFF_TABLES and creates
+    `indicator_values` (values, limits, parents, benchmarks and comparisons)."""
     with stage(report, "values and limits"):
         build_values(connection, context.registry)
     with stage(report, "comparisons"):
         build_comparisons(connection)
-    return context
 
 
 def compute(connection, settings: Settings, today: date | None = None) -> pd.DataFrame:
@@ -110,29 +147,47 @@ def compute(connection, settings: Settings, today: date | None = None) -> pd.Dat
     return connection.execute(f"SELECT * FROM indicator_values ORDER BY {order}").df()
 
 
-# The counts and pieces the statistics need, keyed by row; the statistics come back by key.
+# The numbers the statistics need, as float columns; an indicator by its index in the
+# sorted list of ids (`metric`), so that no string column is carried into Python.
 STATISTICS_INPUT_SQL = """
-CREATE OR REPLACE TABLE keyed_totals AS
-SELECT row_number() OVER () AS row_key, * FROM period_totals
+SELECT t.num, t.den, t.sumsq, t.person_months, t.months::DOUBLE AS months, t.dsr_rate,
+       t.dsr_variance, t.expected, starts_with(t.segment, 'age_band:') AS age_band,
+       (list_position($metrics, t.metric_id) - 1)::INTEGER AS metric
+FROM period_totals t
 """
+# The same rows in the same order (one table scanned twice in insertion order) with the
+# statistics beside them: POSITIONAL JOIN pairs them without a key or a sort.
 VALUED_SQL = """
 CREATE OR REPLACE TABLE valued AS
-SELECT t.*, s.* EXCLUDE (row_key) FROM keyed_totals t JOIN statistics s USING (row_key)
+SELECT (row_number() OVER ())::BIGINT AS row_key, t.*, s.*
+FROM period_totals t POSITIONAL JOIN statistics_frame s
 """
+
+
+FLAGS = ("age_band", "metric")  # the input columns that are not floats
 
 
 def build_values(connection, registry) -> None:
     """Creates `valued`: period_totals with value, limits and ISR columns (metrics.values)."""
-    connection.execute(STATISTICS_INPUT_SQL)
-    inputs = connection.execute(
-        "SELECT row_key, metric_id, segment, num, den, sumsq, person_months, months, dsr_rate, "
-        "dsr_variance, expected FROM keyed_totals"
-    ).df()
-    statistics = add_values(inputs, registry)[["row_key", *STATISTIC_COLUMNS]]
-    connection.register("statistics_frame", statistics)
-    connection.execute("CREATE OR REPLACE TABLE statistics AS SELECT * FROM statistics_frame")
-    connection.unregister("statistics_frame")
+    metrics = sorted(registry)
+    inputs = connection.execute(STATISTICS_INPUT_SQL, {"metrics": metrics}).fetchnumpy()
+    # Each fetched column is let go as soon as it is converted: at 10 million spells the
+    # inputs are ~0.7 GB, and holding both copies set the publish's peak memory.
+    columns = {name: np.asarray(inputs.pop(name)) for name in FLAGS}
+    columns.update({name: _floats(inputs.pop(name)) for name in list(inputs)})
+    statistics = add_values(columns, metrics, registry)
+    del columns
+    # NaN (undefined) is published as NULL, as it was when the frame was pandas'.
+    table = pa.table({name: pa.array(column, from_pandas=True)
+                      for name, column in statistics.items()})  # fmt: skip
+    connection.register("statistics_frame", table)
     connection.execute(VALUED_SQL)
+    connection.unregister("statistics_frame")
+
+
+def _floats(column) -> np.ndarray:
+    """A float array from a fetched column, NULL (a masked value) as NaN."""
+    return np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
 
 
 def prepare(connection, settings: Settings, today: date | None = None) -> Context:

@@ -14,11 +14,17 @@ from __future__ import annotations
 
 from metrics.levels import roll_up_sql
 
-# The share of a population row's ages [age_from, age_to] that falls within [lo, hi].
-OVERLAP_MACRO = """
-CREATE OR REPLACE TEMP MACRO overlap(age_from, age_to, lo, hi) AS
-    greatest(0, least(age_to, hi) - greatest(age_from, lo) + 1) / (age_to - age_from + 1)
-"""
+# The share of a population row's ages [age_from, age_to] that falls within [lo, hi] (SQL
+# text rather than a macro, which Spark has not got).
+OVERLAP = (
+    "greatest(0, least(age_to, {hi}) - greatest(age_from, {lo}) + 1) / (age_to - age_from + 1)"
+)
+
+
+def overlap(lo: str, hi: str) -> str:
+    """Returns SQL for the share of a row's ages [age_from, age_to] within [lo, hi]."""
+    return OVERLAP.format(lo=lo, hi=hi)
+
 
 AGE_SEGMENTS = """(VALUES ('age_band:0-17', 0, 17), ('age_band:18-64', 18, 64),
     ('age_band:65-74', 65, 74), ('age_band:75-84', 75, 84), ('age_band:85+', 85, 120))"""
@@ -46,19 +52,19 @@ WITH placed AS (
 )
 SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
        least(age_from // 5, 18) AS band, sex, 'all' AS segment,
-       sum(patients * overlap(age_from, age_to, age_lo, age_hi)) AS pop
+       sum(patients * {whole}) AS pop
 FROM placed GROUP BY ALL
 UNION ALL
 SELECT spec_id, month, NULL, NULL, locality_code, area_code, least(age_from // 5, 18), sex,
        a.segment,
-       sum(patients * overlap(age_from, age_to, greatest(age_lo, a.lo), least(age_hi, a.hi)))
+       sum(patients * {within_segment})
 FROM placed JOIN {age_segments} a(segment, lo, hi)
   ON a.lo <= least(age_to, age_hi) AND a.hi >= greatest(age_from, age_lo)
 GROUP BY ALL
 UNION ALL
 SELECT spec_id, month, NULL, NULL, locality_code, area_code, least(age_from // 5, 18), sex,
        CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END,
-       sum(patients * overlap(age_from, age_to, age_lo, age_hi))
+       sum(patients * {whole})
 FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
 """
 
@@ -91,8 +97,9 @@ SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex, l.segmen
 FROM placed JOIN profile_labels l USING (profile_id) GROUP BY ALL
 """
 
+# A view: periods reads it once, so the rows for every indicator are never materialised.
 LEVEL_POP_SQL = """
-CREATE OR REPLACE TABLE level_pop AS
+CREATE OR REPLACE VIEW level_pop AS
 SELECT m.metric_id, s.month, s.level, s.org_code, s.segment,
        CASE WHEN m.standardise THEN s.band END AS band,
        CASE WHEN m.standardise THEN s.sex END AS sex, sum(s.pop) AS pop
@@ -106,9 +113,14 @@ GROUP BY ALL
 
 def build_level_denominators(connection) -> None:
     """Creates level_pop (metric, month, level, org, segment, band, sex, pop)."""
-    connection.execute(OVERLAP_MACRO)
     connection.execute(SPECS_SQL)
-    connection.execute(POPULATION_CELLS_SQL.format(age_segments=AGE_SEGMENTS))
+    connection.execute(
+        POPULATION_CELLS_SQL.format(
+            age_segments=AGE_SEGMENTS,
+            whole=overlap("age_lo", "age_hi"),
+            within_segment=overlap("greatest(age_lo, a.lo)", "least(age_hi, a.hi)"),
+        )
+    )
     connection.execute(PATIENT_CELLS_SQL.format(age_segments=AGE_SEGMENTS))
     source = "(SELECT * FROM population_cells UNION ALL SELECT * FROM patient_cells)"
     connection.execute(

@@ -21,92 +21,98 @@ left in those relations.
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
+from scipy import sparse
 
 from metrics.disclosure_audit import determined, relation_matrix
 from metrics.disclosure_relations import build_relations
 
 LEVELS_UPWARDS = "['practice', 'network', 'locality', 'area', 'system']"
 
-# Row keys follow the rows' own keys, so that the audit's linear algebra (and so which rows
-# it hides) is the same on every run, whatever order DuckDB's threads produce the rows in.
+# Row keys number the rows, indicator by indicator, in an order of their own values that
+# decides ties when one more row of a relation must be hidden (after `class`, below): the
+# smallest count, then the first org code, segment and period. The rows of a relation are
+# all of one indicator, so this orders them completely, and the choice never depends on
+# the order in which DuckDB's threads produce the rows. (Numbering within each indicator
+# lets the threads sort the indicators apart.)
 PRIMARY_SQL = """
 CREATE OR REPLACE TABLE suppression AS
 SELECT *, CASE WHEN suppressed THEN 0 END AS changed_in, suppressed AS primary_suppressed
 FROM (
-    SELECT (row_number() OVER (ORDER BY metric_id, period_type, period_start, level, org_code,
-                               segment) - 1)::BIGINT AS row_key, metric_id, period_type,
-           period_start, level, org_code, segment, parent_code, numerator, accumulate,
-           list_position({levels}, level) AS level_rank,
+    SELECT (first_key + row_number() OVER (
+               PARTITION BY metric_id
+               ORDER BY coalesce(numerator, 0), org_code, segment, period_type, period_start,
+                        level) - 1)::BIGINT AS row_key,
+           metric_id, period_type, period_start, level, org_code, segment, parent_code,
+           numerator, accumulate, list_position({levels}, level) AS level_rank,
            coalesce(numerator BETWEEN 1 AND $threshold
                     OR (denominator_is_count AND denominator BETWEEN 1 AND $threshold)
                     OR (method = 'proportion' AND denominator - numerator BETWEEN 1 AND $threshold),
                     false) AS suppressed
     FROM indicator_values
+    JOIN (
+        SELECT metric_id, coalesce(sum(count(*)) OVER (
+                   ORDER BY metric_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                   AS first_key
+        FROM indicator_values GROUP BY metric_id
+    ) USING (metric_id)
 )
 """
 
-# In every relation with exactly one hidden row, hide the visible row that loses least:
-# the lowest level, then a segment before the whole population, then a longer period
-# before a month (a month is also a point of an SPC series), then a row that is also in
-# other relations with one hidden row (it closes them too), then the smallest count,
-# then the first org code, segment and period, so that the choice never depends on order.
-# Returns the number of rows changed.
-SECONDARY_SQL = """
-UPDATE suppression s SET suppressed = true, changed_in = $this_pass
-FROM (
-    WITH state AS (
-        SELECT relation, count(*) FILTER (suppressed) AS hidden
-        FROM relation_members JOIN suppression USING (row_key)
-        GROUP BY relation
-    ),
-    lonely AS (
-        SELECT row_key, count(*) AS open_relations
-        FROM relation_members JOIN state USING (relation)
-        WHERE hidden = 1 GROUP BY row_key
-    )
-    SELECT DISTINCT arg_min(
-        row_key,
-        {'l': level_rank, 'a': segment = 'all', 'm': period_type = 'month',
-         'o': -coalesce(open_relations, 0),
-         'n': coalesce(numerator, 0), 'c': org_code, 's': segment, 'p': period_type,
-         'd': period_start}
-    ) AS pick
-    FROM relation_members JOIN state USING (relation) JOIN suppression USING (row_key)
-    LEFT JOIN lonely USING (row_key)
-    WHERE hidden = 1 AND NOT suppressed
-    GROUP BY relation
-) chosen
-WHERE s.row_key = chosen.pick
+# Which visible row of a relation loses least when one more must be hidden: the lowest
+# level, then a segment before the whole population, then a longer period before a month
+# (a month is also a point of an SPC series): `class`, smaller first; then, in the
+# complementary passes, a row that is also in other relations with one hidden row (it
+# closes them too); then the row key (above).
+ORDER_SQL = """
+SELECT row_key, primary_suppressed,
+       level_rank * 4 + (segment = 'all')::INTEGER * 2 + (period_type = 'month')::INTEGER
+           AS class
+FROM suppression
 """
+# Above every order of preference: a row that cannot be chosen.
+NONE = np.iinfo(np.int64).max
 
-CANDIDATES_SQL = """
-SELECT DISTINCT m.row_key AS hidden_key, relation, o.row_key AS candidate
-FROM relation_members m
-JOIN relation_members o USING (relation)
-JOIN suppression s ON s.row_key = o.row_key
-WHERE m.row_key IN (SELECT unnest($keys)) AND NOT s.suppressed
+STORE_SQL = """
+UPDATE suppression s SET suppressed = true, changed_in = c.changed_in
+FROM disclosure_changes c WHERE s.row_key = c.row_key
 """
 
 
-HIDE_SQL = """
-UPDATE suppression s SET suppressed = true, changed_in = $this_pass
-FROM ({pick}) chosen
-WHERE s.row_key = chosen.pick
-"""
-# For each exposed row and each relation it is in, the visible row of that relation that
-# loses least (as in SECONDARY_SQL): one row per exposed row would do in the end, but takes
-# many more rounds of the audit.
-HIDE_CHEAPEST_SQL = """
-SELECT DISTINCT arg_min(candidate, {{'l': c.level_rank, 'a': c.segment = 'all',
-                                     'm': c.period_type = 'month',
-                                     'n': coalesce(c.numerator, 0), 'c': c.org_code,
-                                     's': c.segment, 'p': c.period_type, 'd': c.period_start}})
-    AS pick
-FROM ({candidates}) JOIN suppression c ON c.row_key = candidate
-GROUP BY hidden_key, relation
-"""
-HIDE_EVERY_SQL = "SELECT DISTINCT candidate AS pick FROM ({candidates})"
+@dataclass
+class Rows:
+    """The rows (indexed by row key) and their relations, as disclosure control goes on."""
+
+    members: sparse.csr_matrix  # relations × rows, 1 where a row is in a relation
+    matrix: sparse.csr_matrix  # relations × rows, the coefficients
+    primary: np.ndarray
+    hidden: np.ndarray
+    changed_in: np.ndarray  # the pass that hid a row (0: primary), −1 if shown
+    classes: np.ndarray  # ORDER_SQL's class of each row
+
+    def cheapest(self, relations: np.ndarray, bonus: np.ndarray | None = None) -> np.ndarray:
+        """Returns the visible row of each of `relations` that loses least (fewer where a
+        relation has none); `bonus`, per row, comes after the class (more is better)."""
+        part = self.members[relations]
+        rows = part.indices
+        size = len(self.hidden)
+        kind = self.classes[rows].astype(np.int64)
+        if bonus is not None:
+            top = int(bonus.max(initial=0))
+            kind = kind * (top + 1) + top - bonus[rows]
+        order = np.where(self.hidden[rows], NONE, kind * size + rows)
+        least = np.minimum.reduceat(order, part.indptr[:-1]) if len(rows) else order
+        return np.unique(least[least < NONE] % size)
+
+    def hide(self, rows: np.ndarray, this_pass: int) -> int:
+        """Hides `rows` in pass `this_pass`; returns how many."""
+        self.hidden[rows] = True
+        self.changed_in[rows] = this_pass
+        return len(rows)
 
 
 def mark_suppressed(connection, threshold: int, *, audit: bool = True) -> None:
@@ -118,64 +124,93 @@ def mark_suppressed(connection, threshold: int, *, audit: bool = True) -> None:
     """
     connection.execute(PRIMARY_SQL.format(levels=LEVELS_UPWARDS), {"threshold": threshold})
     build_relations(connection, "suppression")
-    this_pass = _close_relations(connection, 0)
-    rounds = 0
-    while audit:
-        exposed, fixed = _exposed_rows(connection)
-        if not len(exposed):
-            break
-        this_pass += 1
-        # A primary row can be given away through complementary rows beside it that are
-        # themselves determined: those are as good as shown, so their relations count too.
-        keys = np.union1d(exposed, np.intersect1d(fixed, _beside(connection, exposed)))
-        # The first round hides the cheapest row of each relation; a row still given away
-        # after that (rare) has every shown row of its relations hidden, which ends it.
-        rounds += 1
-        hiding = HIDE_CHEAPEST_SQL if rounds == 1 else HIDE_EVERY_SQL
-        if not _hide_more(connection, hiding, keys, this_pass):
-            # No shown row is left in these relations: looking further out would blank
-            # whole series (it did: 225 headline values), so stop here.
-            return
-        this_pass = _close_relations(connection, this_pass)
+    rows = _load(connection)
+    this_pass = _close_relations(rows, 0)
+    if audit:
+        _audit(rows, this_pass)
+    _store(connection, rows)
 
 
-def _close_relations(connection, this_pass: int) -> int:
-    """Runs complementary passes until no relation has exactly one hidden row."""
-    while True:
-        this_pass += 1
-        changed = connection.execute(SECONDARY_SQL, {"this_pass": this_pass}).fetchone()[0]
-        if not changed:
-            return this_pass
-
-
-def _exposed_rows(connection) -> tuple[np.ndarray, np.ndarray]:
-    """Returns the keys of the primary-suppressed rows that the relations still determine,
-    and of every hidden row they determine."""
+def _load(connection) -> Rows:
+    """Reads the rows' flags, order of preference and relations."""
+    found = connection.execute(ORDER_SQL).fetchnumpy()
     members = connection.execute(
         "SELECT relation, row_key, coefficient FROM relation_members"
     ).fetchnumpy()
-    flags = connection.execute(
-        "SELECT suppressed, primary_suppressed FROM suppression ORDER BY row_key"
-    ).fetchnumpy()
-    hidden = flags["suppressed"].astype(bool)
-    matrix = relation_matrix(
-        members["relation"], members["row_key"], members["coefficient"], len(hidden)
-    )
-    found = determined(matrix, hidden)
-    return np.flatnonzero(found & flags["primary_suppressed"]), np.flatnonzero(found)
+    size = len(found["row_key"])
+    primary = np.zeros(size, dtype=bool)
+    primary[found["row_key"]] = found["primary_suppressed"]
+    classes = np.zeros(size, dtype=np.int32)
+    classes[found["row_key"]] = found["class"]
+    matrix = relation_matrix(members["relation"], members["row_key"], members["coefficient"], size)
+    changed_in = np.where(primary, 0, -1)
+    pattern = abs(matrix).astype(np.int32)
+    return Rows(pattern, matrix, primary, primary.copy(), changed_in, classes)
 
 
-def _beside(connection, keys: np.ndarray) -> np.ndarray:
-    """Returns the rows that share a relation with any of `keys`."""
-    return connection.execute(
-        "SELECT DISTINCT o.row_key FROM relation_members m JOIN relation_members o "
-        "USING (relation) WHERE m.row_key IN (SELECT unnest($keys))",
-        {"keys": keys.tolist()},
-    ).fetchnumpy()["row_key"]
+def _close_relations(rows: Rows, this_pass: int) -> int:
+    """Runs complementary passes until no relation has exactly one hidden row: in each,
+    every relation with exactly one hidden row has its cheapest visible row hidden, a row
+    that also closes other such relations first."""
+    transposed = rows.members.T.tocsr()
+    while True:
+        this_pass += 1
+        lonely = (rows.members @ rows.hidden.astype(np.int32)) == 1
+        open_relations = transposed @ lonely.astype(np.int32)
+        chosen = rows.cheapest(np.flatnonzero(lonely), open_relations)
+        if not rows.hide(chosen, this_pass):
+            return this_pass
 
 
-def _hide_more(connection, hiding: str, keys: np.ndarray, this_pass: int) -> int:
-    """Hides rows of the relations of `keys` (HIDE_CHEAPEST_SQL or HIDE_EVERY_SQL);
-    returns the number of rows hidden."""
-    sql = HIDE_SQL.format(pick=hiding.format(candidates=CANDIDATES_SQL))
-    return connection.execute(sql, {"this_pass": this_pass, "keys": keys.tolist()}).fetchone()[0]
+def _audit(rows: Rows, this_pass: int) -> None:
+    """Hides more rows until the relations solved together determine no primary count."""
+    before = None
+    for rounds in itertools.count(1):
+        found = determined(rows.matrix, rows.hidden, before)
+        before = (rows.hidden.copy(), found)
+        exposed = np.flatnonzero(found & rows.primary)
+        if not len(exposed):
+            return
+        this_pass += 1
+        # A primary row can be given away through complementary rows beside it that are
+        # themselves determined: those are as good as shown, so their relations count too.
+        keys = np.union1d(exposed, np.flatnonzero(found & _beside(rows.members, exposed)))
+        relations = np.flatnonzero(rows.members @ _indicator(keys, len(rows.hidden)))
+        # The first round hides the cheapest row of each relation of those; a row still
+        # given away after that (rare) has every shown row of its relations hidden.
+        if rounds == 1:
+            chosen = rows.cheapest(relations)
+        else:
+            chosen = np.unique(rows.members[relations].indices)
+            chosen = chosen[~rows.hidden[chosen]]
+        if not rows.hide(chosen, this_pass):
+            # No shown row is left in these relations: looking further out would blank
+            # whole series (it did: 225 headline values), so stop here.
+            return
+        this_pass = _close_relations(rows, this_pass)
+
+
+def _indicator(keys: np.ndarray, size: int) -> np.ndarray:
+    """Returns 1 at `keys` and 0 elsewhere, for counting with the relation matrix."""
+    chosen = np.zeros(size, dtype=np.int32)
+    chosen[keys] = 1
+    return chosen
+
+
+def _beside(members: sparse.csr_matrix, keys: np.ndarray) -> np.ndarray:
+    """Returns, for every row, whether it shares a relation with any of `keys`."""
+    relations = np.flatnonzero(members @ _indicator(keys, members.shape[1]))
+    beside = np.zeros(members.shape[1], dtype=bool)
+    beside[members[relations].indices] = True
+    return beside
+
+
+def _store(connection, rows: Rows) -> None:
+    """Writes the rows hidden by complementary suppression into `suppression`."""
+    changed = np.flatnonzero(rows.changed_in > 0)
+    frame = pd.DataFrame({"row_key": changed, "changed_in": rows.changed_in[changed]})
+    connection.register("disclosure_changes", frame)
+    try:
+        connection.execute(STORE_SQL)
+    finally:
+        connection.unregister("disclosure_changes")

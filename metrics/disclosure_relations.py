@@ -60,15 +60,21 @@ within_year AS (
       AND c.period_start >= p.period_start AND c.period_start < p.period_start + INTERVAL 12 MONTH
 ),
 quarter_board AS (
+    -- The board period inside a quarter starts with it or a month after it, and the
+    -- quarter's month outside it is the last or the first (equi-joins, so hash joins).
     SELECT q.row_key AS quarter, b.row_key AS board, m.row_key AS month
-    FROM rows q
-    JOIN rows b USING (metric_id, level, org_code, segment)
-    JOIN rows m USING (metric_id, level, org_code, segment)
-    WHERE q.period_type = 'quarter' AND q.accumulate = 'sum' AND b.period_type = 'board'
-      AND m.period_type = 'month' AND b.period_start >= q.period_start
-      AND b.period_start + INTERVAL 2 MONTH <= q.period_start + INTERVAL 3 MONTH
-      AND m.period_start >= q.period_start AND m.period_start < q.period_start + INTERVAL 3 MONTH
-      AND m.period_start NOT IN (b.period_start, b.period_start + INTERVAL 1 MONTH)
+    FROM (
+        SELECT *, unnest([0, 1]) AS board_offset FROM rows
+        WHERE period_type = 'quarter' AND accumulate = 'sum'
+    ) q
+    JOIN rows b ON b.period_type = 'board'
+     AND b.period_start = (q.period_start + to_months(q.board_offset))::DATE
+     AND b.metric_id = q.metric_id AND b.level = q.level AND b.org_code = q.org_code
+     AND b.segment = q.segment
+    JOIN rows m ON m.period_type = 'month'
+     AND m.period_start = (q.period_start + to_months(2 - 2 * q.board_offset))::DATE
+     AND m.metric_id = q.metric_id AND m.level = q.level AND m.org_code = q.org_code
+     AND m.segment = q.segment
 ),
 overlap AS (
     SELECT 'quarter less board', quarter, board FROM quarter_board
@@ -80,7 +86,8 @@ parts AS (
     UNION ALL SELECT * FROM overlap
 ),
 numbered AS (
-    SELECT dense_rank() OVER (ORDER BY kind, total) - 1 AS relation, kind, total, part
+    -- A relation is its kind and its total: numbered without a sort of every member.
+    SELECT total * {kinds} + list_position({kind_names}, kind) - 1 AS relation, kind, total, part
     FROM parts
 )
 SELECT DISTINCT relation, kind, total AS row_key, 1 AS coefficient FROM numbered
@@ -94,11 +101,15 @@ def build_relations(connection, rows: str, rolling12: bool = False) -> None:
     over the rows of table `rows`; with `rolling12`, rolling 12-month totals are sums of
     their months too (they overlap, so they are not protected; see docs/metrics.md)."""
     periods = PERIODS_OF_MONTHS + (("rolling12",) if rolling12 else ())
+    kinds = ["org", *(f"segment {kind}" for kind in PARTITIONS)]
+    kinds += ["months", "fy quarter", "fy board", "quarter less board"]
     connection.execute(
         RELATIONS_SQL.format(
             rows=rows,
             level_parents=LEVEL_PARENTS,
             partitions=", ".join(f"'{kind}'" for kind in PARTITIONS),
             periods=", ".join(f"'{period}'" for period in periods),
+            kinds=len(kinds),
+            kind_names="[" + ", ".join(f"'{kind}'" for kind in kinds) + "]",
         )
     )

@@ -119,19 +119,32 @@ def _level_groups(frame: pd.DataFrame, peers: int) -> pd.DataFrame:
 
 # The benchmark of every practice and network row: the median of the unsuppressed peers'
 # values, with the number used; the verdicts by compare.py's one rule, as for the parent.
+# Only the usable rows of the peer levels, with only their keys and value, are joined to
+# the peer groups (each row is repeated once per org it is a peer of), and the median is
+# the mean of the middle one or two by a window rather than DuckDB's `median` aggregate:
+# a window spills under the memory limit where a holistic aggregate's state does not
+# (at 10 million spells the aggregate over every column ran out of memory). The mean of
+# the middle values is exactly what `median` returns for DOUBLE.
 PEER_VALUES_SQL = """
 CREATE TABLE snap.peer_values AS
-WITH benchmarks AS (
-    SELECT o.metric_id, o.period_type, o.period_start, o.level, o.org_code, o.segment,
-           median(p.value) FILTER (usable) AS median_value,
-           count(*) FILTER (usable) AS peers_used
-    FROM snap.indicator_values o
-    JOIN snap.peer_groups g ON g.level = o.level AND g.org_code = o.org_code
-    JOIN (SELECT *, NOT suppressed AND value IS NOT NULL AND NOT isnan(value) AS usable
-          FROM snap.indicator_values) p
-      ON p.metric_id = o.metric_id AND p.period_type = o.period_type
-     AND p.period_start = o.period_start AND p.level = o.level
-     AND p.org_code = g.peer_code AND p.segment = o.segment
+WITH usable AS (
+    SELECT metric_id, period_type, period_start, level, org_code AS peer_code, segment, value
+    FROM snap.indicator_values
+    WHERE list_contains($levels, level) AND NOT suppressed AND value IS NOT NULL
+      AND NOT isnan(value)
+),
+ranked AS (
+    SELECT u.metric_id, u.period_type, u.period_start, u.level, g.org_code, u.segment, u.value,
+           row_number() OVER (PARTITION BY u.metric_id, u.period_type, u.period_start, u.level,
+                                           g.org_code, u.segment ORDER BY u.value) AS position,
+           count(*) OVER (PARTITION BY u.metric_id, u.period_type, u.period_start, u.level,
+                                       g.org_code, u.segment) AS used
+    FROM usable u JOIN snap.peer_groups g USING (level, peer_code)
+),
+benchmarks AS (
+    SELECT metric_id, period_type, period_start, level, org_code, segment,
+           avg(value) AS median_value, any_value(used) AS peers_used
+    FROM ranked WHERE position IN ((used + 1) // 2, (used + 2) // 2)
     GROUP BY ALL
 ),
 judged AS (

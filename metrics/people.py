@@ -7,58 +7,112 @@ spells there are.
 
 from __future__ import annotations
 
+import pandas as pd
+
+from metrics.base_tables import REGISTRATIONS_SQL
 from metrics.segments import RISK_TIERS
 
-PROFILES_SQL = """
-CREATE OR REPLACE TABLE person_profiles AS
+# Each person's labels as one column per segment type (NULL when the person has none),
+# and `profile_key`, the labels joined, which identifies the person's profile. Risk tiers
+# rank risk_score among the currently registered by percent_rank, worked out on the
+# distinct scores with the number of people who score higher (an aggregate and a window
+# over the few distinct scores, not over every person).
+PERSON_LABELS_SQL = """
+CREATE OR REPLACE TABLE person_labels AS
 WITH registers AS (
-    SELECT person_id, list(DISTINCT condition) AS conditions FROM conditions
+    SELECT person_id, {condition_flags}, count(DISTINCT condition) AS registers
+    FROM conditions
     WHERE diagnosed_on <= $snapshot AND (resolved_on IS NULL OR resolved_on > $snapshot)
     GROUP BY person_id
 ),
-risk AS (
-    SELECT person_id, percent_rank() OVER (ORDER BY risk_score DESC) AS risk_rank
-    FROM patients WHERE risk_score IS NOT NULL AND registered_to IS NULL
+scores AS (
+    SELECT risk_score, count(*) AS people FROM patients
+    WHERE risk_score IS NOT NULL AND registered_to IS NULL
+    GROUP BY risk_score
+),
+ranked AS (
+    SELECT risk_score,
+           CASE WHEN total > 1 THEN CAST(coalesce(higher, 0) AS DOUBLE) / CAST(total - 1 AS DOUBLE)
+                ELSE 0.0 END AS risk_rank
+    FROM (SELECT risk_score,
+                 sum(people) OVER (ORDER BY risk_score DESC
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS higher,
+                 sum(people) OVER () AS total
+          FROM scores)
 ),
 labelled AS (
-    SELECT p.person_id, list_sort(list_filter([
+    SELECT p.person_id,
         {condition_labels},
-        CASE WHEN len(r.conditions) >= 2 THEN 'condition:multimorbidity' END,
-        'frailty:' || p.frailty,
-        CASE p.care_home_resident WHEN true THEN 'care_home:resident'
-                                  WHEN false THEN 'care_home:not_resident' END,
+        CASE WHEN r.registers >= 2 THEN 'condition:multimorbidity' END AS multimorbidity,
+        'frailty:' || p.frailty AS frailty,
+        CASE WHEN p.care_home_resident THEN 'care_home:resident'
+             WHEN NOT p.care_home_resident THEN 'care_home:not_resident' END AS care_home,
         {risk_labels},
-        'deprivation:q' || ((d.imd_decile + 1) // 2)::VARCHAR
-    ], lambda label: label IS NOT NULL)) AS labels
+        'deprivation:q' || CAST(CAST(floor((d.imd_decile + 1) / 2) AS INTEGER) AS VARCHAR)
+            AS deprivation
     FROM patients p
-    LEFT JOIN registers r USING (person_id)
-    LEFT JOIN risk USING (person_id)
+    LEFT JOIN registers r ON r.person_id = p.person_id
+    LEFT JOIN ranked k
+      ON k.risk_score = p.risk_score AND p.registered_to IS NULL
     LEFT JOIN {deprivation} d ON d.lsoa_code = p.lsoa
 )
-SELECT person_id, dense_rank() OVER (ORDER BY labels) AS profile_id, labels FROM labelled
+SELECT *, concat_ws('|', {label_columns}) AS profile_key FROM labelled
 """
 
-PROFILE_LABELS_SQL = """
+# Profiles are numbered over the distinct label sets, which are few however many people.
+PROFILES_SQL = """
+CREATE OR REPLACE TABLE profile_keys AS
+SELECT DISTINCT {label_columns}, profile_key FROM person_labels;
 CREATE OR REPLACE TABLE profiles AS
-SELECT DISTINCT profile_id, labels FROM person_profiles;
+SELECT dense_rank() OVER (ORDER BY profile_key) AS profile_id, * FROM profile_keys;
+CREATE OR REPLACE TABLE person_profiles AS
+SELECT l.person_id, p.profile_id FROM person_labels l JOIN profiles p USING (profile_key);
+"""
+
+# One row per label of each profile.
+PROFILE_LABELS_SQL = """
 CREATE OR REPLACE TABLE profile_labels AS
-SELECT profile_id, unnest(labels) AS segment FROM profiles;
+{selects}
 """
 
 # Registered patients by month, practice, age class (the lower bound of the age band
 # segment, which also carries every age limit an indicator uses), standardisation band
 # (ESP 2013: age // 5, 90+ together), sex, profile and the two flags denominators need.
-# Registers and context measures count from here.
+# Registers and context measures count from here. Each person's registered months are cut
+# where their age class or band changes (age_keys), the pieces are counted, and only the
+# counted pieces are spread over their months: people are never expanded month by month.
 PROFILE_POP_SQL = """
 CREATE OR REPLACE TABLE profile_pop AS
-SELECT r.month, r.gpprac, {age_class} AS age_lo, least(r.age // 5, 18) AS band, r.sex,
-       pp.profile_id,
-       coalesce(r.care_home_resident, false) AS resident,
-       coalesce(r.high_risk_register, false) AS high_risk, count(*)::DOUBLE AS persons
-FROM registered_months r
-LEFT JOIN person_profiles pp USING (person_id)
-GROUP BY ALL
+WITH pieces AS (
+    SELECT r.gpprac, r.sex, r.profile_id, coalesce(r.care_home_resident, false) AS resident,
+           coalesce(r.high_risk_register, false) AS high_risk, k.age_lo, k.band,
+           greatest(r.first_number, r.birth_number + 12 * k.age_from) AS from_number,
+           CASE WHEN k.age_to IS NULL THEN r.last_number
+                ELSE least(r.last_number, r.birth_number + 12 * k.age_to + 11) END AS to_number
+    FROM registrations r CROSS JOIN age_keys k
+),
+counted AS (
+    SELECT gpprac, sex, profile_id, resident, high_risk, age_lo, band, from_number, to_number,
+           count(*) AS persons
+    FROM pieces WHERE from_number <= to_number
+    GROUP BY gpprac, sex, profile_id, resident, high_risk, age_lo, band, from_number, to_number
+)
+SELECT m.month, c.gpprac, c.age_lo, c.band, c.sex, c.profile_id, c.resident, c.high_risk,
+       CAST(sum(c.persons) AS DOUBLE) AS persons
+FROM counted c
+JOIN month_numbers m ON m.month_number BETWEEN c.from_number AND c.to_number
+GROUP BY m.month, c.gpprac, c.age_lo, c.band, c.sex, c.profile_id, c.resident, c.high_risk
 """
+
+AGE_KEYS_SQL = """
+CREATE OR REPLACE TABLE age_keys AS
+SELECT CAST(age_from AS INTEGER) AS age_from, CAST(age_to AS INTEGER) AS age_to,
+       CAST(age_lo AS INTEGER) AS age_lo, CAST(band AS INTEGER) AS band
+FROM age_keys_frame
+"""
+CONDITIONS = ("DM", "COPD", "HF", "DEM")
+AGE_CLASS_STARTS = (0, 18, 65, 75, 85)
+OLDEST_BAND = 18
 
 AGE_CLASS_SQL = """CASE WHEN {age} < 18 THEN 0 WHEN {age} < 65 THEN 18 WHEN {age} < 75 THEN 65
     WHEN {age} < 85 THEN 75 ELSE 85 END"""
@@ -72,24 +126,67 @@ NO_DEPRIVATION = "(SELECT NULL::VARCHAR AS lsoa_code, NULL::INTEGER AS imd_decil
 
 
 def build_profiles(connection, snapshot_date) -> None:
-    """Creates person_profiles (person_id, profile_id, labels), profile_labels, profile_pop."""
-    conditions = ",\n        ".join(
-        f"CASE WHEN list_contains(r.conditions, '{code}') THEN 'condition:{code}' END"
-        for code in ("DM", "COPD", "HF", "DEM")
-    )
-    risk = ",\n        ".join(
-        f"CASE WHEN risk_rank < {share} THEN 'risk_tier:{tier}' END"
-        for tier, share in RISK_TIERS.items()
-    )
+    """Creates person_labels, profiles, person_profiles (person_id, profile_id),
+    profile_labels (profile_id, segment), registrations (metrics.base_tables) and
+    profile_pop."""
     deprivation = NO_DEPRIVATION
     if has_table(connection, "lsoa_deprivation"):
         deprivation = "lsoa_deprivation"
-    sql = PROFILES_SQL.format(
-        condition_labels=conditions, risk_labels=risk, deprivation=deprivation
+    sql = PERSON_LABELS_SQL.format(
+        condition_flags=", ".join(
+            f"max(CASE WHEN condition = '{code}' THEN 1 ELSE 0 END) AS on_{code.lower()}"
+            for code in CONDITIONS
+        ),
+        condition_labels=",\n        ".join(
+            f"CASE WHEN r.on_{column[10:]} = 1 THEN 'condition:{code}' END AS {column}"
+            for code, column in zip(CONDITIONS, label_columns(), strict=False)
+        ),
+        risk_labels=",\n        ".join(
+            f"CASE WHEN k.risk_rank < {share} THEN 'risk_tier:{tier}' END AS {column}"
+            for (tier, share), column in zip(RISK_TIERS.items(), _risk_columns(), strict=True)
+        ),
+        deprivation=deprivation,
+        label_columns=", ".join(label_columns()),
     )
     connection.execute(sql, {"snapshot": snapshot_date})
-    connection.execute(PROFILE_LABELS_SQL)
-    connection.execute(PROFILE_POP_SQL.format(age_class=age_class_sql("r.age")))
+    connection.execute(PROFILES_SQL.format(label_columns=", ".join(label_columns())))
+    selects = "\nUNION ALL\n".join(
+        f"SELECT profile_id, {column} AS segment FROM profiles WHERE {column} IS NOT NULL"
+        for column in label_columns()
+    )
+    connection.execute(PROFILE_LABELS_SQL.format(selects=selects))
+    connection.execute(REGISTRATIONS_SQL)
+    connection.register("age_keys_frame", age_keys())
+    connection.execute(AGE_KEYS_SQL)
+    connection.unregister("age_keys_frame")
+    connection.execute(PROFILE_POP_SQL)
+
+
+def label_columns() -> list[str]:
+    """The person_labels and profiles columns that hold a label, one per segment value set."""
+    conditions = [f"condition_{code.lower()}" for code in CONDITIONS]
+    return [*conditions, "multimorbidity", "frailty", "care_home", *_risk_columns(),
+            "deprivation"]  # fmt: skip
+
+
+def _risk_columns() -> list[str]:
+    return [f"risk_{index}" for index in range(len(RISK_TIERS))]
+
+
+def age_keys() -> pd.DataFrame:
+    """The runs of whole years of age with the same age class and standardisation band:
+    age_from..age_to (NULL: and over), with that age_lo and band. profile_pop cuts each
+    person's registered months at these ages."""
+    keys = []
+    for age in range(AGE_CLASS_STARTS[-1] + 5 * OLDEST_BAND):
+        key = (max(s for s in AGE_CLASS_STARTS if s <= age), min(age // 5, OLDEST_BAND))
+        if keys and tuple(keys[-1][2:]) == key:
+            keys[-1][1] = age
+        else:
+            keys.append([age, age, *key])
+    keys[-1][1] = None
+    frame = pd.DataFrame(keys, columns=["age_from", "age_to", "age_lo", "band"])
+    return frame.astype("Int64")
 
 
 def age_class_sql(age: str) -> str:
@@ -104,8 +201,13 @@ def age_key_sql(age: str) -> str:
 
 
 def has_table(connection, name: str) -> bool:
-    found = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = ?",
-        [name],
-    )
-    return found.fetchone()[0] > 0
+    """Whether the warehouse has table `name` (one created before a feed existed lacks it).
+
+    Asked by reading none of its rows, which every engine answers the same way; each engine
+    raises its own error for a table it does not know.
+    """
+    try:
+        connection.execute(f"SELECT 1 FROM {name} WHERE 1 = 0").fetchall()
+    except Exception:  # noqa: BLE001 - DuckDB's CatalogException, Spark's AnalysisException
+        return False
+    return True

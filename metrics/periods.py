@@ -14,57 +14,47 @@ from __future__ import annotations
 
 from metrics.reference_data import esp2013
 
-MONTHLY_DETAIL_SQL = """
-CREATE OR REPLACE TABLE monthly_detail AS
-SELECT metric_id, month, level, org_code, segment, band, sex, sum(num) AS num, sum(den) AS den,
-       sum(sumsq) AS sumsq, sum(pop) AS person_months
-FROM (
-    SELECT metric_id, month, level, org_code, segment, band, sex, num, den, sumsq,
-           NULL::DOUBLE AS pop
-    FROM level_num
-    UNION ALL
-    SELECT metric_id, month, level, org_code, segment, band, sex, NULL, NULL, NULL, pop
-    FROM level_pop
-)
-GROUP BY ALL
-"""
-
 # Indirect standardisation month by month: each org's expected events are its age- and
 # sex-specific population times the system's rates that month, in the same segment.
 # Expected counts then add up over a period's months like the observed ones, so periods
-# need no age-sex detail.
-MONTHLY_EXPECTED_SQL = """
-CREATE OR REPLACE TABLE monthly_expected AS
-WITH system_rates AS (
-    SELECT metric_id, month, segment, band, sex, coalesce(num, 0) / person_months AS rate
-    FROM monthly_detail
-    WHERE level = 'system' AND band IS NOT NULL AND person_months > 0
-)
-SELECT c.metric_id, c.month, c.level, c.org_code, c.segment,
-       sum(c.person_months * s.rate) AS expected
-FROM monthly_detail c JOIN system_rates s USING (metric_id, month, segment, band, sex)
-GROUP BY ALL
-"""
-
-# The month's counts with the sexes together (direct standardisation is by age band,
-# persons), and the expected counts. Only the rows a DSR is computed from keep their band:
-# the others need none, and period_cells is then half the size. One row per key and month,
-# expected counts included, because the rolling 12-month window counts rows, not months.
+# need no age-sex detail; and as they are linear in the population, each population row's
+# share is added up with the counts, so the age-sex detail is never materialised.
+# The month's counts have the sexes together (direct standardisation is by age band,
+# persons). Only the rows a DSR is computed from keep their band: the others need none, and
+# period_cells is then half the size. One row per key and month, expected counts included,
+# because the rolling 12-month window counts rows, not months.
 MONTHLY_CELLS_SQL = """
 CREATE OR REPLACE TABLE monthly_cells AS
-SELECT metric_id, month, level, org_code, segment, band, sum(num) AS num, sum(den) AS den,
-       sum(sumsq) AS sumsq, sum(person_months) AS person_months, sum(expected) AS expected
-FROM (
-    SELECT d.metric_id, d.month, d.level, d.org_code, d.segment,
-           CASE WHEN p.method = 'dsr' AND d.segment NOT LIKE 'age_band:%' THEN d.band END
-               AS band,
-           d.num, d.den, d.sumsq, d.person_months, NULL::DOUBLE AS expected
-    FROM monthly_detail d JOIN metric_props p USING (metric_id)
+WITH system_rates AS (
+    SELECT metric_id, month, segment, band, sex, coalesce(sum(num), 0) / sum(pop) AS rate
+    FROM (
+        SELECT metric_id, month, segment, band, sex, num, NULL::DOUBLE AS pop
+        FROM level_num WHERE level = 'system' AND band IS NOT NULL
+        UNION ALL
+        SELECT metric_id, month, segment, band, sex, NULL, pop
+        FROM level_pop WHERE level = 'system' AND band IS NOT NULL
+    ) system_rows
+    GROUP BY metric_id, month, segment, band, sex
+    HAVING sum(pop) > 0
+),
+counted AS (
+    SELECT metric_id, month, level, org_code, segment, band, num, den, sumsq,
+           NULL::DOUBLE AS person_months, NULL::DOUBLE AS expected
+    FROM level_num
     UNION ALL
-    SELECT metric_id, month, level, org_code, segment, NULL, NULL, NULL, NULL, NULL, expected
-    FROM monthly_expected
+    SELECT p.metric_id, p.month, p.level, p.org_code, p.segment, p.band, NULL, NULL, NULL,
+           p.pop, p.pop * r.rate
+    FROM level_pop p
+    LEFT JOIN system_rates r
+      ON r.metric_id = p.metric_id AND r.month = p.month AND r.segment = p.segment
+     AND r.band = p.band AND r.sex = p.sex
 )
-GROUP BY ALL
+SELECT c.metric_id, c.month, c.level, c.org_code, c.segment,
+       CASE WHEN m.method = 'dsr' AND c.segment NOT LIKE 'age_band:%' THEN c.band END AS band,
+       sum(c.num) AS num, sum(c.den) AS den, sum(c.sumsq) AS sumsq,
+       sum(c.person_months) AS person_months, sum(c.expected) AS expected
+FROM counted c JOIN metric_props m USING (metric_id)
+GROUP BY 1, 2, 3, 4, 5, 6
 """
 
 # Months, quarters, board periods and financial years: each month joins the periods it is in.
@@ -164,8 +154,6 @@ def build_period_totals(connection) -> None:
     connection.register("esp_frame", shares[["band", "share"]])
     connection.execute("CREATE OR REPLACE TEMP TABLE esp_shares AS SELECT * FROM esp_frame")
     connection.unregister("esp_frame")
-    connection.execute(MONTHLY_DETAIL_SQL)
-    connection.execute(MONTHLY_EXPECTED_SQL)
     connection.execute(MONTHLY_CELLS_SQL)
     connection.execute(CALENDAR_PERIODS_SQL)
     connection.execute(ROLLING_PERIODS_SQL)

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.compute import Report, compute_tables, stage
+from metrics.building import building_marker
+from metrics.compute import Report, stage
 from metrics.disclosure import mark_suppressed
+from metrics.engine import compute_on_engine
 from metrics.peers import write_peers
 from metrics.registry import load_registry
 from metrics.series import chart_series
@@ -62,19 +64,23 @@ def publish(
     """Computes every indicator and publishes a new snapshot; returns what it wrote.
 
     `report`, when given, hears each stage's name and seconds as it ends (the command line
-    prints them); the library itself prints nothing. A `draft` is written but not released.
-    `published_by` is recorded in the snapshot (and, unless a draft, as who released it).
+    prints them), and, if it is a `metrics.building.Listener`, the version as the build
+    begins and each stage as it starts; the library itself prints nothing. While it runs,
+    the serving folder's building marker says how far it has got (metrics.building). A
+    `draft` is written but not released. `published_by` is recorded in the snapshot (and,
+    unless a draft, as who released it).
     """
     started = time.perf_counter()
     registry = load_registry(settings.indicators)
     version = new_version()
     staging = settings.serving_dir / f".{version}.partial"
-    with publish_lock(settings):
+    by = published_by or "publish"
+    with publish_lock(settings), building_marker(settings, version, draft, by, report) as report:
         try:
             with open_workspace(settings) as connection:
-                compute_tables(connection, settings, today, report)
+                compute_on_engine(connection, settings, today, report)
                 notes = _notes(connection)
-                stamp = (version, draft, published_by or "publish")
+                stamp = (version, draft, by)
                 counts = _write(connection, staging, registry, settings, stamp, report)
             os.replace(staging, snapshot_path(settings, version))
         finally:
@@ -115,10 +121,12 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
         mark_suppressed(connection, settings.suppression_threshold)
     with stage(report, "SPC charts"):
         annotations = annotations_frame(settings, registry)
-        monthly = connection.execute(MONTHLY_VALUES_SQL).df()
-        points, summary = chart_series(monthly, registry, annotations)
+        # The monthly frame is passed, not kept here, so that chart_series can let it go.
+        monthly = connection.execute(MONTHLY_VALUES_SQL)
+        points, summary = chart_series(monthly.df(), registry, annotations)
     with stage(report, "writing the snapshot"):
         _write_snapshot(connection, path, registry, settings, stamp, points, summary)
+        del points  # ~1 GB at 10 million spells: not held through the peer groups
         _register_table(connection, "snap.spc_annotations", annotations, ANNOTATIONS_SCHEMA)
         suppressed = connection.execute(SUPPRESSED_COUNT_SQL).fetchone()[0]
     with stage(report, "peer groups"):
@@ -158,13 +166,13 @@ WHERE v.period_type = 'month'
 
 SUPPRESSED_COUNT_SQL = "SELECT count(*) FILTER (suppressed) FROM snap.indicator_values"
 
-# The published columns, and what disclosure control needs to know of each indicator.
+# The published columns, and what disclosure control needs to know of each indicator: a
+# view, so that the million-row table is not copied to add three columns from 52 rows.
 PUBLISHABLE_SQL = """
-CREATE OR REPLACE TABLE publishable AS
+ALTER TABLE indicator_values RENAME TO computed_values;
+CREATE VIEW indicator_values AS
 SELECT {columns}, m.method, m.method <> 'count' AS denominator_is_count, m.accumulate
-FROM indicator_values v JOIN metric_props m USING (metric_id);
-DROP TABLE indicator_values;
-ALTER TABLE publishable RENAME TO indicator_values;
+FROM computed_values v JOIN metric_props m USING (metric_id);
 """
 
 

@@ -45,6 +45,7 @@ def chart_series(
     `assurance`, `status` and `points` (months in the last phase's limits).
     """
     monthly = _monthly_rows(values)
+    del values  # the caller's frame, when not kept by the caller, is freed (publish: ~GBs)
     series = monthly.groupby(SERIES_KEYS, sort=False).ngroup().to_numpy()
     definition = _Definitions(monthly["metric_id"], registry)
     reason = _excluded_reasons(monthly, definition)

@@ -13,6 +13,9 @@ the users: the dashboard's admins release too, and the web tier writes SQLite, n
 DuckDB). A snapshot without the `draft` column was published before drafts existed and is
 released. `prune` keeps the released snapshot, any draft newer than it that is not yet
 released, and every snapshot a board pack refers to (`wholesystem.pack_store`).
+
+While a publish runs, `building` says which snapshot it is building and how far it has got
+(the marker `metrics.building` keeps), and `last_publish` how the last one ended.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.building import read_last_publish, read_marker
 from metrics.workspace import sql_text
 from wholesystem import pack_store, release_store
 from wholesystem.errors import UserError
@@ -61,6 +65,22 @@ def current_version(settings: Settings) -> str | None:
             f"(it holds {version[:80]!r}); run `wholesystem publish` to write it again"
         )
     return version
+
+
+def building(settings: Settings) -> dict | None:
+    """The snapshot a publish is building now, or None: its `version`, `draft`,
+    `published_by`, `started_at`, the running `stage` and `stage_started_at` (None between
+    stages), the stages `done` ([name, seconds]), `expected_stages` and `expected_seconds`
+    (from the last finished publish, or None), and `state`: "building", or "stopped" if the
+    publishing process is gone without removing its marker. Times are UTC ISO text."""
+    return read_marker(settings)
+
+
+def last_publish(settings: Settings) -> dict | None:
+    """How the last publish ended, or None before any: `version`, `draft`, `outcome`
+    ("finished", "failed" or "interrupted"), `started_at`, `finished_at`, `seconds`, the
+    stages `done` and the `stage` it was in when it failed."""
+    return read_last_publish(settings)
 
 
 def snapshot_path(settings: Settings, version: str) -> Path:

@@ -10,8 +10,9 @@ instead of a DSR (docs/metrics.md, "Segments").
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
-import pandas as pd
 
 from metrics import stats
 
@@ -20,24 +21,33 @@ AGE_BAND_PREFIX = "age_band:"  # segments whose DSR would be meaningless: crude 
 LIMIT_COLUMNS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 ISR_COLUMNS = ["isr", "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998"]
 STATISTIC_COLUMNS = ["numerator", "denominator", "value", *LIMIT_COLUMNS, *ISR_COLUMNS]
+Columns = Mapping[str, np.ndarray]  # one float array per column of the rows (a boolean age_band)
 
 
-def add_values(frame: pd.DataFrame, registry) -> pd.DataFrame:
-    """Returns `frame` (period_totals rows) with value, limit and ISR columns added.
+def add_values(columns: Mapping[str, np.ndarray], metric_ids: Sequence[str], registry) -> dict:
+    """Returns the STATISTIC_COLUMNS (float arrays, NaN where undefined) of period_totals rows.
 
-    The rows are taken indicator by indicator as contiguous slices (after a stable sort),
-    so each method runs once on whole numpy columns.
+    `columns` holds the rows' float arrays (num, den, sumsq, person_months, months,
+    dsr_rate, dsr_variance, expected), `metric` (an index into `metric_ids` per row) and
+    `age_band` (whether the row's segment is an age band). The rows are taken indicator by
+    indicator (one stable argsort), so each method runs once on whole numpy columns.
     """
-    frame = frame.sort_values("metric_id", kind="stable", ignore_index=True)
-    results = np.full((len(frame), len(STATISTIC_COLUMNS)), np.nan)
-    bounds = frame.groupby("metric_id", sort=False).indices
-    for metric_id, positions in bounds.items():
-        indicator, rows = registry[metric_id], slice(positions[0], positions[-1] + 1)
-        part = frame.iloc[rows]
-        results[rows, : len(_value_columns())] = METHODS[indicator.method](part, indicator)
+    codes = np.asarray(columns["metric"])
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes, minlength=len(metric_ids)))
+    # Column by column in memory, so that each returned column is contiguous and can be
+    # handed to Arrow without a copy (at 10 million spells a copy is ~0.9 GB).
+    results = np.full((len(STATISTIC_COLUMNS), len(codes)), np.nan)
+    for code, metric_id in enumerate(metric_ids):
+        rows = order[(ends[code - 1] if code else 0) : ends[code]]
+        if not len(rows):
+            continue
+        indicator = registry[metric_id]
+        part = {name: np.asarray(column)[rows] for name, column in columns.items()}
+        results[: len(_value_columns()), rows] = METHODS[indicator.method](part, indicator).T
         if indicator.isr:
-            results[rows, len(_value_columns()) :] = _isr(part)
-    return pd.concat([frame, pd.DataFrame(results, columns=STATISTIC_COLUMNS)], axis=1)
+            results[len(_value_columns()) :, rows] = _isr(part).T
+    return dict(zip(STATISTIC_COLUMNS, results, strict=True))
 
 
 def _value_columns() -> list[str]:
@@ -51,9 +61,9 @@ def _result(numerator, denominator, value, limits: dict) -> np.ndarray:
     return np.column_stack([np.asarray(column, dtype=float) for column in columns])
 
 
-def _proportion(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _proportion(rows: Columns, indicator) -> np.ndarray:
     """Wilson score limits (Fingertips technical guidance), scaled by the multiplier."""
-    x, n = rows["num"].to_numpy(float), rows["den"].to_numpy(float)
+    x, n = rows["num"], rows["den"]
     limits = {}
     for level, conf in LEVELS_OF_CONFIDENCE.items():
         lower, upper = stats.wilson_ci(x, n, conf)
@@ -66,10 +76,10 @@ def _proportion(rows: pd.DataFrame, indicator) -> np.ndarray:
     return _result(x, n, value, limits)
 
 
-def _rate(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _rate(rows: Columns, indicator) -> np.ndarray:
     """Events per person-year (annualised) or per head; exact Poisson under 10, else Byar's."""
-    x = rows["num"].to_numpy(float)
-    mean_population = rows["person_months"].to_numpy(float) / rows["months"].to_numpy(float)
+    x = rows["num"]
+    mean_population = rows["person_months"] / rows["months"]
     exposure = _exposure(rows, indicator, mean_population)
     limits, value = {}, None
     for level, conf in LEVELS_OF_CONFIDENCE.items():
@@ -78,27 +88,28 @@ def _rate(rows: pd.DataFrame, indicator) -> np.ndarray:
     return _result(x, mean_population, value, limits)
 
 
-def _exposure(rows: pd.DataFrame, indicator, mean_population: np.ndarray) -> np.ndarray:
-    person_years = rows["person_months"].to_numpy(float) / 12
+def _exposure(rows: Columns, indicator, mean_population: np.ndarray) -> np.ndarray:
+    person_years = rows["person_months"] / 12
     exposure = person_years if indicator.annualised else mean_population
     return np.where(exposure > 0, exposure, np.nan)
 
 
-def _dsr(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _dsr(rows: Columns, indicator) -> np.ndarray:
     """The DSR, but in an age band segment the crude age-specific rate with its limits."""
     results = _standardised(rows, indicator)
-    age_specific = rows["segment"].str.startswith(AGE_BAND_PREFIX).to_numpy()
+    age_specific = rows["age_band"]
     if age_specific.any():
-        results[age_specific] = _rate(rows[age_specific], indicator)
+        crude = {name: column[age_specific] for name, column in rows.items()}
+        results[age_specific] = _rate(crude, indicator)
     return results
 
 
-def _standardised(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _standardised(rows: Columns, indicator) -> np.ndarray:
     """ESP 2013 directly standardised rate, Dobson limits; none under 10 events."""
-    x = rows["num"].to_numpy(float)
-    mean_population = rows["person_months"].to_numpy(float) / rows["months"].to_numpy(float)
-    value = rows["dsr_rate"].to_numpy(float) * indicator.multiplier
-    variance = rows["dsr_variance"].to_numpy(float) * indicator.multiplier**2
+    x = rows["num"]
+    mean_population = rows["person_months"] / rows["months"]
+    value = rows["dsr_rate"] * indicator.multiplier
+    variance = rows["dsr_variance"] * indicator.multiplier**2
     value = np.where(x >= stats.DSR_MINIMUM, value, np.nan)
     limits = {
         level: stats.dobson_ci(x, value, variance, conf)
@@ -107,9 +118,9 @@ def _standardised(rows: pd.DataFrame, indicator) -> np.ndarray:
     return _result(x, mean_population, value, limits)
 
 
-def _ratio(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _ratio(rows: Columns, indicator) -> np.ndarray:
     """A count per unit of another count (admissions per 100 deaths); Poisson limits."""
-    x, n = rows["num"].to_numpy(float), rows["den"].to_numpy(float)
+    x, n = rows["num"], rows["den"]
     n_or_nan = np.where(n > 0, n, np.nan)
     limits, value = {}, None
     for level, conf in LEVELS_OF_CONFIDENCE.items():
@@ -118,10 +129,10 @@ def _ratio(rows: pd.DataFrame, indicator) -> np.ndarray:
     return _result(x, n, value, limits)
 
 
-def _mean(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _mean(rows: Columns, indicator) -> np.ndarray:
     """Mean with a Student-t interval; none under the indicator's minimum count."""
-    total, count = rows["num"].to_numpy(float), rows["den"].to_numpy(float)
-    squares = rows["sumsq"].to_numpy(float)
+    total, count = rows["num"], rows["den"]
+    squares = rows["sumsq"]
     enough = count >= max(indicator.minimum_denominator, 1)
     limits, value = {}, None
     for level, conf in LEVELS_OF_CONFIDENCE.items():
@@ -130,17 +141,17 @@ def _mean(rows: pd.DataFrame, indicator) -> np.ndarray:
     return _result(total, count, np.where(enough, value, np.nan), limits)
 
 
-def _count(rows: pd.DataFrame, indicator) -> np.ndarray:
+def _count(rows: Columns, indicator) -> np.ndarray:
     """A plain count (registered population): no limits."""
-    x = rows["num"].to_numpy(float)
-    nothing = np.full(len(rows), np.nan)
+    x = rows["num"]
+    nothing = np.full(len(x), np.nan)
     no_limits = {level: (nothing, nothing) for level in LEVELS_OF_CONFIDENCE}
     return _result(x, nothing, x * indicator.multiplier, no_limits)
 
 
-def _isr(rows: pd.DataFrame) -> np.ndarray:
+def _isr(rows: Columns) -> np.ndarray:
     """Observed / expected against the system's age-sex rates; exact or Byar's limits."""
-    observed, expected = rows["num"].to_numpy(float), rows["expected"].to_numpy(float)
+    observed, expected = rows["num"], rows["expected"]
     expected = np.where(expected > 0, expected, np.nan)
     columns = {}
     for level, conf in LEVELS_OF_CONFIDENCE.items():

@@ -22,7 +22,6 @@ from .life import Life
 from .organisations import Practice
 from .people import People
 from .stories import diabetes_targets
-from .system import AREAS
 from .timeline import Window, day_number, to_date
 
 SCHEMA = pa.schema(
@@ -100,8 +99,9 @@ def practice_rows(rng, p: Practice, pp: People, h: Health, life: Life, w: Window
 def area_rows(rng, practices: list[Practice], w: Window) -> list[dict]:
     """Council-level rows (ASCOF 2B) for each area and financial year."""
     rows = []
-    for area in AREAS:
-        listed = sum(p.list_size for p in practices if p.area.number == area.number)
+    areas = {p.area.code: p.area for p in practices}  # in practice order: base areas first
+    for area in areas.values():
+        listed = sum(p.list_size for p in practices if p.area.code == area.code)
         for period in _periods(w, 4, 12):
             den = max(10, int(rng.normal(0.0012 * listed, 5)))
             rows.append(

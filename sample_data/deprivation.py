@@ -24,13 +24,12 @@ COLUMNS = [LSOA_CODE, LSOA_NAME, LAD_CODE, LAD_NAME, IMD_RANK, IMD_DECILE]
 
 def _area_of_each_lsoa(lsoas: Lsoas) -> dict[str, S.Area]:
     """Each LSOA code's area, from the pools (one per locality and decile) it was built in."""
-    areas = {area.number: area for area in S.AREAS}
     codes = lsoas.codes.to_pylist()
     area_of = {}
-    for li, locality in enumerate(S.LOCALITIES):
+    for li, area in enumerate(lsoas.areas):
         for start, count in zip(lsoas.start[li], lsoas.count[li], strict=True):
             for code in codes[start : start + count]:
-                area_of[code] = areas[locality.area]
+                area_of[code] = area
     return area_of
 
 

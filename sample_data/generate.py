@@ -136,10 +136,12 @@ def generate(
             `ae_attendances.csv` is in NHS Digital's HES A&E layout, drawn from its own
             random stream so that the other files are the same with or without it.
         seed: random seed; the same arguments give byte-identical files.
-        scale: multiplies the registered population. Up to 2 the 60 practices grow; above 2 the
-            networks are replicated floor(scale / 2) times (new codes, same localities) and each
-            list is scale / copies times its base size, so practices stay plausible in size.
-            Generation runs practice by practice, so memory stays bounded at any scale.
+        scale: multiplies the registered population. Up to 2 the 60 practices grow; from 2 the
+            networks are replicated floor(scale) times (new codes) and each list is
+            scale / copies times its base size, so practices stay plausible in size; every
+            5.5 network copies make a new copy of the two areas and their localities, so that
+            scale 114 has England's shape (sample_data/organisations.py). Generation runs
+            practice by practice, so memory stays bounded at any scale.
         end_month: first day of the last month covered; default the last complete calendar
             month before today.
         months: number of months covered (36 by default).

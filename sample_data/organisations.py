@@ -1,15 +1,19 @@
 """The practices of the sample system at a given scale, their LSOA pools and the organisations feed.
 
-Scale rule: up to scale 2 the 60 base practices simply grow (list sizes x scale). Beyond that the
-base system is replicated network by network: each of the 11 networks gets m = floor(scale / 2)
-copies in the same locality (new network and practice codes), and each list is scale / m times
-its base size. Stories that name a practice or network apply to copy 0 only.
+Scale rule: up to scale 2 the 60 base practices simply grow (list sizes x scale). From scale 2
+the base system is replicated network by network: each of the 11 networks gets
+m = floor(scale) copies (new network and practice codes), and each list is scale / m times its
+base size, so lists stay near England's mean (about 9,000). Every COPIES_PER_AREA_COPY network
+copies in turn make a new copy of the two areas and their six localities (new codes), so that
+England's size (scale about 114: about 6,800 practices, 1,250 networks, 126 localities and 42
+areas) has England's shape. Stories that name a practice, network, locality or area apply to
+the first copy only.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from statistics import NormalDist
 
@@ -22,6 +26,10 @@ from .timeline import Window, to_date
 TRAITS_SEED = 20190701  # fixed: the structure does not depend on the user's seed
 PCN_START = date(2019, 7, 1)
 PEOPLE_PER_LSOA = 1600
+#: England: about 1,250 networks in 42 areas, 30 a area; a base area has 5.5 networks.
+COPIES_PER_AREA_COPY = 5.5
+#: The codes below have room for this many network copies (the command line's largest scale).
+MAX_COPIES = 500
 DECILE_SD = 1.6  # spread of people's deprivation decile around their practice's centre
 _POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
@@ -99,20 +107,59 @@ def _postcode(area: int, i: int) -> str:
     return f"{district} {1 + i % 9}{a}{b}"
 
 
+def _numbered(area: int, n: int, digits: int) -> str:
+    """Area digit and serial number, e.g. 10003; past 10**digits the area digit moves on by 2
+    (1, 3, 5, ... for area 1), so codes keep their length (X + 5 digits, U9 + 4 digits)."""
+    block, rest = divmod(n, 10**digits)
+    return f"{area + 2 * block}{rest:0{digits}d}"
+
+
+def network_copies(scale: float) -> int:
+    """How many copies of each base network the system has at this scale."""
+    return 1 if scale < 2 else int(scale)
+
+
+def area_copy(copy: int) -> int:
+    """Which copy of the two areas (and their localities) network copy `copy` belongs to."""
+    return int(copy // COPIES_PER_AREA_COPY)
+
+
+def copied_area(area: S.Area, j: int) -> S.Area:
+    """Area copy `j` of a base area: made-up ONS codes E38jjj99n and council E0xjjj099."""
+    if j == 0:
+        return area
+    first, *rest = area.name.split(" ")
+    name = " ".join([first, str(j + 1), *rest])
+    return replace(area, code=f"E38{j:03d}{area.code[6:]}", name=name,
+                   la_code=f"{area.la_code[:3]}{j:03d}{area.la_code[6:]}")  # fmt: skip
+
+
+def copied_locality(locality: S.Locality, j: int) -> S.Locality:
+    """Locality copy `j` of a base locality (code suffixed with the copy number)."""
+    if j == 0:
+        return locality
+    return replace(locality, code=f"{locality.code}{j + 1}", name=f"{locality.name} {j + 1}")
+
+
 def build_practices(scale: float) -> list[Practice]:
     """Returns the practices of the system at this scale (see the module docstring)."""
-    copies = max(1, int(scale // 2))
+    copies = network_copies(scale)
+    if copies > MAX_COPIES:
+        raise ValueError(
+            f"scale {scale} is too large for the sample's codes (at most {MAX_COPIES})"
+        )
     per_copy = scale / copies
     base = _base_traits()
     n_area = {a.number: sum(1 for t in base if t["area"] is a) for a in S.AREAS}
     nets_area = {a.number: max(t["net_seq"] for t in base if t["area"] is a) for a in S.AREAS}
     out = []
     for copy in range(copies):
+        j = area_copy(copy)
         for t in base:
             a = t["area"].number
-            code = f"X{a}{t['seq'] + copy * n_area[a]:04d}"
+            code = "X" + _numbered(a, t["seq"] + copy * n_area[a], 4)
             t = _story_traits(t, code) if copy == 0 else t
-            net_code = f"U9{a}{t['net_seq'] + copy * nets_area[a]:03d}"
+            net_code = "U9" + _numbered(a, t["net_seq"] + copy * nets_area[a], 3)
             name = S.PRACTICE_NAMES[(t["seq"] - 1 + 36 * (a - 1)) % len(S.PRACTICE_NAMES)]
             name = f"{name} {S.PRACTICE_SUFFIXES[(t['seq'] + a) % len(S.PRACTICE_SUFFIXES)]}"
             out.append(
@@ -123,8 +170,8 @@ def build_practices(scale: float) -> list[Practice]:
                     name=name if copy == 0 else f"{name} (Site {copy + 1})",
                     network_code=net_code,
                     network_name=t["net"].name if copy == 0 else f"{t['net'].name} {copy + 1}",
-                    locality=t["locality"],
-                    area=t["area"],
+                    locality=copied_locality(t["locality"], j),
+                    area=copied_area(t["area"], j),
                     list_size=max(1, round(t["list"] * per_copy)),
                     age_tilt=t["tilt"],
                     deprivation=t["dep"],
@@ -145,28 +192,40 @@ def decile_probabilities(centre: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Lsoas:
-    """Made-up LSOAs: code E019 + (decile - 1) + 4 digits, pooled by locality and decile."""
+    """Made-up LSOAs: code E019 + (decile - 1) + 4 digits, pooled by locality and decile; past
+    10,000 in a decile, E018, E017 and on (real LSOAs stop below E01040000)."""
 
     codes: pa.Array
     start: np.ndarray  # (locality, decile-1) -> first index into codes
     count: np.ndarray  # (locality, decile-1) -> number of LSOAs
+    localities: dict[str, int]  # locality code -> its row in start and count
+    areas: tuple[S.Area, ...]  # each locality's area, by row
 
 
 def build_lsoas(practices: list[Practice]) -> Lsoas:
     """Returns the LSOA pools, sized at about 1,600 registered people per LSOA."""
-    locs = [x.code for x in S.LOCALITIES]
-    people = np.zeros((len(locs), 10))
+    localities: dict[str, int] = {}
+    areas: list[S.Area] = []
     for p in practices:
-        people[locs.index(p.locality.code)] += p.list_size * decile_probabilities(p.deprivation)
+        if p.locality.code not in localities:
+            localities[p.locality.code] = len(areas)
+            areas.append(p.area)
+    people = np.zeros((len(areas), 10))
+    for p in practices:
+        people[localities[p.locality.code]] += p.list_size * decile_probabilities(p.deprivation)
     count = np.maximum(1, np.round(people / PEOPLE_PER_LSOA)).astype(np.int64)
-    codes, start = [], np.zeros_like(count)
-    seq = np.zeros(10, dtype=np.int64)
-    for li in range(len(locs)):
-        for d in range(10):
-            start[li, d] = len(codes)
-            codes += [f"E019{d}{s:04d}" for s in range(seq[d], seq[d] + count[li, d])]
-            seq[d] += count[li, d]
-    return Lsoas(pa.array(codes, pa.string()), start, count)
+    # Codes are listed locality by locality, decile by decile.
+    start = (np.cumsum(count.ravel()) - count.ravel()).reshape(count.shape)
+    # Serial numbers run on within each decile, locality after locality.
+    serial = np.cumsum(count, axis=0) - count
+    codes = [
+        f"E01{9 - s // 10_000}{d}{s % 10_000:04d}"
+        for li in range(len(areas))
+        for d in range(10)
+        for s in range(serial[li, d], serial[li, d] + count[li, d])
+    ]
+    return Lsoas(pa.array(codes, pa.string()), start, count, localities,
+                 tuple(areas))  # fmt: skip
 
 
 def imd_decile(lsoa_code: str) -> int:

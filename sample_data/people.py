@@ -15,7 +15,6 @@ from . import demography as D
 from .draws import choose
 from .ids import PRACTICE_BITS
 from .organisations import Lsoas, Practice, decile_probabilities
-from .system import LOCALITIES
 from .timeline import (
     DAYS_PER_YEAR,
     NEVER,
@@ -112,6 +111,6 @@ def make_people(rng, p: Practice, w: Window, lsoas: Lsoas) -> People:
 def _lsoas(rng, p: Practice, lsoas: Lsoas, n: int):
     """Each person's LSOA (index into lsoas.codes) and its IMD decile."""
     decile = choose(rng, decile_probabilities(p.deprivation), n) + 1
-    li = [x.code for x in LOCALITIES].index(p.locality.code)
+    li = lsoas.localities[p.locality.code]
     start, count = lsoas.start[li, decile - 1], lsoas.count[li, decile - 1]
     return start + np.floor(rng.random(n) * count).astype(np.int64), decile

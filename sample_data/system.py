@@ -2,7 +2,8 @@
 
 Everything here is fixed, not drawn from the seed, so that the codes named in the README and in
 the tests are the same for every seed and scale. Codes are well formed but made up: ONS codes
-E38000991/2 and E08000099/E06000099 are not real bodies, practice codes start with X and network
+E38000991/2 and E08000099/E06000099 (and, for the copies of larger scales, E38jjj991/2 and
+E08jjj099/E06jjj099) are not real bodies, practice codes start with X and network
 codes with U9, and LSOA codes start E019 (real LSOAs stop below E01040000).
 """
 

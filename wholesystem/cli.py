@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.building import Listener
 from metrics.calendar import PERIOD_TYPES
 from metrics.registry import LEVELS
 from wholesystem.errors import UserError
@@ -115,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--no-suppress", action="store_true", help="show small counts (operators only)"
     )
+    exported = commands.add_parser(
+        "warehouse-export", help="write the warehouse's tables as Parquet (for the Spark engine)"
+    )
+    exported.add_argument(
+        "--parquet", type=Path, required=True, metavar="DIR",
+        help="folder for <table>.parquet, one per table (WHOLESYSTEM_SPARK_WAREHOUSE=DIR)",
+    )  # fmt: skip
     _add_pack_parser(commands)
     _add_users_parser(commands)
     _add_annotations_parser(commands)
@@ -348,9 +356,11 @@ def _demo(arguments) -> int:
         return 1
     record_demo_change_points(settings, DEMO_END_MONTH or default_end_month(date.today()))
     print()
+    print("Publishing the sample's first snapshot (a line per stage follows):", flush=True)
     status = _publish(arguments)
     if status:
         return status
+    _print_publish_time(settings)
     from dashboard import users
 
     password = users.new_password(DEMO_ADMIN)
@@ -387,7 +397,7 @@ def _publish(arguments) -> int:
 
     settings = load_settings()
     draft = getattr(arguments, "draft", False)
-    result = publish(settings, report=_print_stage, draft=draft, published_by=_login_name())
+    result = publish(settings, report=PrintProgress(), draft=draft, published_by=_login_name())
     print(
         f"published {result.version}: {result.rows:,} values ({result.suppressed:,} "
         f"suppressed), {result.series:,} SPC series in {result.seconds:.1f} s -> {result.path}"
@@ -402,6 +412,15 @@ def _publish(arguments) -> int:
         print(f"note: {note}")
     if not result.draft:
         _alert(settings, result.version)
+    return 0
+
+
+def _warehouse_export(arguments) -> int:
+    from metrics.spark_export import export_parquet
+
+    written = export_parquet(load_settings(), arguments.parquet)
+    for table, rows in written:
+        print(f"{table}: {rows:,} rows -> {arguments.parquet / (table + '.parquet')}")
     return 0
 
 
@@ -501,9 +520,32 @@ def _state(entry, current: bool) -> str:
     return f"released {_minute(entry.released_at)}{by}" + (" (current)" if current else "")
 
 
-def _print_stage(name: str, seconds: float) -> None:
-    """One progress line per publish stage, on stderr like the load's progress."""
-    print(f"publish: {name:<34} {seconds:6.1f} s", file=sys.stderr, flush=True)
+class PrintProgress(Listener):
+    """The publish's progress on stderr, like the load's: the snapshot being built, then a
+    line per stage with its time, each flushed at once so that a piped or CI log shows
+    how far a publish has got while it runs. The snapshot is named as the first stage
+    starts, so that a publish that cannot start (no warehouse) prints only why."""
+
+    announce: str | None = None
+
+    def begun(self, version: str, draft: bool) -> None:
+        kind = "a draft: released by `wholesystem release`" if draft else "released when done"
+        self.announce = f"publish: building {version} ({kind})"
+
+    def starting(self, name: str) -> None:
+        if self.announce:
+            print(self.announce, file=sys.stderr, flush=True)
+            self.announce = None
+
+    def __call__(self, name: str, seconds: float) -> None:
+        print(f"publish: {name:<34} {seconds:6.1f} s", file=sys.stderr, flush=True)
+
+
+def _print_publish_time(settings) -> None:
+    from metrics.serving import last_publish
+
+    last = last_publish(settings)
+    print(f"The publish of {last['version']} took {last['seconds']:.1f} s.")
 
 
 def _export(arguments) -> int:
@@ -733,6 +775,7 @@ COMMANDS = {
     "export": _export, "users": _users, "annotations": _annotations, "serve": _serve,
     "pack": _pack, "release": _release, "snapshots": _snapshots, "targets": _targets,
     "alerts": _alerts, "payments": _payments, "tokens": _tokens,
+    "warehouse-export": _warehouse_export,
 }  # fmt: skip
 
 if __name__ == "__main__":

@@ -191,6 +191,13 @@ def _storage(value) -> str:
     return text
 
 
+def _spark_master(value) -> str:
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"local(\[(\d+|\*)\])?|[a-z]+://\S+|yarn", text):
+        raise Refused
+    return text
+
+
 MEMORY = "a size with a unit as DuckDB reads it, at least 64MB, e.g. 1GB, 1.5GB or 512MiB"
 RULES = {
     "data_dir": Rule(_directory, "the path of a directory (new or existing), not of a file"),
@@ -238,6 +245,11 @@ RULES = {
         _storage, 'a Flask-Limiter storage URI such as "memory://" or "redis://host:6379"'
     ),
     "payment_schemes": Rule(_table, "a table of [payment_schemes.<name>] tables"),
+    "engine": Rule(_choice("duckdb", "spark"), "'duckdb' or 'spark'"),
+    "spark_warehouse": Rule(
+        _text, "a folder of Parquet tables, or a Spark catalogue database name, on one line"
+    ),
+    "spark_master": Rule(_spark_master, "a Spark master URL such as local[2] or spark://host:7077"),
 }
 
 

@@ -71,6 +71,12 @@ class Settings:
             as "redis://host:6379" (Flask-Limiter's storage URI).
         payment_schemes: the payment schemes from the TOML file's `[payment_schemes.<name>]`
             tables (wholesystem.schemes; docs/dashboard.md, "Payments").
+        engine: what runs publish's person-level part: "duckdb" (the default) or "spark"
+            (metrics.engine; docs/deploy.md).
+        spark_warehouse: with the Spark engine, the warehouse as a folder of Parquet tables
+            (one folder or .parquet file per table) or a Spark catalogue database name.
+        spark_master: the Spark master URL for the session publish starts ("local[2]" by
+            default); where a session is already running (Databricks), that one is used.
     """
 
     data_dir: Path = Path("data")
@@ -103,6 +109,9 @@ class Settings:
     api_rate_limit: str = "600/minute"
     api_rate_limit_storage: str = "memory://"
     payment_schemes: dict = field(default_factory=dict)
+    engine: str = "duckdb"
+    spark_warehouse: str | None = None
+    spark_master: str | None = "local[2]"
 
     @property
     def warehouse_path(self) -> Path:

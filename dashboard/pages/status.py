@@ -2,7 +2,9 @@
 
 Per feed (by its name in words): files loaded and rejected, rows accepted and quarantined,
 the activity period it covers and the last load; then quarantined rows by rule, and the
-snapshot version. Only a file's base name is shown, never a path on the server.
+snapshot version. Only a file's base name is shown, never a path on the server. Above
+them, while a publish runs, which snapshot is being built and how far it has got, and when
+the last publish finished (`status_building`).
 
 Load details (file names, file and row counts, quarantine by rule) are for analysts and
 admins (`roles` action "see_load_details"), decided on the server as the page is built: a
@@ -22,6 +24,7 @@ import pandas as pd
 from dash import html
 
 from dashboard import access, exports, roles
+from dashboard.pages import status_building
 
 PATH = "/status"
 TITLE = "Data status"
@@ -69,6 +72,7 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
     return html.Div(
         [
             html.H1("Data status"),
+            status_building.section(),
             snapshot_summary(info),
             html.H2("Feeds", id="status-feeds-heading", className="h4 mt-4"),
             html.P(
@@ -93,7 +97,9 @@ def _quarantine_section() -> list:
 
 
 def register(app) -> None:
-    """The page has no callbacks: it is built from the snapshot on each visit."""
+    """The page is built from the snapshot on each visit; only the banner of a snapshot
+    being built refreshes itself (while a publish runs)."""
+    status_building.register(app)
 
 
 def snapshot_summary(info: dict) -> html.P:

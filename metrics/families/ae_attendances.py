@@ -12,6 +12,7 @@ unplanned use that support to care homes aims to avoid. An attendance with no ar
 
 from __future__ import annotations
 
+from metrics.base_tables import age_sql
 from metrics.families import insert_by_profile
 from metrics.people import has_table
 
@@ -20,7 +21,8 @@ PLANNED_FOLLOW_UP = "2"
 
 RESIDENT_ATTENDANCES_SQL = f"""
 SELECT 'ae_attendances_care_home_residents', date_trunc('month', a.arrivaldate)::DATE,
-       p.gpprac, NULL, a.person_id, coalesce(a.arrivalage, age_at(p.birth_month, a.arrivaldate)),
+       p.gpprac, NULL, a.person_id,
+       coalesce(a.arrivalage, {age_sql("p.birth_month", "a.arrivaldate")}),
        p.sex, 1.0, NULL, NULL
 FROM ae_attendances a
 JOIN patients p

@@ -16,11 +16,17 @@ METRICS = ("care_home_admissions_65plus", "care_home_admissions_18_64")
 CARE_HOME_UNITS_SQL = (
     INSERT_UNITS
     + """)
-WITH firsts AS (
-    SELECT * FROM care_home_admissions WHERE permanent AND person_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY admission_date, event_id) = 1
+WITH ordered AS (
+    SELECT person_id, admission_date, la_code, age, sex,
+           row_number() OVER (PARTITION BY person_id ORDER BY admission_date, event_id)
+               AS admission_order
+    FROM care_home_admissions WHERE permanent AND person_id IS NOT NULL
+),
+firsts AS (
+    SELECT person_id, admission_date, la_code, age, sex FROM ordered WHERE admission_order = 1
     UNION ALL
-    SELECT * FROM care_home_admissions WHERE permanent AND person_id IS NULL
+    SELECT person_id, admission_date, la_code, age, sex FROM care_home_admissions
+    WHERE permanent AND person_id IS NULL
 ),
 placed AS (
     SELECT f.*, p.gpprac FROM firsts f

@@ -14,7 +14,10 @@ METRICS = (
     "pct_imd_q3", "pct_imd_q4", "pct_imd_q5", "prevalence_dm", "prevalence_copd",
     "prevalence_hf", "prevalence_dem", "pct_frailty_moderate_severe", "pct_high_risk_register",
 )  # fmt: skip
+QUINTILES = range(1, 6)
 
+# Each practice-month total becomes a unit per measure: a small fixed list of measures
+# crossed with the totals, each picking its own numerator and denominator.
 POPULATION_SQL = (
     INSERT_UNITS
     + """)
@@ -24,14 +27,15 @@ WITH totals AS (
                / (age_to - age_from + 1)) AS aged_65,
            sum(patients * greatest(0, age_to - greatest(age_from, 75) + 1)
                / (age_to - age_from + 1)) AS aged_75
-    FROM population_months GROUP BY ALL
+    FROM population_months GROUP BY month, practice_code
 )
-SELECT unit.m, month, practice_code, NULL, NULL, NULL, NULL, unit.n, unit.d, NULL
-FROM (SELECT *, unnest([
-    {'m': 'registered_population', 'n': everyone, 'd': NULL::DOUBLE},
-    {'m': 'pct_aged_65plus', 'n': aged_65, 'd': everyone},
-    {'m': 'pct_aged_75plus', 'n': aged_75, 'd': everyone}
-]) AS unit FROM totals)
+SELECT u.metric_id, t.month, t.practice_code, NULL, NULL, NULL, NULL,
+       CASE u.metric_id WHEN 'registered_population' THEN everyone
+                        WHEN 'pct_aged_65plus' THEN aged_65 ELSE aged_75 END,
+       CASE WHEN u.metric_id <> 'registered_population' THEN everyone END, NULL
+FROM totals t
+CROSS JOIN (VALUES ('registered_population'), ('pct_aged_65plus'), ('pct_aged_75plus'))
+    AS u(metric_id)
 """
 )
 
@@ -39,44 +43,55 @@ REGISTERED_SQL = (
     INSERT_UNITS
     + """)
 WITH labelled AS (
-    SELECT q.*, p.labels FROM profile_pop q LEFT JOIN profiles p USING (profile_id)
+    SELECT q.*, p.deprivation, p.frailty
+    FROM profile_pop q LEFT JOIN profiles p ON p.profile_id = q.profile_id
 ),
 totals AS (
     SELECT month, gpprac, sum(persons) AS everyone,
-           coalesce(sum(persons) FILTER (list_has_any(labels, {quintile_labels})), 0) AS known_imd,
+           coalesce(sum(persons) FILTER (WHERE deprivation IS NOT NULL), 0) AS known_imd,
            {quintiles},
-           coalesce(sum(persons) FILTER (age_lo >= 65), 0) AS aged_65,
-           coalesce(sum(persons) FILTER (age_lo >= 65 AND list_has_any(
-               labels, ['frailty:moderate', 'frailty:severe'])), 0) AS frail,
-           coalesce(sum(persons) FILTER (high_risk), 0) AS high_risk
-    FROM labelled GROUP BY ALL
+           coalesce(sum(persons) FILTER (WHERE age_lo >= 65), 0) AS aged_65,
+           coalesce(sum(persons) FILTER (
+               WHERE age_lo >= 65 AND frailty IN ('frailty:moderate', 'frailty:severe')), 0
+           ) AS frail,
+           coalesce(sum(persons) FILTER (WHERE high_risk), 0) AS high_risk
+    FROM labelled GROUP BY month, gpprac
 )
-SELECT unit.m, month, gpprac, NULL, NULL, NULL, NULL, unit.n, unit.d, NULL
-FROM (SELECT *, unnest([
-    {imd_units},
-    {{'m': 'pct_frailty_moderate_severe', 'n': frail, 'd': aged_65}},
-    {{'m': 'pct_high_risk_register', 'n': high_risk, 'd': everyone}}
-]) AS unit FROM totals)
+SELECT u.metric_id, t.month, t.gpprac, NULL, NULL, NULL, NULL,
+       CASE u.metric_id {quintile_numerators}
+                        WHEN 'pct_frailty_moderate_severe' THEN frail ELSE high_risk END,
+       CASE u.metric_id WHEN 'pct_frailty_moderate_severe' THEN aged_65
+                        WHEN 'pct_high_risk_register' THEN everyone ELSE known_imd END,
+       NULL
+FROM totals t
+CROSS JOIN (VALUES {measures}) AS u(metric_id)
 """
 )
 
-# Counted from register_months, which expands only the people on a register month by month.
+# People on each register at each month end while registered with a practice.
 PREVALENCE_SQL = (
     INSERT_UNITS
     + """)
 WITH registered AS (
-    SELECT month, gpprac, sum(persons) AS everyone FROM profile_pop GROUP BY ALL
+    SELECT month, gpprac, sum(persons) AS everyone FROM profile_pop GROUP BY month, gpprac
 ),
 on_register AS (
-    SELECT month, gpprac, condition, count(DISTINCT person_id) AS people
-    FROM register_months WHERE condition IN ('DM', 'COPD', 'HF', 'DEM')
-    GROUP BY ALL
+    SELECT m.month, r.gpprac, c.condition, count(DISTINCT c.person_id) AS people
+    FROM conditions c
+    JOIN registrations r ON r.person_id = c.person_id
+    JOIN month_numbers m
+      ON m.month_number BETWEEN r.first_number AND r.last_number
+     AND c.diagnosed_on <= m.month_end
+     AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
+    WHERE c.condition IN ('DM', 'COPD', 'HF', 'DEM')
+    GROUP BY m.month, r.gpprac, c.condition
 )
 SELECT 'prevalence_' || lower(c.condition), g.month, g.gpprac, NULL, NULL, NULL, NULL,
        coalesce(o.people, 0), g.everyone, NULL
 FROM registered g
-CROSS JOIN (SELECT unnest(['DM', 'COPD', 'HF', 'DEM']) AS condition) c
-LEFT JOIN on_register o USING (month, gpprac, condition)
+CROSS JOIN (VALUES ('DM'), ('COPD'), ('HF'), ('DEM')) AS c(condition)
+LEFT JOIN on_register o
+  ON o.month = g.month AND o.gpprac = g.gpprac AND o.condition = c.condition
 """
 )
 
@@ -84,17 +99,17 @@ LEFT JOIN on_register o USING (month, gpprac, condition)
 def insert_units(connection, context) -> None:
     """Inserts practice-month totals for every context measure."""
     connection.execute(POPULATION_SQL)
-    labels = [f"'deprivation:q{q}'" for q in range(1, 6)]
     quintiles = ",\n           ".join(
-        f"coalesce(sum(persons) FILTER (list_contains(labels, {label})), 0) AS q{q}"
-        for q, label in enumerate(labels, start=1)
+        f"coalesce(sum(persons) FILTER (WHERE deprivation = 'deprivation:q{q}'), 0) AS q{q}"
+        for q in QUINTILES
     )
-    imd_units = ",\n    ".join(
-        f"{{'m': 'pct_imd_q{q}', 'n': q{q}, 'd': known_imd}}" for q in range(1, 6)
+    numerators = " ".join(f"WHEN 'pct_imd_q{q}' THEN q{q}" for q in QUINTILES)
+    measures = [f"pct_imd_q{q}" for q in QUINTILES]
+    measures += ["pct_frailty_moderate_severe", "pct_high_risk_register"]
+    sql = REGISTERED_SQL.format(
+        quintiles=quintiles,
+        quintile_numerators=numerators,
+        measures=", ".join(f"('{measure}')" for measure in measures),
     )
-    connection.execute(
-        REGISTERED_SQL.format(
-            quintile_labels="[" + ", ".join(labels) + "]", quintiles=quintiles, imd_units=imd_units
-        )
-    )
+    connection.execute(sql)
     connection.execute(PREVALENCE_SQL)

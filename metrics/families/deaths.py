@@ -23,14 +23,16 @@ WITH counted AS (
       ON s.person_id = d.person_id AND s.admimeth IN {emergency}
      AND s.admidate BETWEEN d.dod - 100 AND d.dod
     WHERE d.dod <= $last_day
-    GROUP BY ALL
+    GROUP BY d.person_id, d.dod, d.gpprac, d.age, d.sex
 )
-SELECT metric.id, date_trunc('month', dod)::DATE, gpprac, NULL, person_id, age, sex,
+SELECT metric.id, CAST(date_trunc('month', dod) AS DATE), gpprac, NULL, person_id, age, sex,
        CASE metric.id WHEN 'nel_last_100_days' THEN admissions
-                      WHEN 'decedents_nel_last_100_days' THEN (admissions >= 1)::INTEGER
-                      ELSE (admissions >= 3)::INTEGER END,
+                      WHEN 'decedents_nel_last_100_days'
+                          THEN CASE WHEN admissions >= 1 THEN 1 ELSE 0 END
+                      ELSE CASE WHEN admissions >= 3 THEN 1 ELSE 0 END END,
        1.0, NULL
-FROM counted, (SELECT unnest($metrics) AS id) metric
+FROM counted
+CROSS JOIN (VALUES {metrics}) AS metric(id)
 """
 )
 
@@ -38,6 +40,8 @@ FROM counted, (SELECT unnest($metrics) AS id) metric
 def insert_units(connection, context) -> None:
     """Inserts one unit per death per indicator."""
     connection.execute(
-        DEATH_UNITS_SQL.format(emergency=EMERGENCY),
-        {"last_day": context.last_day, "metrics": list(METRICS)},
+        DEATH_UNITS_SQL.format(
+            emergency=EMERGENCY, metrics=", ".join(f"('{metric}')" for metric in METRICS)
+        ),
+        {"last_day": context.last_day},
     )

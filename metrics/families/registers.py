@@ -1,15 +1,24 @@
 """Care-package KPIs and anticipatory care plans: people registered at each month end.
 
 These are statuses, not events: each person registered at a month end who is in an
-indicator's denominator is one unit, with 1 or 0 for the numerator. "Latest" values come
-from an ASOF join (the latest event on or before the month end), kept when they fall in
-the indicator's look-back window (METRICS.md, "GP network care-package KPIs"). Ages are
-whole years at the month end, from the month of birth.
+indicator's denominator is one unit, with 1 or 0 for the numerator. "Latest" values are
+the latest event of a code on or before the month end, kept when it falls in the
+indicator's look-back window (METRICS.md, "GP network care-package KPIs"): each event is
+placed at the month ends where it is the latest (before the person's next event of that
+code), so no join looks for it month by month. Ages are whole years at the month end,
+from the month of birth.
 """
 
 from __future__ import annotations
 
-from metrics.families import INSERT_UNITS, insert_by_profile
+from datetime import date, timedelta
+
+import pandas as pd
+
+from metrics.base_tables import month_number_sql
+from metrics.calendar import shift_months
+from metrics.families import INSERT_UNITS
+from metrics.people import age_class_sql
 
 METRICS = (
     "anticipatory_care_plans", "dm_hba1c_control", "dm_bp_control", "dm_cholesterol_control",
@@ -18,134 +27,224 @@ METRICS = (
     "high_risk_register_coverage",
 )  # fmt: skip
 
-# The latest event of one code on or before each month end, for a cohort view.
-LATEST = """ASOF LEFT JOIN (SELECT person_id, event_date AS {name}_date, value AS {name}
-                FROM gp_events WHERE code = '{code}') {name}
-       ON {name}.person_id = c.person_id AND c.month_end >= {name}.{name}_date"""
 
-# People on the diabetes register at each month end.
-DIABETES_COHORT_SQL = """
-CREATE OR REPLACE TEMP TABLE diabetes_months AS
-SELECT DISTINCT month, month_end, person_id, gpprac, sex, frailty, age
-FROM register_months WHERE condition = 'DM'
+def _last_covered(day: str, number: str, months: int) -> str:
+    """SQL for the last month number whose month end less `months` months is still before
+    `day` (month number `number`): `months` - 1 months on, or `months` on when that month
+    end, moved back, lands on an earlier day of the month than `day` itself."""
+    back = f"least(day(last_day({day} + INTERVAL {months} MONTH)), day(last_day({day})))"
+    return f"{number} + {months - 1} + CASE WHEN {back} < day({day}) THEN 1 ELSE 0 END"
+
+
+# Each covered month with its month number and the look-back cut-offs the indicators use:
+# `cut_N` is the month end less N months (an event counts when it is after the cut-off).
+WINDOWS_SQL = """
+CREATE OR REPLACE TEMP TABLE register_windows AS
+SELECT CAST(month AS DATE) AS month, CAST(month_end AS DATE) AS month_end,
+       CAST(month_number AS INTEGER) AS month_number, {cuts}
+FROM windows_frame
 """
+CUTS = (9, 12, 21, 42, 66)
+LOOK_BACK_MONTHS = 12
+ADULT = 18  # the age class (metrics.people) of every age from 18 to 64
 
-DIABETES_SQL = """
-WITH latest AS (
-    SELECT c.*, hba1c, hba1c_date, sbp, sbp_date, dbp, dbp_date, chol, chol_date,
-           plan_date, retinal_date
-    FROM diabetes_months c
-    {latest}
+# The status each coded event gives at the month ends where it is the person's latest event
+# of its code (on or before the month end, before the next one) and within the look-back:
+# one row per person and month with a flag per test. Each event meets only the few months
+# after it, so this grows with the events, never with people times months.
+EVENT_MONTHS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE event_months AS
+WITH events AS (
+    SELECT person_id, code, event_date, value, {month_number_sql("event_date")} AS event_number,
+           lead(event_date) OVER (PARTITION BY person_id, code ORDER BY event_date, value)
+               AS next_date
+    FROM gp_events
+    WHERE code IN ('hba1c', 'sbp', 'dbp', 'cholesterol', 'care_plan', 'retinal_screening',
+                   'anticipatory_care_plan')
+      AND person_id IS NOT NULL AND event_date IS NOT NULL
 ),
-met AS (
-    SELECT *,
-        coalesce(hba1c_date > month_end - INTERVAL 12 MONTH AND hba1c <= $hba1c, false) AS hba1c_ok,
-        coalesce(sbp_date > month_end - INTERVAL 12 MONTH AND sbp <= 140
-             AND dbp_date > month_end - INTERVAL 12 MONTH AND dbp <= 80, false) AS bp_ok,
-        coalesce(chol_date > month_end - INTERVAL 12 MONTH AND chol <= $cholesterol, false)
-            AS chol_ok,
-        coalesce(chol_date > month_end - INTERVAL 12 MONTH AND chol <= $triple_cholesterol,
-                 false) AS triple_chol_ok,
-        coalesce(hba1c_date > month_end - INTERVAL 12 MONTH AND hba1c <= $triple_hba1c, false)
-            AS triple_hba1c_ok,
-        coalesce(plan_date > month_end - INTERVAL 12 MONTH, false) AS plan_ok,
-        coalesce(retinal_date > month_end - INTERVAL 12 MONTH, false) AS retinal_ok
-    FROM latest
-),
-tagged AS (
-    SELECT *, unnest(list_filter([
-        CASE WHEN coalesce(frailty, '') NOT IN ('moderate', 'severe')
-             THEN {{'m': 'dm_hba1c_control', 'ok': hba1c_ok}} END,
-        {{'m': 'dm_bp_control', 'ok': bp_ok}},
-        {{'m': 'dm_cholesterol_control', 'ok': chol_ok}},
-        {{'m': 'dm_triple_target', 'ok': triple_hba1c_ok AND bp_ok AND triple_chol_ok}},
-        {{'m': 'dm_care_plan', 'ok': plan_ok}},
-        {{'m': 'dm_retinal_screening', 'ok': retinal_ok}}
-    ], lambda unit: unit IS NOT NULL)) AS unit
-    FROM met
+latest AS (
+    SELECT e.person_id, e.code, e.value, w.month
+    FROM events e
+    JOIN register_windows w
+      ON w.month_number BETWEEN e.event_number AND e.event_number + {LOOK_BACK_MONTHS}
+    WHERE (e.next_date IS NULL OR e.next_date > w.month_end) AND e.event_date > w.cut_12
 )
-SELECT unit.m, month, gpprac, NULL, person_id, age, sex, unit.ok::INTEGER, 1.0, NULL::DOUBLE
-FROM tagged
+SELECT person_id, month,
+    max(CASE WHEN code = 'hba1c' AND value <= $hba1c THEN 1 ELSE 0 END) AS hba1c_ok,
+    max(CASE WHEN code = 'hba1c' AND value <= $triple_hba1c THEN 1 ELSE 0 END)
+        AS triple_hba1c_ok,
+    max(CASE WHEN code = 'sbp' AND value <= 140 THEN 1 ELSE 0 END) AS sbp_ok,
+    max(CASE WHEN code = 'dbp' AND value <= 80 THEN 1 ELSE 0 END) AS dbp_ok,
+    max(CASE WHEN code = 'cholesterol' AND value <= $cholesterol THEN 1 ELSE 0 END) AS chol_ok,
+    max(CASE WHEN code = 'cholesterol' AND value <= $triple_cholesterol THEN 1 ELSE 0 END)
+        AS triple_chol_ok,
+    max(CASE WHEN code = 'care_plan' THEN 1 ELSE 0 END) AS plan_ok,
+    max(CASE WHEN code = 'retinal_screening' THEN 1 ELSE 0 END) AS retinal_ok,
+    max(CASE WHEN code = 'anticipatory_care_plan' THEN 1 ELSE 0 END) AS acp_ok
+FROM latest
+GROUP BY person_id, month
 """
 
-# The cohort is people on the register at the month end (diabetes_months), so a resolved
-# diagnosis leaves it; the diagnosis date is the person's first DM diagnosis.
-EDUCATION_SQL = """
-WITH diagnosed AS (
+# Every register indicator in one statement: each cohort's person-months (only the people
+# and months it counts), one unit per indicator with 1 or 0 for the numerator, added up by
+# profile as they are stored.
+UNITS_SQL = f"""
+INSERT INTO units
+WITH diabetes AS (
+    -- People on the diabetes register at each month end while registered.
+    SELECT DISTINCT r.person_id, r.profile_id, r.gpprac, r.sex, r.frailty, m.month, m.cut_9,
+           m.cut_21,
+           m.month_number - r.birth_number AS months_old
+    FROM conditions c
+    JOIN registrations r ON r.person_id = c.person_id
+    JOIN register_windows m
+      ON m.month_number BETWEEN r.first_number AND r.last_number
+     AND c.diagnosed_on <= m.month_end
+     AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
+    WHERE c.condition = 'DM'
+),
+diabetes_units AS (
+    SELECT k.metric_id, d.month, d.gpprac, d.sex, d.profile_id, d.months_old,
+           CASE k.metric_id
+               WHEN 'dm_hba1c_control' THEN e.hba1c_ok
+               WHEN 'dm_bp_control' THEN e.sbp_ok * e.dbp_ok
+               WHEN 'dm_cholesterol_control' THEN e.chol_ok
+               WHEN 'dm_triple_target' THEN e.triple_hba1c_ok * e.sbp_ok * e.dbp_ok
+                                            * e.triple_chol_ok
+               WHEN 'dm_care_plan' THEN e.plan_ok
+               ELSE e.retinal_ok END AS ok
+    FROM diabetes d
+    LEFT JOIN event_months e ON e.person_id = d.person_id AND e.month = d.month
+    CROSS JOIN (VALUES ('dm_hba1c_control'), ('dm_bp_control'), ('dm_cholesterol_control'),
+                       ('dm_triple_target'), ('dm_care_plan'), ('dm_retinal_screening'))
+        AS k(metric_id)
+    WHERE k.metric_id <> 'dm_hba1c_control'
+       OR coalesce(d.frailty, '') NOT IN ('moderate', 'severe')
+),
+-- Structured education: the cohort is people on the register at the month end, the
+-- diagnosis date their first DM diagnosis.
+diagnosed AS (
     SELECT person_id, min(diagnosed_on) AS diagnosed_on FROM conditions
     WHERE condition = 'DM' GROUP BY person_id
 ),
 educated AS (
-    SELECT d.person_id, d.diagnosed_on, count(e.person_id) > 0 AS referred
+    SELECT d.person_id, d.diagnosed_on, CASE WHEN count(e.person_id) > 0 THEN 1 ELSE 0 END
+           AS referred
     FROM diagnosed d
     LEFT JOIN gp_events e
       ON e.person_id = d.person_id AND e.code = 'structured_education_referral'
      AND e.event_date BETWEEN d.diagnosed_on AND d.diagnosed_on + INTERVAL 9 MONTH
-    GROUP BY ALL
-)
-SELECT 'dm_structured_education', r.month, r.gpprac, NULL, r.person_id, r.age, r.sex,
-       e.referred::INTEGER, 1.0, NULL
-FROM diabetes_months r JOIN educated e USING (person_id)
-WHERE e.diagnosed_on > r.month_end - INTERVAL 21 MONTH
-  AND e.diagnosed_on <= r.month_end - INTERVAL 9 MONTH
-"""
-
-# Children who reached 8 (or 18) months of age in the 12 months to the month end. With
-# only the month of birth, a child "reaches" an age in the month it falls in, and a dose
-# given in that month counts as given by that age.
-IMMUNISATION_SQL = """
-WITH doses AS (
-    SELECT p.person_id,
-           count(*) FILTER (e.code = 'dtap_ipv_hib_hepb'
-                            AND e.event_date < p.birth_month + INTERVAL 9 MONTH) AS dtap_by_8m,
-           count(*) FILTER (e.code = 'mmr'
-                            AND e.event_date >= p.birth_month + INTERVAL 12 MONTH
-                            AND e.event_date < p.birth_month + INTERVAL 19 MONTH) AS mmr_12_18m
-    FROM patients p
-    LEFT JOIN gp_events e ON e.person_id = p.person_id AND e.code IN ('dtap_ipv_hib_hepb', 'mmr')
-    WHERE p.birth_month >= (SELECT min(month) FROM months) - INTERVAL 30 MONTH
-    GROUP BY p.person_id
+    GROUP BY d.person_id, d.diagnosed_on
 ),
-cohorts AS (
-    SELECT r.*, d.dtap_by_8m, d.mmr_12_18m,
-        unnest(list_filter([
-            CASE WHEN r.birth_month + INTERVAL 8 MONTH
-                      BETWEEN r.month - INTERVAL 11 MONTH AND r.month
-                 THEN {'m': 'imm_dtap_8m', 'ok': d.dtap_by_8m >= 3} END,
-            CASE WHEN r.birth_month + INTERVAL 18 MONTH
-                      BETWEEN r.month - INTERVAL 11 MONTH AND r.month
-                 THEN {'m': 'imm_mmr1_18m', 'ok': d.mmr_12_18m >= 1} END
-        ], lambda unit: unit IS NOT NULL)) AS unit
-    FROM registered_months r JOIN doses d USING (person_id)
-)
-SELECT unit.m, month, gpprac, NULL, person_id, age, sex, unit.ok::INTEGER, 1.0, NULL::DOUBLE
-FROM cohorts
-"""
-
-SCREENING_SQL = """
-WITH cohort AS (
-    SELECT * FROM registered_months WHERE sex = '2' AND age BETWEEN 25 AND 64
+education_units AS (
+    SELECT 'dm_structured_education' AS metric_id, r.month, r.gpprac, r.sex, r.profile_id,
+           r.months_old, e.referred AS ok
+    FROM diabetes r JOIN educated e ON e.person_id = r.person_id
+    WHERE e.diagnosed_on > r.cut_21 AND e.diagnosed_on <= r.cut_9
 ),
-latest AS (
-    SELECT c.*, screen_date FROM cohort c
-    {latest}
+-- Children who reached 8 (or 18) months of age in the 12 months to the month end. With
+-- only the month of birth, a child "reaches" an age in the month it falls in, and a dose
+-- given in that month counts as given by that age.
+doses AS (
+    SELECT r.person_id, r.profile_id, r.gpprac, r.sex, r.birth_number, r.first_number,
+           r.last_number,
+           sum(CASE WHEN e.code = 'dtap_ipv_hib_hepb'
+                     AND e.event_date < r.birth_month + INTERVAL 9 MONTH THEN 1 ELSE 0 END)
+               AS dtap_by_8m,
+           sum(CASE WHEN e.code = 'mmr' AND e.event_date >= r.birth_month + INTERVAL 12 MONTH
+                     AND e.event_date < r.birth_month + INTERVAL 19 MONTH THEN 1 ELSE 0 END)
+               AS mmr_12_18m
+    FROM registrations r
+    LEFT JOIN gp_events e
+      ON e.person_id = r.person_id AND e.code IN ('dtap_ipv_hib_hepb', 'mmr')
+    WHERE r.birth_number >= (SELECT min(month_number) FROM register_windows) - 30
+    GROUP BY r.person_id, r.profile_id, r.gpprac, r.sex, r.birth_number, r.first_number,
+             r.last_number
+),
+immunisation_units AS (
+    SELECT k.metric_id, m.month, d.gpprac, d.sex, d.profile_id,
+           m.month_number - d.birth_number AS months_old,
+           CASE WHEN k.metric_id = 'imm_dtap_8m' THEN
+                     CASE WHEN d.dtap_by_8m >= 3 THEN 1 ELSE 0 END
+                ELSE CASE WHEN d.mmr_12_18m >= 1 THEN 1 ELSE 0 END END AS ok
+    FROM doses d
+    CROSS JOIN (VALUES ('imm_dtap_8m', 8), ('imm_mmr1_18m', 18)) AS k(metric_id, reached)
+    JOIN register_windows m
+      ON m.month_number BETWEEN greatest(d.first_number, d.birth_number + k.reached)
+                            AND least(d.last_number, d.birth_number + k.reached + 11)
+),
+-- Women aged 25 to 64 at the month end, screened within 42 months (to 49) or 66 months.
+-- Each screening covers the months from its own to the month before the next one, up to
+-- the last month end less than 42 (or 66) months after it, within the woman's months in
+-- the cohort: counted as such ranges, then spread over months. The denominator is every
+-- woman of those ages, from profile_pop.
+screenings AS (
+    SELECT person_id, event_number,
+           lead(event_number) OVER (PARTITION BY person_id ORDER BY event_date) - 1
+               AS before_next,
+           {_last_covered("event_date", "event_number", 42)} AS end_42,
+           {_last_covered("event_date", "event_number", 66)} AS end_66
+    FROM (SELECT person_id, event_date, {month_number_sql("event_date")} AS event_number
+          FROM gp_events
+          WHERE code = 'cervical_screening' AND person_id IS NOT NULL
+            AND event_date IS NOT NULL)
+),
+screened AS (
+    SELECT k.metric_id, r.gpprac, r.sex, r.profile_id,
+           greatest(s.event_number, r.first_number, r.birth_number + k.first_month)
+               AS from_number,
+           least(coalesce(s.before_next, r.last_number), r.last_number,
+                 r.birth_number + k.last_month,
+                 CASE WHEN k.look_back = 42 THEN s.end_42 ELSE s.end_66 END) AS to_number
+    FROM screenings s
+    JOIN registrations r ON r.person_id = s.person_id
+    CROSS JOIN (VALUES ('cervical_screening_25_49', 42, 25 * 12, 50 * 12 - 1),
+                       ('cervical_screening_50_64', 66, 50 * 12, 65 * 12 - 1))
+        AS k(metric_id, look_back, first_month, last_month)
+    WHERE r.sex = '2'
+),
+screened_ranges AS (
+    SELECT metric_id, gpprac, sex, profile_id, from_number, to_number, count(*) AS screened
+    FROM screened WHERE from_number <= to_number
+    GROUP BY metric_id, gpprac, sex, profile_id, from_number, to_number
+),
+screening_units AS (
+    SELECT c.metric_id, m.month, c.gpprac, c.sex, c.profile_id, {ADULT} AS age_lo,
+           c.screened AS ok, 0 AS den
+    FROM screened_ranges c
+    JOIN register_windows m ON m.month_number BETWEEN c.from_number AND c.to_number
+    UNION ALL
+    SELECT CASE WHEN band < 10 THEN 'cervical_screening_25_49'
+                ELSE 'cervical_screening_50_64' END,
+           month, gpprac, sex, profile_id, age_lo, 0, persons
+    FROM profile_pop WHERE sex = '2' AND band BETWEEN 5 AND 12
+),
+high_risk_units AS (
+    SELECT 'anticipatory_care_plans' AS metric_id, m.month, r.gpprac, r.sex, r.profile_id,
+           m.month_number - r.birth_number AS months_old, coalesce(e.acp_ok, 0) AS ok
+    FROM registrations r
+    JOIN register_windows m ON m.month_number BETWEEN r.first_number AND r.last_number
+    LEFT JOIN event_months e ON e.person_id = r.person_id AND e.month = m.month
+    WHERE r.high_risk_register
+),
+person_months AS (
+    SELECT * FROM diabetes_units
+    UNION ALL SELECT * FROM education_units
+    UNION ALL SELECT * FROM immunisation_units
+    UNION ALL SELECT * FROM high_risk_units
+),
+counted AS (
+    SELECT metric_id, month, gpprac, sex, profile_id,
+           {age_class_sql("CAST(floor(months_old / 12) AS INTEGER)")} AS age_lo,
+           coalesce(ok, 0) AS ok, 1 AS den
+    FROM person_months
+    UNION ALL
+    SELECT metric_id, month, gpprac, sex, profile_id, age_lo, ok, den FROM screening_units
 )
-SELECT CASE WHEN age <= 49 THEN 'cervical_screening_25_49' ELSE 'cervical_screening_50_64' END,
-       month, gpprac, NULL, person_id, age, sex,
-       coalesce(screen_date > month_end - to_months(CASE WHEN age <= 49 THEN 42 ELSE 66 END),
-                false)::INTEGER,
-       1.0, NULL
-FROM latest
-"""
-
-HIGH_RISK_SQL = """
-WITH plans AS (
-    SELECT c.*, plan_date FROM (SELECT * FROM registered_months WHERE high_risk_register) c
-    {latest}
-)
-SELECT 'anticipatory_care_plans', month, gpprac, NULL, person_id, age, sex,
-       coalesce(plan_date > month_end - INTERVAL 12 MONTH, false)::INTEGER, 1.0, NULL
-FROM plans
+SELECT metric_id, month, gpprac, NULL, NULL, age_lo, sex, sum(ok), sum(den), NULL, profile_id
+FROM counted
+GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
 """
 
 # A static flag over the whole registered population: counted from profile_pop directly.
@@ -153,32 +252,34 @@ COVERAGE_SQL = (
     INSERT_UNITS
     + """, profile_id)
 SELECT 'high_risk_register_coverage', month, gpprac, NULL, NULL, age_lo, sex,
-       sum(persons) FILTER (high_risk), sum(persons), NULL, profile_id
+       sum(persons) FILTER (WHERE high_risk), sum(persons), NULL, profile_id
 FROM profile_pop WHERE age_lo >= 18
-GROUP BY ALL
+GROUP BY month, gpprac, age_lo, sex, profile_id
 """
 )
 
 
-def _latest(*pairs: tuple[str, str]) -> str:
-    return "\n    ".join(LATEST.format(name=name, code=code) for name, code in pairs)
-
-
 def insert_units(connection, context) -> None:
-    """Inserts one unit per person in each indicator's denominator at each month end."""
-    latest = _latest(
-        ("hba1c", "hba1c"), ("sbp", "sbp"), ("dbp", "dbp"), ("chol", "cholesterol"),
-        ("plan", "care_plan"), ("retinal", "retinal_screening"),
-    )  # fmt: skip
-    connection.execute(DIABETES_COHORT_SQL)
-    insert_by_profile(connection, DIABETES_SQL.format(latest=latest), _diabetes_parameters(context))
-    insert_by_profile(connection, EDUCATION_SQL)
-    insert_by_profile(connection, IMMUNISATION_SQL)
-    screening = SCREENING_SQL.format(latest=_latest(("screen", "cervical_screening")))
-    insert_by_profile(connection, screening)
-    high_risk = HIGH_RISK_SQL.format(latest=_latest(("plan", "anticipatory_care_plan")))
-    insert_by_profile(connection, high_risk)
+    """Inserts one unit per person in each indicator's denominator at each month end, added
+    up by profile."""
+    months = connection.execute("SELECT month FROM months ORDER BY month").fetchall()
+    connection.register("windows_frame", windows_frame([month for (month,) in months]))
+    cuts = ", ".join(f"CAST(cut_{n} AS DATE) AS cut_{n}" for n in CUTS)
+    connection.execute(WINDOWS_SQL.format(cuts=cuts))
+    connection.unregister("windows_frame")
+    connection.execute(EVENT_MONTHS_SQL, _diabetes_parameters(context))
+    connection.execute(UNITS_SQL)
     connection.execute(COVERAGE_SQL)
+
+
+def windows_frame(months: list[date]) -> pd.DataFrame:
+    """Returns register_windows' rows for the covered months."""
+    frame = pd.DataFrame({"month": months})
+    frame["month_end"] = [shift_months(month, 1) - timedelta(days=1) for month in months]
+    frame["month_number"] = [month.year * 12 + month.month - 1 for month in months]
+    for n in CUTS:
+        frame[f"cut_{n}"] = [shift_months(end, -n) for end in frame["month_end"]]
+    return frame
 
 
 def _diabetes_parameters(context) -> dict:

@@ -12,6 +12,7 @@ to the end of the last month covered.
 from __future__ import annotations
 
 from metrics.acsc import acsc_all_sql, acsc_chronic_sql
+from metrics.base_tables import month_number_sql
 from metrics.families import CARE_HOME_CODES, ELECTIVE, EMERGENCY, TRANSFERS, insert_by_profile
 
 METRICS = (
@@ -47,60 +48,74 @@ WHERE d.startage >= 75 AND d.disdate IS NOT NULL AND coalesce(d.disdest, '') <> 
   AND r.emergency AND coalesce(r.admisorc, '') NOT IN {transfers}
 """
 
+# Each spell crossed with the indicators it may count towards; `counts` says whether it
+# does, `d` is the day that places it in a month and `n` its numerator.
 SPELL_UNITS_SQL = """
 WITH tagged AS (
-    SELECT s.*, r.spell_id IS NOT NULL AS readmitted, unnest(list_filter([
-        CASE WHEN emergency THEN {{'m': 'emergency_admissions', 'd': admidate, 'n': 1.0}} END,
-        CASE WHEN acsc_eligible AND acsc_chronic_dx
-             THEN {{'m': 'acsc_chronic', 'd': admidate, 'n': 1.0}} END,
-        CASE WHEN acsc_eligible AND acsc_all_dx
-             THEN {{'m': 'acsc_all', 'd': admidate, 'n': 1.0}} END,
-        CASE WHEN emergency AND admisorc IN {care_homes}
-             THEN {{'m': 'admissions_from_care_homes', 'd': admidate, 'n': 1.0}} END,
-        CASE WHEN emergency AND disdate IS NOT NULL
-             THEN {{'m': 'mean_los_emergency', 'd': disdate, 'n': (disdate - admidate)::DOUBLE}}
-        END,
-        CASE WHEN disdate IS NOT NULL AND startage >= 65
-             THEN {{'m': 'discharge_to_care_home_from_home', 'd': disdate,
-                   'n': (admisorc = '19' AND disdest IN {care_homes})::INTEGER::DOUBLE}} END,
-        CASE WHEN disdate IS NOT NULL AND startage >= 75 AND coalesce(disdest, '') <> '79'
-             THEN {{'m': 'readmission_30d_75plus', 'd': disdate, 'n': NULL::DOUBLE}} END
-    ], lambda unit: unit IS NOT NULL)) AS unit
-    FROM flagged_spells s LEFT JOIN readmitted r USING (spell_id)
+    SELECT s.*, r.spell_id IS NOT NULL AS readmitted, k.m,
+        CASE k.m
+            WHEN 'emergency_admissions' THEN emergency
+            WHEN 'acsc_chronic' THEN acsc_eligible AND acsc_chronic_dx
+            WHEN 'acsc_all' THEN acsc_eligible AND acsc_all_dx
+            WHEN 'admissions_from_care_homes' THEN emergency AND admisorc IN {care_homes}
+            WHEN 'mean_los_emergency' THEN emergency AND disdate IS NOT NULL
+            WHEN 'discharge_to_care_home_from_home' THEN disdate IS NOT NULL AND startage >= 65
+            ELSE disdate IS NOT NULL AND startage >= 75 AND coalesce(disdest, '') <> '79'
+        END AS counts,
+        CASE WHEN k.m IN ('mean_los_emergency', 'discharge_to_care_home_from_home',
+                          'readmission_30d_75plus') THEN disdate ELSE admidate END AS d,
+        CASE k.m
+            WHEN 'mean_los_emergency' THEN CAST(datediff('day', admidate, disdate) AS DOUBLE)
+            WHEN 'discharge_to_care_home_from_home'
+                THEN CAST(CAST(admisorc = '19' AND disdest IN {care_homes} AS INTEGER)
+                          AS DOUBLE)
+            WHEN 'readmission_30d_75plus' THEN NULL
+            ELSE 1.0
+        END AS n
+    FROM flagged_spells s
+    LEFT JOIN readmitted r ON r.spell_id = s.spell_id
+    CROSS JOIN (VALUES ('emergency_admissions'), ('acsc_chronic'), ('acsc_all'),
+                       ('admissions_from_care_homes'), ('mean_los_emergency'),
+                       ('discharge_to_care_home_from_home'), ('readmission_30d_75plus'))
+        AS k(m)
 )
-SELECT unit.m, date_trunc('month', unit.d)::DATE, gpprac, NULL, person_id, startage, sex,
-       CASE WHEN unit.m = 'readmission_30d_75plus' THEN readmitted::INTEGER::DOUBLE
-            ELSE unit.n END,
-       CASE WHEN unit.m IN ('mean_los_emergency', 'discharge_to_care_home_from_home',
-                            'readmission_30d_75plus') THEN 1.0 END,
-       CASE WHEN unit.m = 'mean_los_emergency' THEN unit.n * unit.n END
+SELECT m, CAST(date_trunc('month', d) AS DATE), gpprac, NULL, person_id, startage, sex,
+       CASE WHEN m = 'readmission_30d_75plus'
+            THEN CASE WHEN readmitted THEN 1.0 ELSE 0.0 END ELSE n END,
+       CASE WHEN m IN ('mean_los_emergency', 'discharge_to_care_home_from_home',
+                       'readmission_30d_75plus') THEN 1.0 END,
+       CASE WHEN m = 'mean_los_emergency' THEN n * n END
 FROM tagged
-WHERE unit.d <= $last_day
+WHERE counts AND d <= $last_day
 """
 
-BED_DAY_UNITS_SQL = """
+# The nights of each stay in each covered month it touches, under every bed-day indicator
+# the spell counts towards.
+BED_DAY_UNITS_SQL = f"""
 WITH stays AS (
-    SELECT *, coalesce(disdate, $last_day + 1) AS night_end,
-           unnest(generate_series(date_trunc('month', admidate),
-                                  date_trunc('month', coalesce(disdate, $last_day + 1) - 1),
-                                  INTERVAL 1 MONTH))::DATE AS month
-    FROM flagged_spells
+    SELECT *, coalesce(disdate, $last_day + 1) AS night_end FROM flagged_spells
     WHERE classpat <> '2' AND coalesce(disdate, $last_day + 1) > admidate
 ),
 nights AS (
-    SELECT *, (least(night_end, (month + INTERVAL 1 MONTH)::DATE)
-               - greatest(admidate, month))::DOUBLE AS nights,
-           unnest(list_filter([
-               'bed_days',
-               CASE WHEN elective THEN 'bed_days_elective' END,
-               CASE WHEN emergency THEN 'bed_days_emergency' END,
-               CASE WHEN emergency AND startage >= 65 THEN 'emergency_bed_days_65plus' END,
-               CASE WHEN acsc_eligible AND acsc_all_dx THEN 'acsc_bed_days' END
-           ], lambda metric: metric IS NOT NULL)) AS metric_id
-    FROM stays
+    SELECT s.*, m.month,
+           CAST(datediff('day', greatest(s.admidate, m.month),
+                         least(s.night_end, m.month_end + 1)) AS DOUBLE) AS nights
+    FROM stays s
+    JOIN month_numbers m
+      ON m.month_number BETWEEN {month_number_sql("s.admidate")}
+                            AND {month_number_sql("s.night_end - 1")}
 )
-SELECT metric_id, month, gpprac, NULL, person_id, startage, sex, nights, NULL, NULL
-FROM nights WHERE month <= $last_day
+SELECT k.metric_id, month, gpprac, NULL, person_id, startage, sex, nights, NULL, NULL
+FROM nights
+CROSS JOIN (VALUES ('bed_days'), ('bed_days_elective'), ('bed_days_emergency'),
+                   ('emergency_bed_days_65plus'), ('acsc_bed_days')) AS k(metric_id)
+WHERE CASE k.metric_id
+          WHEN 'bed_days' THEN true
+          WHEN 'bed_days_elective' THEN elective
+          WHEN 'bed_days_emergency' THEN emergency
+          WHEN 'emergency_bed_days_65plus' THEN emergency AND startage >= 65
+          ELSE acsc_eligible AND acsc_all_dx
+      END
 """
 
 

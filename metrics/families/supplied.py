@@ -12,7 +12,10 @@ from __future__ import annotations
 SUPPLIED_SQL = """
 INSERT INTO period_totals BY NAME
 WITH typed AS (
-    SELECT row_number() OVER () AS row_id, a.indicator_id AS metric_id, a.period_start,
+    -- Any numbering will do: the number only keeps each supplied row apart.
+    SELECT row_number() OVER (ORDER BY a.indicator_id, a.org_code, a.period_start, a.period_end,
+                                       a.numerator, a.denominator) AS row_id,
+           a.indicator_id AS metric_id, a.period_start,
            a.period_end, a.numerator AS num, a.denominator AS den,
            datediff('month', a.period_start, a.period_end + 1) AS months,
            coalesce(o.level, CASE WHEN la.area_code IS NOT NULL THEN 'area' END) AS level,
@@ -31,8 +34,8 @@ supplied AS (
 ),
 ancestry AS (
     SELECT level, org_code, ancestor_level, ancestor, ancestor_level <> level AS above,
-           list_position(['practice', 'network', 'locality', 'area', 'system'], ancestor_level)
-               AS depth
+           CASE ancestor_level WHEN 'practice' THEN 1 WHEN 'network' THEN 2
+                               WHEN 'locality' THEN 3 WHEN 'area' THEN 4 ELSE 5 END AS depth
     FROM org_ancestry
 ),
 placed AS (

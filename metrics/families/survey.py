@@ -24,31 +24,37 @@ WITH scored AS (
     WHERE r.response_date <= $last_day
 ),
 tagged AS (
-    SELECT *, unnest(list_filter([
-        CASE WHEN respondent = 'patient' AND index_value IS NOT NULL
-             THEN {'m': 'eq5d_index', 'n': index_value} END,
-        CASE WHEN respondent = 'patient' AND coordinated_care IN {answered}
-             THEN {'m': 'coordinated_care', 'n': (coordinated_care <> 'no')::INTEGER::DOUBLE} END,
-        CASE WHEN respondent = 'carer' AND coordinated_care IN {answered}
-             THEN {'m': 'coordinated_care_carers',
-                   'n': (coordinated_care <> 'no')::INTEGER::DOUBLE} END,
-        CASE WHEN respondent = 'patient'
-              AND self_manage_confidence IN ('very', 'fairly', 'not_very', 'not_at_all')
-             THEN {'m': 'self_management',
-                   'n': (self_manage_confidence IN ('very', 'fairly'))::INTEGER::DOUBLE} END
-    ], lambda unit: unit IS NOT NULL)) AS unit
-    FROM scored
+    SELECT s.*, k.m,
+        CASE k.m
+            WHEN 'eq5d_index' THEN respondent = 'patient' AND index_value IS NOT NULL
+            WHEN 'coordinated_care' THEN respondent = 'patient' AND coordinated_care IN {answered}
+            WHEN 'coordinated_care_carers'
+                THEN respondent = 'carer' AND coordinated_care IN {answered}
+            ELSE respondent = 'patient'
+                 AND self_manage_confidence IN ('very', 'fairly', 'not_very', 'not_at_all')
+        END AS counts,
+        CASE k.m
+            WHEN 'eq5d_index' THEN index_value
+            WHEN 'self_management'
+                THEN CASE WHEN self_manage_confidence IN ('very', 'fairly') THEN 1.0 ELSE 0.0 END
+            ELSE CASE WHEN coordinated_care <> 'no' THEN 1.0 ELSE 0.0 END
+        END AS n
+    FROM scored s
+    CROSS JOIN (VALUES ('eq5d_index'), ('coordinated_care'), ('coordinated_care_carers'),
+                       ('self_management')) AS k(m)
 )
-SELECT unit.m, date_trunc('month', response_date)::DATE, gpprac, NULL, NULL, NULL, NULL,
-       unit.n, 1.0, CASE WHEN unit.m = 'eq5d_index' THEN unit.n * unit.n END
+SELECT m, CAST(date_trunc('month', response_date) AS DATE), gpprac, NULL, NULL, NULL, NULL,
+       n, 1.0, CASE WHEN m = 'eq5d_index' THEN n * n END
 FROM tagged
+WHERE counts
 """
 )
 
 
 def insert_units(connection, context) -> None:
     """Inserts one unit per response per indicator it answers."""
-    values = index_table(context.settings.eq5d_5l_value_set)  # noqa: F841 - read by DuckDB
-    connection.execute("CREATE OR REPLACE TEMP TABLE eq5d_values AS SELECT * FROM values")
+    connection.register("eq5d_frame", index_table(context.settings.eq5d_5l_value_set))
+    connection.execute("CREATE OR REPLACE TEMP TABLE eq5d_values AS SELECT * FROM eq5d_frame")
+    connection.unregister("eq5d_frame")
     sql = SURVEY_UNITS_SQL.replace("{answered}", "('yes_definitely', 'yes_somewhat', 'no')")
     connection.execute(sql, {"last_day": context.last_day})

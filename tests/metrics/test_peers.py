@@ -134,6 +134,18 @@ def test_the_benchmark_is_the_median_of_the_unsuppressed_peers():
     assert (row["comparison_peer"], row["comparison_peer_998"]) == ("better", "better")
 
 
+def test_an_odd_number_of_usable_peers_gives_the_middle_value():
+    # P01's peers as above: P09 and P02 suppressed, P12 without a value (NaN, shown), the
+    # other seven given out of order: 10, 20, 30, 40, 50, 60, 70 -> median 40 from 7.
+    values = {"P01": (20.0, False), "P09": (1.0, True), "P02": (2.0, True)}
+    for code, value in zip(("P11", "P03", "P04", "P06", "P07", "P08", "P10"),
+                           (30.0, 10.0, 50.0, 20.0, 70.0, 40.0, 60.0), strict=True):  # fmt: skip
+        values[code] = (value, False)
+    row = peer_row(snapshot(values), "P01")
+    assert (row["peer_value"], row["peers_used"]) == (40.0, 7)
+    assert (row["comparison_peer"], row["comparison_peer_998"]) == ("worse", "worse")
+
+
 def test_no_benchmark_from_fewer_than_five_unsuppressed_peers():
     hidden = {code: (5.0, True) for code in ("P09", "P11", "P02", "P03", "P04", "P06")}
     values = {"P01": (20.0, False), **hidden, "P07": (1.0, False), "P08": (2.0, False),

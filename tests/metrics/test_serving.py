@@ -136,8 +136,12 @@ def test_the_command_publishes_a_draft_and_says_how_to_release_it(system, monkey
     capsys.readouterr()
     assert main(["publish", "--draft"]) == 0
     [draft] = [v for v in serving.stored_versions(system.settings) if v != released.version]
-    assert capsys.readouterr().out.splitlines()[1] == (
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[1] == (
         f"DRAFT: only analysts and admins see it until `wholesystem release {draft}`"
+    )
+    assert captured.err.splitlines()[0] == (
+        f"publish: building {draft} (a draft: released by `wholesystem release`)"
     )
     assert serving.current_version(system.settings) == released.version
     assert main(["release", draft]) == 0

@@ -84,8 +84,8 @@ def test_larger_scales_replicate_networks(tmp_path):
     from sample_data.organisations import build_practices
 
     practices = build_practices(6.0)
-    assert len(practices) == 180 and len({p.code for p in practices}) == 180
-    assert len({p.network_code for p in practices}) == 33
+    assert len(practices) == 360 and len({p.code for p in practices}) == 360
+    assert len({p.network_code for p in practices}) == 66
     assert sum(p.story_network for p in practices) == 5
     total = sum(p.list_size for p in practices)
     assert abs(total / sum(p.list_size for p in build_practices(1.0)) - 6) < 0.1

@@ -11,7 +11,9 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from metrics import serving
 from wholesystem.cli import main
+from wholesystem.settings import load_settings
 
 EXPORT_HEADER = [
     "metric_id", "period_type", "period_start", "period_end", "level", "org_code", "segment",
@@ -79,8 +81,14 @@ def test_demo_loads_every_feed_and_reports_status(tmp_path, monkeypatch, capsys)
         output,
         re.MULTILINE,
     )
-    # The publish's progress: a line per stage with its time, on stderr.
+    # The publish's progress: the snapshot being built, a line per stage with its time
+    # (stderr), and how long it took.
+    version = re.search(r"^published (snapshot-\S+):", output, re.MULTILINE)[1]
+    assert f"publish: building {version} (released when done)\n" in captured.err
     assert re.search(r"^publish: SPC charts +\d+\.\d s$", captured.err, re.MULTILINE)
+    assert "Publishing the sample's first snapshot (a line per stage follows):\n" in output
+    seconds = serving.last_publish(load_settings())["seconds"]
+    assert f"\nThe publish of {version} took {seconds:.1f} s.\n" in output
     _check_demo_change_points(capsys)
     assert main(["status", "--json"]) == 0
     feeds = json.loads(capsys.readouterr().out)["feeds"]

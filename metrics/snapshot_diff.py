@@ -1,0 +1,107 @@
+"""Whether two serving snapshots hold the same tables, row for row.
+
+Used to check that a change of engine (DuckDB or Spark), an incremental publish or a faster
+publish writes what the full DuckDB publish writes. Rows are compared as sets with
+multiplicity: each table's rows are put in one order (every column but the floating-point
+ones, then those), paired by position, and each pair compared: exactly, except that floating
+point values may differ by a relative `tolerance` (adding up in another order changes the
+last bits). The version stamp, creation time and publisher are not compared.
+
+`python -m metrics.snapshot_diff A.duckdb B.duckdb` prints the differences (or "identical")
+and exits 1 when there are any.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+from metrics.workspace import sql_text
+
+FLOATING = ("DOUBLE", "FLOAT", "REAL")
+NOT_COMPARED = {"snapshot_info": {"version", "created_at", "published_by"}}
+SHOWN = 5  # differing rows quoted per table
+
+
+def differences(first: Path, second: Path, tolerance: float = 1e-9) -> list[str]:
+    """Returns one sentence per difference between the snapshots `first` and `second`."""
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"ATTACH {sql_text(first)} AS a (READ_ONLY)")
+        connection.execute(f"ATTACH {sql_text(second)} AS b (READ_ONLY)")
+        tables_a, tables_b = _tables(connection, "a"), _tables(connection, "b")
+        found = [f"table {name} only in {first}" for name in sorted(tables_a - tables_b)]
+        found += [f"table {name} only in {second}" for name in sorted(tables_b - tables_a)]
+        for name in sorted(tables_a & tables_b):
+            found += _table_differences(connection, name, tolerance)
+        return found
+    finally:
+        connection.close()
+
+
+def _tables(connection, database: str) -> set[str]:
+    rows = connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [database]
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _columns(connection, database: str, table: str) -> list[tuple[str, str]]:
+    return connection.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = ? AND table_name = ? ORDER BY column_index",
+        [database, table],
+    ).fetchall()
+
+
+def _table_differences(connection, table: str, tolerance: float) -> list[str]:
+    skipped = NOT_COMPARED.get(table, set())
+    columns_a = [c for c in _columns(connection, "a", table) if c[0] not in skipped]
+    columns_b = [c for c in _columns(connection, "b", table) if c[0] not in skipped]
+    if columns_a != columns_b:
+        return [f"{table}: columns differ: {columns_a} against {columns_b}"]
+    counts = [connection.execute(f'SELECT count(*) FROM {db}."{table}"').fetchone()[0]
+              for db in ("a", "b")]  # fmt: skip
+    if counts[0] != counts[1]:
+        return [f"{table}: {counts[0]:,} rows against {counts[1]:,}"]
+    rows = connection.execute(_pairing_sql(table, columns_a, tolerance)).fetchall()
+    if not rows:
+        return []
+    shown = "; ".join(str(row) for row in rows[:SHOWN])
+    return [f"{table}: {len(rows):,} row(s) differ, e.g. {shown}"]
+
+
+def _pairing_sql(table: str, columns: list[tuple[str, str]], tolerance: float) -> str:
+    """SQL pairing the two copies of `table` row by row in one order; returns the pairs
+    that differ (first copy's columns, then the second's)."""
+    exact = [f'"{name}"' for name, kind in columns if kind not in FLOATING]
+    floats = [f'"{name}"' for name, kind in columns if kind in FLOATING]
+    order = ", ".join(exact + floats) or "1"
+    numbered = 'SELECT row_number() OVER (ORDER BY {order}) AS n, {order} FROM {db}."{table}"'
+    tests = [f"x.{c} IS DISTINCT FROM y.{c}" for c in exact] + [
+        f"NOT (x.{c} IS NOT DISTINCT FROM y.{c} OR (isnan(x.{c}) AND isnan(y.{c})) OR "
+        f"abs(x.{c} - y.{c}) <= {tolerance} * greatest(abs(x.{c}), abs(y.{c})))"
+        for c in floats
+    ]
+    return (
+        f"SELECT x.* EXCLUDE (n), y.* EXCLUDE (n) "
+        f"FROM ({numbered.format(order=order, db='a', table=table)}) x "
+        f"JOIN ({numbered.format(order=order, db='b', table=table)}) y USING (n) "
+        f"WHERE {' OR '.join(tests) or 'false'} ORDER BY n LIMIT 1000"
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Prints the differences between two snapshot files; returns 1 if there are any."""
+    if len(argv) != 2:
+        print("usage: python -m metrics.snapshot_diff FIRST.duckdb SECOND.duckdb")
+        return 2
+    found = differences(Path(argv[0]), Path(argv[1]))
+    print("\n".join(found) if found else "identical")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,186 @@
+"""The building marker: a publish says which snapshot it is building and how far it has got,
+stage by stage, and removes the marker however it ends; a marker whose process is gone
+reads as stopped, never as being built."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from metrics import building, serving
+from metrics.publish import publish
+from tests.metrics.published_system import add_deaths
+from tests.metrics.test_publish import PUBLISH_STAGES, fail
+from wholesystem.cli import main
+from wholesystem.settings import Settings
+
+
+class Watcher(building.Listener):
+    """Reads the marker as the publish tells of each event: what a reader saw then."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.seen: list[tuple] = []
+
+    def begun(self, version: str, draft: bool) -> None:
+        self.seen.append(("begun", version, draft, serving.building(self.settings)))
+
+    def starting(self, name: str) -> None:
+        self.seen.append(("starting", name, serving.building(self.settings)))
+
+    def __call__(self, name: str, seconds: float) -> None:
+        self.seen.append(("ended", name, seconds, serving.building(self.settings)))
+
+
+def test_the_marker_follows_every_stage_and_is_removed_when_the_publish_ends(system):
+    add_deaths(system)
+    system.load()
+    watcher = Watcher(system.settings)
+    result = publish(system.settings, report=watcher, published_by="ana")
+    _, version, draft, first = watcher.seen[0]
+    assert (watcher.seen[0][0], version, draft) == ("begun", result.version, False)
+    assert first["version"] == result.version and first["published_by"] == "ana"
+    assert (first["stage"], first["done"], first["state"]) == (None, [], "building")
+    assert (first["pid"], first["host"]) == (os.getpid(), socket.gethostname())
+    assert first["expected_stages"] is None  # no publish has finished before this one
+    starts = [event for event in watcher.seen if event[0] == "starting"]
+    ends = [event for event in watcher.seen if event[0] == "ended"]
+    assert [name for _, name, _ in starts] == [name for _, name, _, _ in ends]
+    assert [name for _, name, _ in starts if name in PUBLISH_STAGES] == list(PUBLISH_STAGES)
+    for n, (_, name, marker) in enumerate(starts):
+        assert (marker["stage"], len(marker["done"])) == (name, n)
+        assert marker["stage_started_at"] >= marker["started_at"]
+    for n, (_, name, seconds, marker) in enumerate(ends):
+        assert marker["stage"] is None and marker["done"][-1] == [name, round(seconds, 3)]
+        assert len(marker["done"]) == n + 1
+    assert serving.building(system.settings) is None
+    assert not (system.settings.serving_dir / building.MARKER).exists()
+    last = serving.last_publish(system.settings)
+    assert (last["version"], last["outcome"], last["draft"]) == (result.version, "finished", False)
+    assert [name for name, _ in last["done"]] == [name for _, name, _ in starts]
+    assert 0 < last["seconds"] <= result.seconds
+
+
+def test_the_next_publish_expects_as_many_stages_as_the_last_finished_one(system):
+    add_deaths(system)
+    system.publish()
+    last = serving.last_publish(system.settings)
+    watcher = Watcher(system.settings)
+    publish(system.settings, report=watcher, draft=True)
+    marker = watcher.seen[0][3]
+    assert (marker["expected_stages"], marker["draft"]) == (len(last["done"]), True)
+    assert marker["expected_seconds"] == last["seconds"] > 0
+
+
+# In the first stage, and with the new snapshot half-written.
+@pytest.mark.parametrize(
+    ("failing", "stage"),
+    [
+        ("metrics.compute.prepare", "calendar, hierarchy and profiles"),
+        ("metrics.publish.segments_frame", "writing the snapshot"),
+    ],
+)
+def test_a_failed_publish_removes_the_marker_and_says_where_it_failed(
+    system, monkeypatch, failing, stage
+):
+    add_deaths(system)
+    system.load()
+    monkeypatch.setattr(failing, fail)
+    watcher = Watcher(system.settings)
+    with pytest.raises(RuntimeError, match="simulated failure"):
+        publish(system.settings, report=watcher)
+    assert watcher.seen[0][3]["state"] == "building"  # it was there while the publish ran
+    assert watcher.seen[-1][:2] == ("starting", stage)  # the last it heard: no stage ended
+    assert serving.building(system.settings) is None
+    last = serving.last_publish(system.settings)
+    assert (last["outcome"], last["stage"]) == ("failed", stage)
+
+
+# Ctrl-C between queries is Python's KeyboardInterrupt; during a query DuckDB raises this.
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, RuntimeError("Query interrupted")])
+def test_an_interrupted_publish_removes_the_marker(system, monkeypatch, capsys, interruption):
+    def interrupt(*args, **kwargs):
+        raise interruption
+
+    system.load()
+    monkeypatch.setattr("metrics.publish.mark_suppressed", interrupt)
+    monkeypatch.chdir(system.root)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(system.settings.data_dir))
+    capsys.readouterr()
+    assert main(["publish"]) == 130
+    assert capsys.readouterr().err.endswith("\nwholesystem publish: interrupted\n")
+    assert serving.building(system.settings) is None
+    last = serving.last_publish(system.settings)
+    assert (last["outcome"], last["stage"]) == ("interrupted", "disclosure control")
+
+
+def test_a_refused_publish_leaves_the_running_ones_marker(system):
+    system.load()
+    marker = write_marker(system.settings, pid=os.getpid())
+    with serving.publish_lock(system.settings), pytest.raises(Exception, match="another publish"):
+        publish(system.settings)
+    assert json.loads((system.settings.serving_dir / building.MARKER).read_text()) == marker
+
+
+def write_marker(settings: Settings, **fields) -> dict:
+    marker = {
+        "version": "snapshot-20261206T001500000000Z", "draft": False, "published_by": "ana",
+        "started_at": "2026-12-06T00:15:00+00:00", "stage": "counts by level",
+        "stage_started_at": "2026-12-06T00:15:20+00:00",
+        "done": [["calendar, hierarchy and profiles", 4.7], ["units: spells", 1.0]],
+        "expected_stages": 15, "expected_seconds": 41.5, "pid": os.getpid(),
+        "host": socket.gethostname(), "process_started": building._process_started(os.getpid()),
+    } | fields  # fmt: skip
+    settings.serving_dir.mkdir(parents=True, exist_ok=True)
+    (settings.serving_dir / building.MARKER).write_text(json.dumps(marker))
+    return marker
+
+
+def finished_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return int(child.stdout)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+def test_a_live_publishing_process_reads_as_building(settings):
+    marker = write_marker(settings)
+    assert serving.building(settings) == marker | {"state": "building"}
+
+
+def test_a_marker_whose_process_is_gone_reads_as_stopped(settings):
+    write_marker(settings, pid=finished_pid(), process_started=None)
+    assert serving.building(settings)["state"] == "stopped"
+
+
+def test_a_process_id_given_to_another_process_reads_as_stopped(settings):
+    # This process is alive, but it is not the one that started the publish.
+    started = building._process_started(os.getpid())
+    write_marker(settings, process_started=started - 1)
+    assert serving.building(settings)["state"] == "stopped"
+
+
+def test_another_hosts_marker_is_trusted_until_it_has_not_changed_for_half_a_day(settings):
+    write_marker(settings, host="publisher.example", pid=1)
+    quiet = datetime(2026, 12, 6, 12, 15, 19, tzinfo=UTC)  # 11:59:59 after the stage began
+    assert building.read_marker(settings, quiet)["state"] == "building"
+    later = datetime(2026, 12, 6, 12, 15, 20, tzinfo=UTC)
+    assert building.read_marker(settings, later)["state"] == "stopped"
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "\xff"])
+def test_an_unreadable_marker_is_ignored(settings, content):
+    settings.serving_dir.mkdir(parents=True)
+    (settings.serving_dir / building.MARKER).write_bytes(content.encode("latin-1"))
+    assert serving.building(settings) is None
