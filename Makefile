@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # axe-core, from npm, which the browser tests inject into every page (package-lock.json pins it).
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test audit lint bench bench-publish bench-england bench-spark bench-dashboard bench-pack bench-payments bench-api clean
+.PHONY: demo test test-spark audit lint bench bench-publish bench-england bench-spark bench-dashboard bench-pack bench-payments bench-api clean
 
 # The spark extra (PySpark) is for the Spark engine's test, which also needs Java 17 or newer:
 # .ci/run installs it where missing; elsewhere the test skips and says why.
@@ -35,6 +35,11 @@ test: $(STAMP) $(AXE)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m tools.dependency_audit
 	$(BIN)/python -m pytest
+
+# The default sample published on Spark local[2] and on DuckDB, compared table by table: a few
+# minutes on 2 cores, so not part of `make test` (which compares the fixture system's).
+test-spark: $(STAMP)
+	WHOLESYSTEM_TEST_SPARK_SAMPLE=1 $(BIN)/python -m pytest tests/metrics/test_spark_engine.py
 
 audit: $(STAMP)
 	$(BIN)/python -m tools.dependency_audit

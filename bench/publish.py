@@ -262,10 +262,14 @@ def report(runs: list[SystemRun], command: str) -> str:
         "cells (practice × month × person profile for patients, conditions and GP events; "
         "practice or council × month for spells, A&E, deaths, care home admissions, survey, "
         "population and supplied aggregates), plus copying the finished snapshot's tables into a "
-        "new DuckDB file. The big warehouse has the APC, organisations, population, deaths and "
-        "care home feeds at the scale named, and the default sample's patients, conditions, GP "
-        "events, A&E, survey, aggregate and deprivation files.",
+        "new DuckDB file.",
     ]
+    if len(runs) > 1:  # a big warehouse was measured too (not with --spells 0)
+        lines[-1] += (
+            " The big warehouse has the APC, organisations, population, deaths and care home "
+            "feeds at the scale named, and the default sample's patients, conditions, GP "
+            "events, A&E, survey, aggregate and deprivation files."
+        )
     return "\n".join(lines)
 
 

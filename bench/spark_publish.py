@@ -13,13 +13,13 @@ cluster. Run with `make bench-spark` or `python -m bench.spark_publish [--data D
 from __future__ import annotations
 
 import argparse
-import platform
 import shutil
 import statistics
 import sys
 from pathlib import Path
 
 from bench.measure import measure
+from bench.publish import machine
 from bench.results import write_section
 
 WORK = Path("bench/work/spark")
@@ -32,7 +32,9 @@ def publish_step(data_dir: str, engine: str, warehouse: str | None = None) -> di
     from wholesystem.settings import Settings
 
     stages: dict[str, float] = {}
-    settings = Settings(data_dir=Path(data_dir), engine=engine, spark_warehouse=warehouse)
+    settings = Settings(
+        data_dir=Path(data_dir), engine=engine, spark_warehouse=warehouse, spark_master="local[2]"
+    )
     result = publish(settings, report=lambda name, seconds: stages.update({name: seconds}))
     return {"path": str(result.path), "rows": result.rows, "stages": stages}
 
@@ -99,18 +101,14 @@ Machine: {_machine()}.
 
 
 def _machine() -> str:
-    import os
-
-    import duckdb
-
+    """bench.publish's machine line, with the PySpark version."""
     try:
         import pyspark
 
         spark = f"PySpark {pyspark.__version__}"
     except ImportError:
         spark = "no PySpark"
-    return (f"{os.cpu_count()} cores, Python {platform.python_version()}, DuckDB "
-            f"{duckdb.__version__}, {spark}")  # fmt: skip
+    return f"{machine()}; {spark}"
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from etl.insert import insert_sql
 from etl.reader import raw_select
 from etl.revisions import remove_replaced
 from etl.source import Source
-from etl.stage import StageCounts, accepted_rows
+from etl.stage import StageCounts, accepted_rows, keys_repeat
 from etl.validate import row_checks_sql
 
 SAMPLE_ROWS = 100_000
@@ -43,19 +43,7 @@ def _first_rows_pass(connection, source: Source) -> bool:
 
 
 def _keys_repeat(connection, source: Source, load_id: int) -> bool:
-    # Equal keys have equal hashes, so no repeated hash proves no repeated key, and grouping
-    # on one integer is cheaper than on the key's text; only a repeated hash is looked at
-    # again by the key itself. A grouped aggregate spills to disk under the memory limit;
-    # count(DISTINCT) cannot.
-    key = ", ".join(source.feed.key)
-    for group in (f"hash({key})", key):
-        repeated = connection.execute(
-            f"""SELECT 1 FROM {source.feed.table} WHERE load_id = {load_id}
-                GROUP BY {group} HAVING count(*) > 1 LIMIT 1"""
-        ).fetchone()
-        if repeated is None:
-            return False
-    return True
+    return keys_repeat(connection, source.feed.table, f"load_id = {load_id}", source.feed.key)
 
 
 def _row_count(connection, source: Source, lines: int) -> int:

@@ -156,20 +156,30 @@ def _refuse_real_nhs_numbers(connection, source: Source) -> None:
             )
 
 
+def keys_repeat(connection, table: str, where: str, key_columns) -> bool:
+    """Whether two rows of `table` matching `where` share a value of `key_columns`.
+
+    Equal keys have equal hashes, so no repeated hash proves no repeated key, and grouping
+    on one integer is cheaper than on the key's text; only a repeated hash is looked at
+    again by the key itself. A grouped aggregate spills to disk under the memory limit;
+    count(DISTINCT) cannot."""
+    key = ", ".join(key_columns)
+    for group in (f"hash({key})", key):
+        repeated = connection.execute(
+            f"SELECT 1 FROM {table} WHERE {where} GROUP BY {group} HAVING count(*) > 1 LIMIT 1"
+        ).fetchone()
+        if repeated is None:
+            return False
+    return True
+
+
 def _refuse_repeated_keys(connection, source: Source) -> None:
     key = ", ".join(source.feed.key)
     accepted = accepted_rows(source)
     # A plain grouped check is several times cheaper than grouping with row lists, and
-    # almost every file passes, so the lines are looked up only when there is a repeat. (A
-    # grouped aggregate spills to disk under the memory limit; count(DISTINCT) cannot.)
-    # Equal keys have equal hashes: no repeated hash proves no repeated key, and grouping on
-    # one integer is cheaper than on the key's text.
-    for group in (f"hash({key})", key):
-        repeats = connection.execute(
-            f"SELECT 1 FROM {CHECKED} WHERE {accepted} GROUP BY {group} HAVING count(*) > 1 LIMIT 1"
-        ).fetchone()
-        if repeats is None:
-            return
+    # almost every file passes, so the lines are looked up only when there is a repeat.
+    if not keys_repeat(connection, CHECKED, accepted, source.feed.key):
+        return
     repeated = connection.execute(
         f"""SELECT {key}, list(rowid ORDER BY rowid)[1:2]
             FROM {CHECKED} WHERE {accepted}

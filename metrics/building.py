@@ -28,8 +28,11 @@ from wholesystem.settings import Settings
 MARKER = "BUILDING.json"
 LAST_PUBLISH = "LAST_PUBLISH.json"
 # A marker written on another host cannot be checked for a live process: one that has not
-# changed for this long (no stage takes half a day) is taken to have stopped.
-STALE_AFTER = timedelta(hours=12)
+# changed (a stage started) for twice the last finished publish's seconds, or for
+# STALE_AFTER when no publish has finished yet, is taken to have stopped. STALE_AT_LEAST
+# allows for the two hosts' clocks differing and for a quick last publish.
+STALE_AFTER = timedelta(hours=1)
+STALE_AT_LEAST = timedelta(minutes=1)
 DUCKDB_INTERRUPTED = "Query interrupted"  # DuckDB's error when SIGINT stops a query
 
 
@@ -118,8 +121,8 @@ def building_marker(settings: Settings, version: str, draft: bool, by: str, repo
 
 def read_marker(settings: Settings, now: datetime | None = None) -> dict | None:
     """The marker of the publish building a snapshot, with `state` "building", or
-    "stopped" if its process is gone (or, from another host, it is older than
-    STALE_AFTER); None when no publish is running or the marker cannot be read."""
+    "stopped" if its process is gone (or, from another host, it has not changed for
+    `stale_after(marker)`); None when no publish is running or the marker cannot be read."""
     marker = _read_json(settings.serving_dir / MARKER)
     if marker is None:
         return None
@@ -132,10 +135,20 @@ def read_last_publish(settings: Settings) -> dict | None:
     return _read_json(settings.serving_dir / LAST_PUBLISH)
 
 
+def stale_after(marker: dict) -> timedelta:
+    """How long another host's marker may go unchanged before its publish reads as stopped:
+    twice the seconds the last finished publish took (at least STALE_AT_LEAST), or
+    STALE_AFTER when that is not known."""
+    seconds = marker.get("expected_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        return STALE_AFTER
+    return max(timedelta(seconds=2 * seconds), STALE_AT_LEAST)
+
+
 def _alive(marker: dict, now: datetime) -> bool:
     if marker.get("host") != socket.gethostname():
-        changed = _moment(marker.get("stage_started_at") or marker.get("started_at"))
-        return changed is not None and now - changed < STALE_AFTER
+        changed = moment(marker.get("stage_started_at") or marker.get("started_at"))
+        return changed is not None and now - changed < stale_after(marker)
     pid = marker.get("pid")
     if not isinstance(pid, int) or not _running(pid):
         return False
@@ -199,8 +212,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _moment(text) -> datetime | None:
+def moment(text) -> datetime | None:
+    """A marker's ISO 8601 time as an aware datetime (UTC when it names no zone), or None
+    when it is missing or unreadable."""
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

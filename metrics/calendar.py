@@ -19,24 +19,11 @@ from wholesystem.errors import UserError
 PERIOD_TYPES = ("month", "rolling12", "quarter", "fy", "board")
 MONTH_OR_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
-# The first month of the quarter, financial year and board period a month is in, as SQL
-# over a DATE column; disclosure control groups months by the same expressions.
-PERIOD_STARTS = {
-    "quarter": "date_trunc('quarter', {month})::DATE",
-    "fy": "make_date(year({month} - INTERVAL 3 MONTH), 4, 1)",
-    "board": "({month} - to_months((month({month}) + 8) % 2))::DATE",
-}
-
-
-def period_start_sql(period_type: str, month: str) -> str:
-    """Returns SQL for the start of the `period_type` period containing `month`."""
-    return PERIOD_STARTS[period_type].format(month=month)
-
 
 def period_start(period_type: str, month: date) -> date:
     """Returns the start of the `period_type` period ('quarter', 'fy' or 'board')
-    containing `month`: the same rule as PERIOD_STARTS, for Python callers (commentary's
-    board period), whether or not that period is published yet."""
+    containing `month`, for Python callers (commentary's board period), whether or not
+    that period is published yet."""
     month = date(month.year, month.month, 1)
     back = {
         "quarter": (month.month - 1) % 3,

@@ -81,8 +81,9 @@ class Context:
 # The engine split (docs/metrics.md): the workspace tables the aggregate part (from
 # `build_values` on: statistics, comparisons, disclosure, SPC, snapshot, peers) reads from
 # the person-level part. Only these cross the boundary; the Spark engine hands exactly these
-# back to DuckDB as Parquet (metrics.engine), so a new read in the aggregate part of any
-# other person-level table must be added here.
+# back to DuckDB as Arrow (metrics.spark), so a new read in the aggregate part of any other
+# person-level table must be added here. (The aggregate part also reads the load log,
+# quarantine and supplied aggregates from the local warehouse file: docs/deploy.md.)
 HANDOFF_TABLES = (
     "period_totals",  # one row per metric, period, level, org, segment: the counts
     "metric_props",  # each indicator's method, accumulate, polarity, isr...

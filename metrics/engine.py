@@ -6,13 +6,15 @@ family units, counts by level, denominators, period totals) runs on the engine
 `WHOLESYSTEM_ENGINE` names; the aggregate part (compute_aggregate, then disclosure, SPC and
 the snapshot in metrics.publish) always runs in the DuckDB workspace. With `spark`, the
 warehouse is read as Parquet (or from a catalogue) named by `WHOLESYSTEM_SPARK_WAREHOUSE`,
-and only metrics.compute.HANDOFF_TABLES come back to DuckDB, as Parquet (metrics.spark).
+and only metrics.compute.HANDOFF_TABLES come back to DuckDB, as Arrow (metrics.spark). A
+Spark failure becomes one sentence (`UserError`), not a JVM traceback.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from metrics import compute
-from metrics.spark import SparkConnection, hand_off, handoff_folder, load_warehouse, spark_session
 from wholesystem.errors import UserError
 
 
@@ -21,16 +23,49 @@ def compute_on_engine(connection, settings, today=None, report=None) -> compute.
     person-level part on the engine the settings name; returns the Context."""
     if settings.engine != "spark":
         return compute.compute_tables(connection, settings, today, report)
-    if not settings.spark_warehouse:
+    check_spark_warehouse(settings.spark_warehouse)
+    from metrics.spark import SparkConnection, hand_off, load_warehouse, spark_session
+
+    try:
+        with compute.stage(report, "starting Spark"):
+            session = spark_session(settings)
+            spark = SparkConnection(session, load_warehouse(session, settings.spark_warehouse))
+        context = compute.compute_person_level(spark, settings, today, report)
+        with compute.stage(report, "hand-off to DuckDB"):
+            hand_off(spark, connection, compute.HANDOFF_TABLES)
+    except Exception as error:
+        if not _from_spark(error):
+            raise
+        raise UserError(f"Spark: {_first_line(error)}") from None
+    compute.compute_aggregate(connection, context, report)
+    return context
+
+
+def check_spark_warehouse(location: str | None) -> None:
+    """Refuses, in one sentence, a Spark warehouse setting that is missing, or a path that is
+    not there (checked before any Spark session starts)."""
+    if not location:
         raise UserError(
             "WHOLESYSTEM_ENGINE=spark needs WHOLESYSTEM_SPARK_WAREHOUSE: a folder of Parquet "
             "tables (wholesystem warehouse-export --parquet DIR) or a catalogue database"
         )
-    with compute.stage(report, "starting Spark"):
-        session = spark_session(settings)
-        spark = SparkConnection(session, load_warehouse(session, settings.spark_warehouse))
-    context = compute.compute_person_level(spark, settings, today, report)
-    with compute.stage(report, "hand-off to DuckDB"), handoff_folder(settings) as folder:
-        hand_off(spark, connection, compute.HANDOFF_TABLES, folder)
-    compute.compute_aggregate(connection, context, report)
-    return context
+    looks_like_path = "/" in location or "\\" in location or location.startswith(".")
+    if looks_like_path and "://" not in location and not Path(location).exists():
+        raise UserError(
+            f"WHOLESYSTEM_SPARK_WAREHOUSE {location} does not exist: export the warehouse "
+            "there first (wholesystem warehouse-export --parquet DIR)"
+        )
+
+
+def _from_spark(error: BaseException) -> bool:
+    """Whether `error` is PySpark's or Py4J's (a JVM error, an analysis error, the gateway)."""
+    return any(
+        (kind.__module__ or "").startswith(("pyspark", "py4j")) for kind in type(error).__mro__
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip(" :") for line in str(error).splitlines() if line.strip(" :")]
+    if len(lines) > 1 and lines[0].startswith("An error occurred while calling"):
+        lines = lines[1:]  # Py4J's own first line names only the Java method
+    return lines[0] if lines else type(error).__name__

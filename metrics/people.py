@@ -7,6 +7,7 @@ spells there are.
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from metrics.base_tables import REGISTRATIONS_SQL
@@ -132,23 +133,7 @@ def build_profiles(connection, snapshot_date) -> None:
     deprivation = NO_DEPRIVATION
     if has_table(connection, "lsoa_deprivation"):
         deprivation = "lsoa_deprivation"
-    sql = PERSON_LABELS_SQL.format(
-        condition_flags=", ".join(
-            f"max(CASE WHEN condition = '{code}' THEN 1 ELSE 0 END) AS on_{code.lower()}"
-            for code in CONDITIONS
-        ),
-        condition_labels=",\n        ".join(
-            f"CASE WHEN r.on_{column[10:]} = 1 THEN 'condition:{code}' END AS {column}"
-            for code, column in zip(CONDITIONS, label_columns(), strict=False)
-        ),
-        risk_labels=",\n        ".join(
-            f"CASE WHEN k.risk_rank < {share} THEN 'risk_tier:{tier}' END AS {column}"
-            for (tier, share), column in zip(RISK_TIERS.items(), _risk_columns(), strict=True)
-        ),
-        deprivation=deprivation,
-        label_columns=", ".join(label_columns()),
-    )
-    connection.execute(sql, {"snapshot": snapshot_date})
+    connection.execute(person_labels_sql(deprivation), {"snapshot": snapshot_date})
     connection.execute(PROFILES_SQL.format(label_columns=", ".join(label_columns())))
     selects = "\nUNION ALL\n".join(
         f"SELECT profile_id, {column} AS segment FROM profiles WHERE {column} IS NOT NULL"
@@ -162,11 +147,37 @@ def build_profiles(connection, snapshot_date) -> None:
     connection.execute(PROFILE_POP_SQL)
 
 
+def person_labels_sql(deprivation: str) -> str:
+    """The statement creating person_labels, with deprivation deciles from `deprivation`
+    (a table or NO_DEPRIVATION); parameter $snapshot."""
+    return PERSON_LABELS_SQL.format(
+        condition_flags=", ".join(
+            f"max(CASE WHEN condition = '{code}' THEN 1 ELSE 0 END) AS on_{code.lower()}"
+            for code in CONDITIONS
+        ),
+        condition_labels=",\n        ".join(
+            f"CASE WHEN r.on_{code.lower()} = 1 THEN 'condition:{code}' END"
+            f" AS {_condition_column(code)}"
+            for code in CONDITIONS
+        ),
+        risk_labels=",\n        ".join(
+            f"CASE WHEN k.risk_rank < {share} THEN 'risk_tier:{tier}' END AS {column}"
+            for (tier, share), column in zip(RISK_TIERS.items(), _risk_columns(), strict=True)
+        ),
+        deprivation=deprivation,
+        label_columns=", ".join(label_columns()),
+    )
+
+
 def label_columns() -> list[str]:
     """The person_labels and profiles columns that hold a label, one per segment value set."""
-    conditions = [f"condition_{code.lower()}" for code in CONDITIONS]
+    conditions = [_condition_column(code) for code in CONDITIONS]
     return [*conditions, "multimorbidity", "frailty", "care_home", *_risk_columns(),
             "deprivation"]  # fmt: skip
+
+
+def _condition_column(code: str) -> str:
+    return f"condition_{code.lower()}"
 
 
 def _risk_columns() -> list[str]:
@@ -208,6 +219,17 @@ def has_table(connection, name: str) -> bool:
     """
     try:
         connection.execute(f"SELECT 1 FROM {name} WHERE 1 = 0").fetchall()
-    except Exception:  # noqa: BLE001 - DuckDB's CatalogException, Spark's AnalysisException
-        return False
+    except Exception as error:
+        if _is_missing_table(error):
+            return False
+        raise
     return True
+
+
+def _is_missing_table(error: Exception) -> bool:
+    """Whether `error` is an engine's "no such table": DuckDB's CatalogException or Spark's
+    AnalysisException (matched by class name, so pyspark stays optional). Anything else
+    (memory, IO, an interrupt) is re-raised rather than read as a missing table."""
+    if isinstance(error, duckdb.CatalogException):
+        return True
+    return any(kind.__name__ == "AnalysisException" for kind in type(error).__mro__)

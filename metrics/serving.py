@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from metrics.building import read_last_publish, read_marker
+from metrics.building import LAST_PUBLISH, MARKER, read_last_publish, read_marker
 from metrics.workspace import sql_text
 from wholesystem import pack_store, release_store
 from wholesystem.errors import UserError
@@ -254,8 +254,9 @@ def pointer_lock(settings: Settings):
 def publish_lock(settings: Settings):
     """Holds the publish lock: one publish at a time, refused at once if another is running.
 
-    While it is held, leftovers of a publish that was killed (partial snapshot files and
-    scratch workspaces) are removed, since no other publish can be writing them.
+    While it is held, leftovers of a publish that was killed (partial snapshot files, the
+    building marker's and last-publish record's temporary files, and scratch workspaces)
+    are removed, since no other publish can be writing them.
     """
     settings.serving_dir.mkdir(parents=True, exist_ok=True)
     with (settings.serving_dir / ".publish.lock").open("w") as handle:
@@ -265,6 +266,9 @@ def publish_lock(settings: Settings):
             raise UserError("another publish is running; try again when it has finished") from None
         for leftover in settings.serving_dir.glob(f".{PREFIX}*.partial"):
             leftover.unlink(missing_ok=True)
+        for record in (MARKER, LAST_PUBLISH):  # half-written by a killed publish
+            for leftover in settings.serving_dir.glob(f".{record}.*"):
+                leftover.unlink(missing_ok=True)
         for leftover in settings.temp_dir.glob("publish-*.duckdb*"):
             leftover.unlink(missing_ok=True)
         yield

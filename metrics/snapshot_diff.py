@@ -1,11 +1,13 @@
-"""Whether two serving snapshots hold the same tables, row for row.
+"""Whether two serving snapshots hold the same tables: row for row, floating point to a
+relative 1e-9.
 
-Used to check that a change of engine (DuckDB or Spark), an incremental publish or a faster
-publish writes what the full DuckDB publish writes. Rows are compared as sets with
-multiplicity: each table's rows are put in one order (every column but the floating-point
-ones, then those), paired by position, and each pair compared: exactly, except that floating
-point values may differ by a relative `tolerance` (adding up in another order changes the
-last bits). The version stamp, creation time and publisher are not compared.
+Used to check that a change of engine (DuckDB or Spark) or a faster publish writes what the
+DuckDB publish writes. Rows are compared as sets with multiplicity: each table's rows are
+put in one order (every column but the floating-point ones, then those), paired by
+position, and each pair compared: exactly, except that floating point values, and the
+elements of lists of them (DOUBLE[], FLOAT[]), may differ by a relative `tolerance` (adding
+up in another order changes the last bits). The version stamp, creation time and publisher
+are not compared.
 
 `python -m metrics.snapshot_diff A.duckdb B.duckdb` prints the differences (or "identical")
 and exits 1 when there are any.
@@ -21,6 +23,7 @@ import duckdb
 from metrics.workspace import sql_text
 
 FLOATING = ("DOUBLE", "FLOAT", "REAL")
+FLOATING_LISTS = tuple(f"{kind}[]" for kind in FLOATING)
 NOT_COMPARED = {"snapshot_info": {"version", "created_at", "published_by"}}
 SHOWN = 5  # differing rows quoted per table
 
@@ -76,20 +79,35 @@ def _table_differences(connection, table: str, tolerance: float) -> list[str]:
 def _pairing_sql(table: str, columns: list[tuple[str, str]], tolerance: float) -> str:
     """SQL pairing the two copies of `table` row by row in one order; returns the pairs
     that differ (first copy's columns, then the second's)."""
-    exact = [f'"{name}"' for name, kind in columns if kind not in FLOATING]
+    exact = [f'"{name}"' for name, kind in columns if kind not in FLOATING + FLOATING_LISTS]
     floats = [f'"{name}"' for name, kind in columns if kind in FLOATING]
-    order = ", ".join(exact + floats) or "1"
+    lists = [f'"{name}"' for name, kind in columns if kind in FLOATING_LISTS]
+    order = ", ".join(exact + floats + lists) or "1"
     numbered = 'SELECT row_number() OVER (ORDER BY {order}) AS n, {order} FROM {db}."{table}"'
-    tests = [f"x.{c} IS DISTINCT FROM y.{c}" for c in exact] + [
-        f"NOT (x.{c} IS NOT DISTINCT FROM y.{c} OR (isnan(x.{c}) AND isnan(y.{c})) OR "
-        f"abs(x.{c} - y.{c}) <= {tolerance} * greatest(abs(x.{c}), abs(y.{c})))"
-        for c in floats
-    ]
+    tests = (
+        [f"x.{c} IS DISTINCT FROM y.{c}" for c in exact]
+        + [f"NOT {_close(f'x.{c}', f'y.{c}', tolerance)}" for c in floats]
+        + [
+            f"NOT (x.{c} IS NOT DISTINCT FROM y.{c} OR coalesce(len(x.{c}) = len(y.{c}) AND "
+            f"coalesce(list_bool_and(list_transform(list_zip(x.{c}, y.{c}), lambda pair: "
+            f"coalesce({_close('pair[1]', 'pair[2]', tolerance)}, false))), true), false))"
+            for c in lists
+        ]
+    )
     return (
         f"SELECT x.* EXCLUDE (n), y.* EXCLUDE (n) "
         f"FROM ({numbered.format(order=order, db='a', table=table)}) x "
         f"JOIN ({numbered.format(order=order, db='b', table=table)}) y USING (n) "
         f"WHERE {' OR '.join(tests) or 'false'} ORDER BY n LIMIT 1000"
+    )
+
+
+def _close(x: str, y: str, tolerance: float) -> str:
+    """SQL: floating point values `x` and `y` are equal (both NULL or both NaN included) or
+    differ by at most a relative `tolerance`."""
+    return (
+        f"({x} IS NOT DISTINCT FROM {y} OR (isnan({x}) AND isnan({y})) OR "
+        f"abs({x} - {y}) <= {tolerance} * greatest(abs({x}), abs({y})))"
     )
 
 

@@ -2,7 +2,8 @@
 
 `SparkConnection` gives the SQL modules the surface they use of a DuckDB connection
 (`execute(sql, parameters)`, `fetchone`, `fetchall`, `df`, `fetchnumpy`, `register`,
-`unregister`), running each statement as Spark SQL (metrics.spark_sql). A table created in
+`unregister`), running each statement as Spark SQL (metrics.spark_sql). A statement outside
+the portable subset (metrics.portable) is refused, naming the construct. A table created in
 a statement becomes a checkpointed temporary view, so later statements read its rows rather
 than recompute them; an INSERT appends by position, by the columns named, or BY NAME, cast to
 the target's types, as DuckDB does.
@@ -11,43 +12,52 @@ The warehouse is read as Parquet from `WHOLESYSTEM_SPARK_WAREHOUSE` (one folder,
 `.parquet` file, per warehouse table: `wholesystem warehouse-export --parquet DIR` writes
 that from a DuckDB warehouse), or, when that is not a path, from the tables of the catalogue
 database it names. At the hand-off the tables the aggregate part reads
-(metrics.engine.handoff_tables) are written as Parquet and read into the DuckDB workspace.
+(metrics.compute.HANDOFF_TABLES, aggregate and small) are brought to the driver as Arrow and
+created in the DuckDB workspace: nothing is written to a folder the executors would have to
+share with the driver.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
+import logging
+import os
 import shutil
-import sys
-from contextlib import contextmanager
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from metrics.spark_sql import Env, Plan, translate
+from metrics.portable import Catalog, problems
+from metrics.spark_sql import Plan, translate
 from wholesystem.errors import UserError
 
+# What the SQL needs to mean what it means on DuckDB: x / 0 is NULL, a bad cast is NULL,
+# size(NULL) is NULL. Set on publish's own session (a new session over a running one, so
+# that the user's session keeps its settings).
 SESSION_OPTIONS = {
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    # DuckDB's semantics: x / 0 is NULL, a bad cast is NULL, size(NULL) is NULL.
     "spark.sql.ansi.enabled": "false",
     "spark.sql.legacy.sizeOfNull": "false",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
-LOCAL_OPTIONS = {  # a small local[n] session: few partitions, little shuffling overhead
+LOCAL_OPTIONS = {  # a small local[n] session publish starts: few partitions, little shuffling
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.log.level": "FATAL",  # a failure is reported in one line (metrics.engine)
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.driver.memory": "2g",
     "spark.sql.autoBroadcastJoinThreshold": str(64 * 1024 * 1024),
 }
+PANDAS_WARNING = "PySpark does not yet fully support pandas"
 
 
 def spark_session(settings):
-    """Returns the Spark session publish runs on (`WHOLESYSTEM_SPARK_MASTER`); on a cluster
-    (Databricks), the one already running."""
+    """Returns the Spark session publish runs on: with `WHOLESYSTEM_SPARK_MASTER` a session
+    on that master (a `local[n]` one set up small), else a new session over the running or
+    default one (Databricks), its own settings left as they are."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -55,16 +65,39 @@ def spark_session(settings):
             "WHOLESYSTEM_ENGINE=spark needs PySpark: pip install 'wholesystem[spark]' "
             "(and Java 17 or newer)"
         ) from None
-    builder = SparkSession.builder.appName("wholesystem publish")
+    warnings.filterwarnings("ignore", message=PANDAS_WARNING, category=FutureWarning)
+    with contextlib.suppress(Exception):  # PySpark 4 logs each SQL error's JVM stack as JSON
+        from pyspark.logger import PySparkLogger
+
+        PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     master = settings.spark_master
+    remote = os.environ.get("SPARK_REMOTE")
+    if SparkSession.getActiveSession() is None and not remote and not _java():
+        raise UserError(
+            "WHOLESYSTEM_ENGINE=spark needs a Java runtime (17 or newer) on the PATH or in "
+            "JAVA_HOME, to start Spark"
+        )
+    builder = SparkSession.builder.appName("wholesystem publish")
+    local = (master or "").startswith("local")
     if master:
         builder = builder.master(master)
-    options = {**SESSION_OPTIONS, **(LOCAL_OPTIONS if (master or "").startswith("local") else {})}
-    for key, value in options.items():
+    for key, value in ({**SESSION_OPTIONS, **LOCAL_OPTIONS} if local else {}).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    if not local:
+        with contextlib.suppress(Exception):  # Spark Connect may not offer a new session
+            session = session.newSession()
+        for key, value in SESSION_OPTIONS.items():
+            session.conf.set(key, value)
+    if local:
+        with contextlib.suppress(Exception):  # Spark Connect has no SparkContext
+            session.sparkContext.setLogLevel("FATAL")
     return session
+
+
+def _java() -> bool:
+    home = os.environ.get("JAVA_HOME")
+    return shutil.which("java") is not None or bool(home and Path(home, "bin", "java").exists())
 
 
 class SparkConnection:
@@ -72,20 +105,17 @@ class SparkConnection:
 
     def __init__(self, session, warehouse_tables: list[str]):
         self.session = session
-        self.env = Env(warehouse_tables=list(warehouse_tables))
         self._result = None
-        self._views: set[str] = set()
+        self._tables: dict[str, dict[str, str]] = {}  # name → {column: type}, for the lint
         for name in warehouse_tables:
             self._remember(name, session.table(name))
 
     def execute(self, sql: str, parameters=None):
-        lent = self._lend(sys._getframe(1), sql)
-        try:
-            for plan in translate(_rename(sql, lent), parameters, self.env):
-                self._run(plan)
-        finally:
-            for name in lent.values():
-                self.session.catalog.dropTempView(name)
+        found = problems(sql, Catalog(dict(self._tables)))
+        if found:
+            raise UserError(f"this statement is not in the portable subset Spark runs: {found[0]}")
+        for plan in translate(sql, parameters):
+            self._run(plan)
         return self
 
     def fetchone(self):
@@ -108,7 +138,7 @@ class SparkConnection:
 
     def unregister(self, name: str):
         self.session.catalog.dropTempView(name)
-        self._views.discard(name.lower())
+        self._tables.pop(name.lower(), None)
         return self
 
     def table(self, name: str):
@@ -156,31 +186,16 @@ class SparkConnection:
         self._remember(name, frame)
 
     def _remember(self, name: str, frame) -> None:
-        self._views.add(name.lower())
-        self.env.columns[name.lower()] = list(frame.columns)
-        for field in frame.schema.fields:
-            if field.dataType.typeName() == "date":
-                self.env.date_columns.add(field.name)
-
-    def _lend(self, caller, sql: str) -> dict[str, str]:
-        """DuckDB reads a pandas local named in a FROM (a replacement scan): lend the
-        caller's such frames to Spark as views, under names that are never SQL keywords."""
-        import pandas as pd
-
-        lent = {}
-        for name, value in caller.f_locals.items():
-            named = re.search(rf"\b(FROM|JOIN)\s+{re.escape(name)}\b", sql, re.IGNORECASE)
-            if isinstance(value, pd.DataFrame) and name.lower() not in self._views and named:
-                view = f"_local_{name}"
-                self.session.createDataFrame(value).createOrReplaceTempView(view)
-                lent[name] = view
-        return lent
+        self._tables[name.lower()] = {
+            field.name: _lint_type(field.dataType) for field in frame.schema.fields
+        }
 
 
-def _rename(sql: str, lent: dict[str, str]) -> str:
-    for name, view in lent.items():
-        sql = re.sub(rf"\b(FROM|JOIN)(\s+){re.escape(name)}\b", rf"\1\2{view}", sql, flags=re.I)
-    return sql
+def _lint_type(kind) -> str:
+    """A Spark type as the lint's DuckDB spelling (DATE, a list as ...[])."""
+    if kind.typeName() == "array":
+        return f"{_lint_type(kind.elementType)}[]"
+    return {"date": "DATE", "string": "VARCHAR"}.get(kind.typeName(), kind.typeName().upper())
 
 
 def load_warehouse(session, location: str) -> list[str]:
@@ -208,18 +223,17 @@ def load_warehouse(session, location: str) -> list[str]:
     return sorted(names)
 
 
-def hand_off(spark: SparkConnection, duckdb_connection, tables, folder: Path) -> None:
-    """Writes each of `tables` from Spark as Parquet under `folder` and creates it in the
-    DuckDB workspace, DECIMAL columns as DOUBLE (what DuckDB's own sums give)."""
-    from metrics.workspace import sql_text
-
+def hand_off(spark: SparkConnection, duckdb_connection, tables) -> None:
+    """Brings each of `tables` (aggregate and small) from Spark to the driver as Arrow and
+    creates it in the DuckDB workspace, DECIMAL columns as DOUBLE (what DuckDB's own sums
+    give). Nothing is written to disk."""
     for name in tables:
-        target = folder / name
-        spark.table(name).write.mode("overwrite").parquet(str(target))
-        files = sql_text(str(target / "*.parquet"))
-        duckdb_connection.execute(
-            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet({files})"
-        )
+        rows = spark.table(name).toArrow()
+        duckdb_connection.register("_handoff_rows", rows)
+        try:
+            duckdb_connection.execute(f"CREATE OR REPLACE TABLE {name} AS FROM _handoff_rows")
+        finally:
+            duckdb_connection.unregister("_handoff_rows")
         _decimals_to_double(duckdb_connection, name)
 
 
@@ -231,17 +245,3 @@ def _decimals_to_double(connection, name: str) -> None:
     ).fetchall()
     for (column,) in columns:
         connection.execute(f'ALTER TABLE {name} ALTER "{column}" TYPE DOUBLE')
-
-
-@contextmanager
-def handoff_folder(settings):
-    """A scratch folder for the hand-off's Parquet, removed afterwards."""
-    import os
-
-    folder = settings.temp_dir / f"handoff-{os.getpid()}"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

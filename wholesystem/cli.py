@@ -357,10 +357,8 @@ def _demo(arguments) -> int:
     record_demo_change_points(settings, DEMO_END_MONTH or default_end_month(date.today()))
     print()
     print("Publishing the sample's first snapshot (a line per stage follows):", flush=True)
-    status = _publish(arguments)
-    if status:
-        return status
-    _print_publish_time(settings)
+    result = _publish_snapshot(arguments)
+    print(f"The publish of {result.version} took {result.seconds:.1f} s.")
     from dashboard import users
 
     password = users.new_password(DEMO_ADMIN)
@@ -393,6 +391,12 @@ def _status(arguments) -> int:
 
 
 def _publish(arguments) -> int:
+    _publish_snapshot(arguments)
+    return 0
+
+
+def _publish_snapshot(arguments):
+    """Publishes a snapshot, prints what was published and returns the PublishResult."""
     from metrics.publish import publish
 
     settings = load_settings()
@@ -412,7 +416,7 @@ def _publish(arguments) -> int:
         print(f"note: {note}")
     if not result.draft:
         _alert(settings, result.version)
-    return 0
+    return result
 
 
 def _warehouse_export(arguments) -> int:
@@ -539,13 +543,6 @@ class PrintProgress(Listener):
 
     def __call__(self, name: str, seconds: float) -> None:
         print(f"publish: {name:<34} {seconds:6.1f} s", file=sys.stderr, flush=True)
-
-
-def _print_publish_time(settings) -> None:
-    from metrics.serving import last_publish
-
-    last = last_publish(settings)
-    print(f"The publish of {last['version']} took {last['seconds']:.1f} s.")
 
 
 def _export(arguments) -> int:

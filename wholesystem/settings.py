@@ -75,8 +75,9 @@ class Settings:
             (metrics.engine; docs/deploy.md).
         spark_warehouse: with the Spark engine, the warehouse as a folder of Parquet tables
             (one folder or .parquet file per table) or a Spark catalogue database name.
-        spark_master: the Spark master URL for the session publish starts ("local[2]" by
-            default); where a session is already running (Databricks), that one is used.
+        spark_master: the Spark master URL for a session publish starts itself (such as
+            "local[2]", set up small); none (the default): a new session over the running
+            or default one (Databricks), whose own settings are left as they are.
     """
 
     data_dir: Path = Path("data")
@@ -111,7 +112,7 @@ class Settings:
     payment_schemes: dict = field(default_factory=dict)
     engine: str = "duckdb"
     spark_warehouse: str | None = None
-    spark_master: str | None = "local[2]"
+    spark_master: str | None = None
 
     @property
     def warehouse_path(self) -> Path:

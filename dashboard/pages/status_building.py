@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from dash import Input, Output, dcc, html
 
 from dashboard import access
+from metrics.building import moment
 
 BANNER = "status-building"
 TICK = "status-building-tick"
@@ -82,9 +83,9 @@ def building_text(marker: dict, now: datetime) -> str:
     done = len(marker.get("done") or [])
     expected = marker.get("expected_stages")
     count = f"{done} of ~{expected}" if expected else f"{done}"
-    stage, started = marker.get("stage"), _moment(marker.get("stage_started_at"))
+    stage, started = marker.get("stage"), moment(marker.get("stage_started_at"))
     if stage is None or started is None:  # between stages, or writing out after the last
-        started = _moment(marker.get("started_at"))
+        started = moment(marker.get("started_at"))
         where = f"finishing (started {_clock(started)}, {_since(started, now)} s so far)"
     else:
         where = f"stage {stage} (started {_clock(started)}, {_since(started, now)} s so far)"
@@ -97,7 +98,7 @@ def stopped_text(marker: dict) -> str:
     during = f" during stage {stage}" if stage else ""
     return (
         f"Snapshot {marker['version']} was being built (from "
-        f"{_clock(_moment(marker.get('started_at')))}), but its publish stopped{during} without "
+        f"{_clock(moment(marker.get('started_at')))}), but its publish stopped{during} without "
         "finishing. Nothing of it is shown: the pages show the snapshot named below. Publish "
         "again to build a new one."
     )
@@ -106,7 +107,7 @@ def stopped_text(marker: dict) -> str:
 def last_line(last: dict) -> str:
     """ "The last publish finished at 6 Dec 2026 00:12:03 UTC (snapshot X, 41.5 s)." or
     how it failed."""
-    finished = _moment(last.get("finished_at"))
+    finished = moment(last.get("finished_at"))
     when = f"{finished:%-d %b %Y %H:%M:%S} UTC" if finished else "an unknown time"
     if last.get("outcome") == "finished":
         seconds = last.get("seconds")
@@ -130,17 +131,9 @@ def _expectation(marker: dict) -> str:
     return f"{shown}{took}."
 
 
-def _moment(text) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _clock(when: datetime | None) -> str:
+    return "an unknown time" if when is None else f"{when.astimezone(UTC):%H:%M:%S} UTC"
 
 
-def _clock(moment: datetime | None) -> str:
-    return "an unknown time" if moment is None else f"{moment.astimezone(UTC):%H:%M:%S} UTC"
-
-
-def _since(moment: datetime, now: datetime) -> int:
-    return max(0, round((now - moment).total_seconds()))
+def _since(when: datetime, now: datetime) -> int:
+    return max(0, round((now - when).total_seconds()))

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
 
 from metrics import building, serving
 from metrics.publish import publish
+from tests.metrics.markers import finished_pid, write_marker
 from tests.metrics.published_system import add_deaths
 from tests.metrics.test_publish import PUBLISH_STAGES, fail
 from wholesystem.cli import main
@@ -128,27 +127,6 @@ def test_a_refused_publish_leaves_the_running_ones_marker(system):
     assert json.loads((system.settings.serving_dir / building.MARKER).read_text()) == marker
 
 
-def write_marker(settings: Settings, **fields) -> dict:
-    marker = {
-        "version": "snapshot-20261206T001500000000Z", "draft": False, "published_by": "ana",
-        "started_at": "2026-12-06T00:15:00+00:00", "stage": "counts by level",
-        "stage_started_at": "2026-12-06T00:15:20+00:00",
-        "done": [["calendar, hierarchy and profiles", 4.7], ["units: spells", 1.0]],
-        "expected_stages": 15, "expected_seconds": 41.5, "pid": os.getpid(),
-        "host": socket.gethostname(), "process_started": building._process_started(os.getpid()),
-    } | fields  # fmt: skip
-    settings.serving_dir.mkdir(parents=True, exist_ok=True)
-    (settings.serving_dir / building.MARKER).write_text(json.dumps(marker))
-    return marker
-
-
-def finished_pid() -> int:
-    """The id of a process that has ended (and been reaped)."""
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)  # fmt: skip
-    return int(child.stdout)
-
-
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
@@ -171,12 +149,36 @@ def test_a_process_id_given_to_another_process_reads_as_stopped(settings):
     assert serving.building(settings)["state"] == "stopped"
 
 
-def test_another_hosts_marker_is_trusted_until_it_has_not_changed_for_half_a_day(settings):
-    write_marker(settings, host="publisher.example", pid=1)
-    quiet = datetime(2026, 12, 6, 12, 15, 19, tzinfo=UTC)  # 11:59:59 after the stage began
-    assert building.read_marker(settings, quiet)["state"] == "building"
-    later = datetime(2026, 12, 6, 12, 15, 20, tzinfo=UTC)
-    assert building.read_marker(settings, later)["state"] == "stopped"
+def state_at(settings: Settings, *clock: int) -> str:
+    """The marker's state read at 2026-12-06 `clock` (hour, minute, second) UTC."""
+    return building.read_marker(settings, datetime(2026, 12, 6, *clock, tzinfo=UTC))["state"]
+
+
+def test_another_hosts_marker_stops_after_twice_the_last_publish_without_a_change(settings):
+    # The stage began at 00:15:20 and the last publish took 41.5 s: stopped after 83 s.
+    write_marker(settings, host="publisher.example", pid=1, expected_seconds=41.5)
+    assert state_at(settings, 0, 16, 42) == "building"
+    assert state_at(settings, 0, 16, 43) == "stopped"
+    # A quick last publish (10 s) still allows a minute, for the hosts' clocks.
+    write_marker(settings, host="publisher.example", pid=1, expected_seconds=10)
+    assert state_at(settings, 0, 16, 19) == "building"
+    assert state_at(settings, 0, 16, 20) == "stopped"
+    write_marker(settings, host="publisher.example", pid=1, expected_seconds=600)
+    assert state_at(settings, 0, 35, 19) == "building"
+    assert state_at(settings, 0, 35, 20) == "stopped"
+
+
+@pytest.mark.parametrize("expected", [None, 0, "41.5"])
+def test_another_hosts_marker_stops_after_an_hour_when_no_publish_has_finished(settings, expected):
+    write_marker(settings, host="publisher.example", pid=1, expected_seconds=expected)
+    assert state_at(settings, 1, 15, 19) == "building"
+    assert state_at(settings, 1, 15, 20) == "stopped"
+
+
+def test_a_marker_between_stages_counts_from_the_publish_start(settings):
+    write_marker(settings, host="publisher.example", pid=1, stage=None, stage_started_at=None)
+    assert state_at(settings, 0, 16, 22) == "building"  # 83 s after 00:15:00
+    assert state_at(settings, 0, 16, 23) == "stopped"
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", "\xff"])

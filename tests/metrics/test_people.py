@@ -1,9 +1,11 @@
 """Person profiles' age keys (metrics.people): what standardised families add up by."""
 
+import datetime
+
 import duckdb
 import pytest
 
-from metrics.people import age_key_sql
+from metrics.people import CONDITIONS, NO_DEPRIVATION, age_key_sql, has_table, person_labels_sql
 from metrics.segments import age_band_sql
 
 
@@ -36,3 +38,54 @@ def test_age_key_keeps_the_standardisation_band_and_the_age_band_segment_of_ever
         ).fetchone()[0]
     assert differing == []
     assert keys == 20  # 19 five-year bands (90+ as one), with 15-19 split at 18
+
+
+def test_has_table_is_false_only_for_a_missing_table():
+    with duckdb.connect() as connection:
+        connection.execute("CREATE TABLE present (x INTEGER)")
+        assert has_table(connection, "present")
+        assert not has_table(connection, "absent")
+
+
+class AnalysisException(Exception):
+    """Stands in for pyspark's, which has_table matches by class name."""
+
+
+class FailingConnection:
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def execute(self, sql):
+        raise self.error
+
+
+def test_has_table_reads_spark_analysis_exception_as_missing():
+    assert not has_table(FailingConnection(AnalysisException("TABLE_OR_VIEW_NOT_FOUND")), "t")
+
+
+@pytest.mark.parametrize("error", [MemoryError(), OSError("disk"), duckdb.IOException("io")])
+def test_has_table_raises_errors_other_than_a_missing_table(error):
+    with pytest.raises(type(error)):
+        has_table(FailingConnection(error), "t")
+
+
+def test_condition_labels_follow_the_conditions():
+    with duckdb.connect() as connection:
+        connection.execute(
+            """
+            CREATE TABLE patients AS SELECT 1 AS person_id, 0.5 AS risk_score,
+                NULL::DATE AS registered_to, 'fit' AS frailty, false AS care_home_resident,
+                'E01' AS lsoa;
+            CREATE TABLE conditions AS SELECT 1 AS person_id, 'HF' AS condition,
+                DATE '2020-01-01' AS diagnosed_on, NULL::DATE AS resolved_on;
+            """
+        )
+        connection.execute(
+            person_labels_sql(NO_DEPRIVATION), {"snapshot": datetime.date(2024, 1, 1)}
+        )
+        row = connection.execute(
+            "SELECT condition_dm, condition_copd, condition_hf, condition_dem, multimorbidity"
+            " FROM person_labels"
+        ).fetchone()
+    assert CONDITIONS == ("DM", "COPD", "HF", "DEM")
+    assert row == (None, None, "condition:HF", None, None)

@@ -146,3 +146,15 @@ def test_the_command_publishes_a_draft_and_says_how_to_release_it(system, monkey
     assert serving.current_version(system.settings) == released.version
     assert main(["release", draft]) == 0
     assert serving.current_version(system.settings) == draft
+
+
+def test_the_publish_lock_removes_half_written_records_of_a_killed_publish(settings):
+    settings.serving_dir.mkdir(parents=True)
+    leftovers = [settings.serving_dir / ".BUILDING.json.4242",
+                 settings.serving_dir / ".LAST_PUBLISH.json.4242"]  # fmt: skip
+    kept = settings.serving_dir / "BUILDING.json"
+    for path in [*leftovers, kept]:
+        path.write_text("{")
+    with serving.publish_lock(settings):
+        assert not any(path.exists() for path in leftovers)
+    assert kept.exists()  # the marker itself is the building module's to judge

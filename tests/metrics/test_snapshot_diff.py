@@ -63,3 +63,32 @@ def test_a_table_in_one_snapshot_only_is_named(tmp_path):
     first = _snapshot(tmp_path / "a.duckdb", ROWS)
     second = _snapshot(tmp_path / "b.duckdb", ROWS, extra_table=True)
     assert differences(first, second) == [f"table spare only in {second}"]
+
+
+def _lists(path, rows):
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE TABLE limits (metric_id VARCHAR, bounds DOUBLE[], spread FLOAT[])")
+    connection.executemany("INSERT INTO limits VALUES (?, ?, ?)", rows)
+    connection.close()
+    return path
+
+
+LISTS = [("a", [1.0, 2.0, None], [0.5]), ("b", None, []), ("c", [float("nan")], None)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "same"),
+    [
+        ([("a", [1.0 + 1e-12, 2.0, None], [0.5]), *LISTS[1:]], True),
+        ([("a", [1.0, 2.001, None], [0.5]), *LISTS[1:]], False),
+        ([("a", [1.0, 2.0, 3.0], [0.5]), *LISTS[1:]], False),  # NULL against a value
+        ([("a", [1.0, 2.0], [0.5]), *LISTS[1:]], False),  # a shorter list
+        ([LISTS[0], ("b", [], []), LISTS[2]], False),  # NULL against an empty list
+        ([LISTS[0], ("b", None, [1e-300]), LISTS[2]], False),
+    ],
+)
+def test_lists_of_floats_agree_element_by_element_to_the_tolerance(tmp_path, rows, same):
+    first = _lists(tmp_path / "a.duckdb", LISTS)
+    second = _lists(tmp_path / "b.duckdb", list(reversed(rows)))
+    assert differences(first, first) == []
+    assert (differences(first, second) == []) is same

@@ -1,5 +1,7 @@
 """The DuckDB-to-Spark translation (metrics.spark_sql) and the Parquet export, without Spark:
-what each project rewrite writes, and that a warehouse exports table for table."""
+parameters bound as literals, statements as plans, a statement outside the portable subset
+refused, that a warehouse exports table for table, and the Spark engine's one-sentence
+errors."""
 
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ import pytest
 
 from metrics.engine import compute_on_engine
 from metrics.spark_export import export_parquet
-from metrics.spark_sql import Env, literal, translate
+from metrics.spark_sql import literal, translate
 from wholesystem.errors import UserError
 
 
-def spark_sql(sql: str, parameters=None, env: Env | None = None) -> str:
-    (plan,) = translate(sql, parameters, env or Env())
+def spark_sql(sql: str, parameters=None) -> str:
+    (plan,) = translate(sql, parameters)
     return plan.sql
 
 
@@ -29,75 +31,24 @@ def test_parameters_are_bound_as_typed_literals():
     assert literal(None).sql() == "NULL" and literal(True).sql() == "TRUE"
 
 
-def test_a_macro_is_kept_and_expanded_where_it_is_called():
-    env = Env()
-    (plan,) = translate("CREATE TEMP MACRO month_index(d) AS year(d) * 12 + month(d) - 1",
-                        None, env)  # fmt: skip
-    assert plan.kind == "macro" and "month_index" in env.macros
-    sql = spark_sql("SELECT month_index(p.registered_from) FROM patients p", env=env)
-    assert sql == ("SELECT (YEAR((p.registered_from)) * 12 + MONTH((p.registered_from)) - 1) "
-                   "FROM patients AS p")  # fmt: skip
+def test_a_statement_outside_the_portable_subset_is_refused_naming_it():
+    from metrics.spark import SparkConnection
 
-
-@pytest.mark.parametrize(
-    ("duckdb_sql", "spark"),
-    [
-        ("SELECT (m + to_months(n - 1))::DATE FROM p", "CAST((ADD_MONTHS(m, n - 1)) AS DATE)"),
-        ("SELECT m - to_months(2) FROM p", "ADD_MONTHS(m, -(2))"),
-        ("SELECT len(l) FROM p", "SIZE(l)"),
-        ("SELECT list_position(['a', 'b'], x) FROM p",
-         "NULLIF(ARRAY_POSITION(ARRAY('a', 'b'), x), 0)"),
-        ("SELECT list_has_any(l, ['a']) FROM p", "ARRAYS_OVERLAP(l, ARRAY('a'))"),
-        ("SELECT (disdate - admidate)::DOUBLE FROM s", "CAST((DATEDIFF(DAY, admidate, disdate))"),
-        ("SELECT unnest(generate_series(a, b, INTERVAL 1 MONTH))::DATE FROM s",
-         "EXPLODE(TRANSFORM(SEQUENCE(a, b, INTERVAL '1' MONTH), v -> CAST(v AS DATE)))"),
-        ("SELECT row_number() OVER () AS k FROM s", "(MONOTONICALLY_INCREASING_ID() + 1) AS k"),
-    ],
-)  # fmt: skip
-def test_each_rewrite(duckdb_sql, spark):
-    assert spark in spark_sql(duckdb_sql)
-
-
-def test_range_as_a_table_leaves_out_its_end():
-    sql = spark_sql("SELECT month FROM range(DATE '2026-01-01', DATE '2026-04-01', "
-                    "INTERVAL 1 MONTH) AS r(month)")  # fmt: skip
-    assert sql == (
-        "SELECT month FROM (SELECT month FROM (SELECT EXPLODE(SEQUENCE(CAST('2026-01-01' AS "
-        "DATE), CAST('2026-04-01' AS DATE), INTERVAL '1' MONTH)) AS month) AS s WHERE month < "
-        "CAST('2026-04-01' AS DATE)) AS r"
-    )
-
-
-def test_an_asof_join_becomes_a_join_to_intervals_of_the_right_rows():
-    sql = spark_sql(
-        "SELECT c.*, h FROM c ASOF LEFT JOIN (SELECT person_id, event_date AS h_date, value AS h "
-        "FROM e) h ON h.person_id = c.person_id AND c.month_end >= h.h_date"
-    )
-    assert "LEFT JOIN (SELECT *, LEAD(h_date) OVER (PARTITION BY person_id ORDER BY h_date" in sql
-    assert sql.endswith(
-        "ON h.person_id = c.person_id AND c.month_end >= h.h_date AND (h._asof_next IS NULL OR "
-        "c.month_end < h._asof_next)"
-    )
-    # Without a key to partition by, the first row on or after, by a lateral join.
-    sql = spark_sql("SELECT * FROM c ASOF JOIN e ON e.event_date >= c.month_end")
-    assert "JOIN LATERAL (SELECT * FROM e WHERE e.event_date >= c.month_end ORDER BY " in sql
-    assert "e.event_date ASC NULLS LAST LIMIT 1) AS e ON TRUE" in sql
-
-
-def test_qualify_over_a_star_names_the_columns_and_duckdb_tables_names_the_warehouse():
-    env = Env(columns={"admissions": ["person_id", "admission_date"]}, warehouse_tables=["x"])
-    sql = spark_sql("SELECT * FROM admissions QUALIFY row_number() OVER "
-                    "(PARTITION BY person_id ORDER BY admission_date) = 1", env=env)  # fmt: skip
-    assert sql.startswith("SELECT person_id, admission_date FROM (SELECT person_id, admission_date")
-    sql = spark_sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", ["x"], env)
-    assert "VALUES ('wh', 'main', 'x')" in sql
+    connection = SparkConnection.__new__(SparkConnection)
+    connection._tables = {"c": {"month_end": "DATE"}, "e": {"event_date": "DATE"}}
+    with pytest.raises(UserError, match="not in the portable subset Spark runs: ASOF join"):
+        connection.execute("SELECT * FROM c ASOF JOIN e ON e.event_date <= c.month_end")
+    with pytest.raises(UserError, match="temporary macro"):
+        connection.execute("CREATE TEMP MACRO m(d) AS year(d)")
+    with pytest.raises(UserError, match="FROM frame names no table"):
+        connection.execute("SELECT * FROM frame")
 
 
 def test_statements_become_plans():
     plans = translate(
         "CREATE OR REPLACE TABLE units (metric_id VARCHAR, num DOUBLE); "
         "INSERT INTO units BY NAME SELECT 1.0 AS num; INSERT INTO units (num) SELECT 2; "
-        "CREATE OR REPLACE TEMP VIEW v AS SELECT * FROM units", None, Env()
+        "CREATE OR REPLACE TEMP VIEW v AS SELECT * FROM units", None
     )  # fmt: skip
     assert [(p.kind, p.name) for p in plans] == [
         ("empty", "units"), ("insert", "units"), ("insert", "units"), ("view", "v")
@@ -119,4 +70,38 @@ def test_the_warehouse_exports_as_one_parquet_file_per_table(system, tmp_path):
 def test_the_spark_engine_needs_a_warehouse_setting(system):
     spark = dataclasses.replace(system.settings, engine="spark")
     with pytest.raises(UserError, match="needs WHOLESYSTEM_SPARK_WAREHOUSE"):
+        compute_on_engine(None, spark)
+
+
+def test_an_export_leaves_no_partial_file(system, tmp_path):
+    system.load()
+    export_parquet(system.settings, tmp_path / "parquet")
+    assert not [path for path in (tmp_path / "parquet").iterdir() if path.suffix != ".parquet"]
+
+
+def test_a_missing_warehouse_path_is_refused_before_spark_starts(system, tmp_path):
+    missing = str(tmp_path / "lake")
+    spark = dataclasses.replace(system.settings, engine="spark", spark_warehouse=missing)
+    with pytest.raises(UserError, match="does not exist"):
+        compute_on_engine(None, spark)
+
+
+def test_no_java_is_one_sentence(system, tmp_path, monkeypatch):
+    pytest.importorskip("pyspark")
+    monkeypatch.setattr("metrics.spark._java", lambda: False)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    spark = dataclasses.replace(system.settings, engine="spark", spark_warehouse=str(tmp_path))
+    with pytest.raises(UserError, match="needs a Java runtime"):
+        compute_on_engine(None, spark)
+
+
+def test_a_spark_failure_is_one_sentence(system, tmp_path, monkeypatch):
+    errors = pytest.importorskip("pyspark.errors")
+
+    def fail(_settings):
+        raise errors.PySparkRuntimeError(errorClass="JAVA_GATEWAY_EXITED", messageParameters={})
+
+    monkeypatch.setattr("metrics.spark.spark_session", fail)
+    spark = dataclasses.replace(system.settings, engine="spark", spark_warehouse=str(tmp_path))
+    with pytest.raises(UserError, match=r"^Spark: \[JAVA_GATEWAY_EXITED\] Java gateway"):
         compute_on_engine(None, spark)

@@ -118,6 +118,7 @@ SETUPS = {
     "toml bad value": _write("wholesystem.toml", b"etl_threads = -4\n"),
     "toml bad feed": _write("wholesystem.toml", b"[feeds.nope.columns]\na = 'b'\n"),
     "toml not utf8": _write("wholesystem.toml", b"data_dir = '\xff'\n"),
+    "empty warehouse": lambda root: duckdb.connect(str(root / "data" / "warehouse.duckdb")).close(),
 }
 
 EXPORT = ["export", "--metric", "m1", "--level", "practice"]
@@ -251,6 +252,24 @@ CASES = [
     (["publish"], "toml not utf8", {}, "is not valid TOML"),
     (["status"], None, {"WHOLESYSTEM_CONFIG": "missing.toml"}, "missing.toml does not exist"),
     (["status"], None, {"WHOLESYSTEM_CONFIG": "in"}, "cannot be read"),
+    # warehouse-export and the Spark engine (refused before any JVM starts)
+    (["warehouse-export"], None, {}, "the following arguments are required: --parquet"),
+    (["warehouse-export", "--parquet", "out"], None, {}, "no warehouse at"),
+    (["warehouse-export", "--parquet", "in/apc.csv"], "empty warehouse", {}, "is a file"),
+    (["warehouse-export", "--parquet", "in/apc.csv/x"], "empty warehouse", {}, "cannot make"),
+    (["publish"], None, {"WHOLESYSTEM_ENGINE": "foo"}, "WHOLESYSTEM_ENGINE is 'foo'"),
+    (
+        ["publish"],
+        "empty warehouse",
+        {"WHOLESYSTEM_ENGINE": "spark"},
+        "needs WHOLESYSTEM_SPARK_WAREHOUSE",
+    ),
+    (
+        ["publish"],
+        "empty warehouse",
+        {"WHOLESYSTEM_ENGINE": "spark", "WHOLESYSTEM_SPARK_WAREHOUSE": "lake/missing"},
+        "WHOLESYSTEM_SPARK_WAREHOUSE lake/missing does not exist",
+    ),
 ]
 # Bad values of every setting, each under a command that reads the settings.
 BAD_SETTINGS = [
@@ -287,7 +306,7 @@ def test_the_matrix_covers_every_subcommand_and_more_cases_than_the_probe():
     commands = {argv[0] for argv, *_ in CASES if argv}
     assert commands == {
         "sample", "load", "status", "publish", "export", "serve", "users", "annotations", "demo",
-        "release", "snapshots", "bogus", "--nope",
+        "release", "snapshots", "bogus", "--nope", "warehouse-export",
     }  # fmt: skip
     assert len(CASES) >= 118
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -172,7 +173,8 @@ def demo_already_published(published_dir, monkeypatch):
     monkeypatch.setattr("etl.load.load_files", lambda *args, **kwargs: [])
     monkeypatch.setattr("etl.summary.print_summary", lambda results: None)
     monkeypatch.setattr("wholesystem.cli._status", lambda arguments: 0)
-    monkeypatch.setattr("wholesystem.cli._publish", lambda arguments: 0)
+    published = SimpleNamespace(version="snapshot-20261206T001500000000Z", seconds=41.5)
+    monkeypatch.setattr("wholesystem.cli._publish_snapshot", lambda arguments: published)
     return published_dir
 
 

@@ -11,6 +11,7 @@ from dash import html
 
 from dashboard import access, roles
 from dashboard.pages import status
+from tests.dashboard.pages.tree import walk
 
 
 @pytest.fixture(autouse=True)
@@ -22,15 +23,6 @@ def role(monkeypatch):
 
     use("analyst")
     return use
-
-
-def walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if children is None or isinstance(children, str | int | float):
-        return
-    for child in children if isinstance(children, list | tuple) else [children]:
-        yield from walk(child)
 
 
 def text_of(page) -> str:

@@ -16,8 +16,8 @@ from dash import dcc, html
 from dashboard import access, roles
 from dashboard.pages import status, status_building
 from metrics import building, serving
-from tests.dashboard.pages.test_status import walk
-from tests.metrics.test_building import finished_pid, write_marker
+from tests.dashboard.pages.tree import walk, words
+from tests.metrics.markers import finished_pid, write_marker
 
 VERSION = "snapshot-20261206T001500000000Z"
 NOW = datetime(2026, 12, 6, 0, 15, 32, tzinfo=UTC)  # 12 s into the stage the marker names
@@ -57,18 +57,6 @@ def role(monkeypatch):
     return use
 
 
-def text_of(component) -> str:
-    """The words a component shows, its parts and paragraphs one space apart."""
-    if isinstance(component, str):
-        return component
-    children = getattr(component, "children", None)
-    if children is None:
-        return ""
-    parts = children if isinstance(children, list | tuple) else [children]
-    # Spaces between parts, as between paragraphs, read as one (as the browser shows them).
-    return " ".join(" ".join(text_of(part) for part in parts).split())
-
-
 def write_last(settings, **fields) -> None:
     (settings.serving_dir / building.LAST_PUBLISH).write_text(json.dumps(LAST | fields))
 
@@ -80,8 +68,8 @@ def ids(page) -> set:
 def test_a_live_publish_shows_its_banner_and_refreshes_it(settings, role):
     write_marker(settings, version=VERSION)
     section = status_building.section(NOW)
-    assert text_of(section).startswith(BANNER + " Pages show the released snapshot until ")
-    assert "(the last publish took 42 s)." in text_of(section)
+    assert words(section).startswith(BANNER + " Pages show the released snapshot until ")
+    assert "(the last publish took 42 s)." in words(section)
     [interval] = [node for node in walk(section) if isinstance(node, dcc.Interval)]
     assert (interval.id, interval.interval) == (status_building.TICK, 2_000)
     page = status.layout("/status", {})
@@ -93,7 +81,7 @@ def test_a_live_publish_shows_its_banner_and_refreshes_it(settings, role):
 
 def test_between_stages_the_banner_says_the_build_is_finishing(settings, role):
     write_marker(settings, version=VERSION, stage=None, stage_started_at=None)
-    assert text_of(status_building.section(NOW)).startswith(
+    assert words(status_building.section(NOW)).startswith(
         f"Snapshot {VERSION} is being built: finishing (started 00:15:00 UTC, 32 s so far); "
         "2 of ~15 stages done."
     )
@@ -101,7 +89,7 @@ def test_between_stages_the_banner_says_the_build_is_finishing(settings, role):
 
 def test_without_a_last_publish_to_go_by_the_stages_are_counted_alone(settings, role):
     write_marker(settings, version=VERSION, expected_stages=None, expected_seconds=None)
-    assert text_of(status_building.section(NOW)) == (
+    assert words(status_building.section(NOW)) == (
         f"Snapshot {VERSION} is being built: stage counts by level (started 00:15:20 UTC, "
         "12 s so far); 2 stages done. Pages show the released snapshot until the new one is "
         "published."
@@ -111,7 +99,7 @@ def test_without_a_last_publish_to_go_by_the_stages_are_counted_alone(settings, 
 def test_a_stopped_publish_is_said_to_have_stopped_and_not_refreshed(settings, role):
     write_marker(settings, version=VERSION, pid=finished_pid(), process_started=None)
     section = status_building.section(NOW)
-    assert text_of(section) == (
+    assert words(section) == (
         f"Snapshot {VERSION} was being built (from 00:15:00 UTC), but its publish stopped "
         "during stage counts by level without finishing. Nothing of it is shown: the pages "
         "show the snapshot named below. Publish again to build a new one."
@@ -120,16 +108,16 @@ def test_a_stopped_publish_is_said_to_have_stopped_and_not_refreshed(settings, r
 
 
 def test_with_no_publish_running_the_last_ones_end_is_stated(settings, role):
-    assert text_of(status_building.section(NOW)) == ""
+    assert words(status_building.section(NOW)) == ""
     write_last(settings)
     section = status_building.section(NOW)
-    assert text_of(section) == (
+    assert words(section) == (
         "The last publish finished at 5 Dec 2026 21:23:15 UTC "
         "(snapshot snapshot-20261205T212234369613Z, 41.5 s)."
     )
     assert status_building.TICK not in ids(section)
     write_last(settings, outcome="failed", stage="disclosure control")
-    assert text_of(status_building.section(NOW)) == (
+    assert words(status_building.section(NOW)) == (
         "The last publish (snapshot snapshot-20261205T212234369613Z) failed at 5 Dec 2026 "
         "21:23:15 UTC during stage disclosure control; the snapshot shown is unchanged."
     )
@@ -138,11 +126,11 @@ def test_with_no_publish_running_the_last_ones_end_is_stated(settings, role):
 def test_the_refresh_follows_the_publish_and_stops_when_it_ends(settings, role):
     write_marker(settings, version=VERSION)
     children, stop = status_building.refresh(3)
-    assert not stop and text_of(html.Div(children)).startswith(f"Snapshot {VERSION} is being")
+    assert not stop and words(html.Div(children)).startswith(f"Snapshot {VERSION} is being")
     (settings.serving_dir / building.MARKER).unlink()
     write_last(settings, version=VERSION)
     children, stop = status_building.refresh(4)
-    assert stop and text_of(html.Div(children)) == (
+    assert stop and words(html.Div(children)) == (
         f"The last publish finished at 5 Dec 2026 21:23:15 UTC (snapshot {VERSION}, 41.5 s). "
         "Reload the page to see it."
     )
@@ -154,7 +142,7 @@ def test_viewers_hear_of_a_released_build_but_not_who_runs_it(settings, role):
     marker = access.building()
     assert marker["version"] == VERSION and marker["stage"] == "counts by level"
     assert not {"published_by", "pid", "host", "process_started"} & set(marker)
-    assert text_of(status_building.section(NOW)).startswith(BANNER)
+    assert words(status_building.section(NOW)).startswith(BANNER)
 
 
 def test_viewers_hear_nothing_of_a_drafts_build_analysts_do(settings, role):
@@ -162,7 +150,7 @@ def test_viewers_hear_nothing_of_a_drafts_build_analysts_do(settings, role):
     write_last(settings, draft=True)
     role("viewer")
     assert access.building() is None and access.last_publish() is None
-    assert text_of(status_building.section(NOW)) == ""
+    assert words(status_building.section(NOW)) == ""
     assert status_building.TICK not in ids(status.layout("/status", {}))
     role("analyst")
-    assert text_of(status_building.section(NOW)).startswith(f"Draft snapshot {VERSION} is being")
+    assert words(status_building.section(NOW)).startswith(f"Draft snapshot {VERSION} is being")

@@ -26,3 +26,25 @@ def text(node, separator: str = "") -> str:
         return separator.join(text(child, separator) for child in node if child is not None)
     children = getattr(node, "children", None)
     return "" if children is None else text(children, separator)
+
+
+def walk(component):
+    """Yields a component and everything under it, texts included, depth first."""
+    yield component
+    children = getattr(component, "children", None)
+    if children is None or isinstance(children, str | int | float):
+        return
+    for child in children if isinstance(children, list | tuple) else [children]:
+        yield from walk(child)
+
+
+def words(component) -> str:
+    """The words a component shows, its parts and paragraphs one space apart (spaces
+    between parts, as between paragraphs, read as one, as the browser shows them)."""
+    if isinstance(component, str):
+        return component
+    children = getattr(component, "children", None)
+    if children is None:
+        return ""
+    parts = children if isinstance(children, list | tuple) else [children]
+    return " ".join(" ".join(words(part) for part in parts).split())
