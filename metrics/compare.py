@@ -67,7 +67,7 @@ benchmarked AS (
       ON sv.metric_id = v.metric_id AND sv.period_type = v.period_type
      AND sv.period_start = v.period_start AND sv.segment = v.segment
 )
-SELECT b.* EXCLUDE (row_key),
+SELECT b.*,
        compare_words(b.lower_95, b.upper_95, b.parent_value, m.polarity) AS comparison_parent,
        {system_95} AS comparison_system,
        compare_words(b.lower_998, b.upper_998, b.parent_value, m.polarity)

@@ -157,11 +157,12 @@ SELECT t.num, t.den, t.sumsq, t.person_months, t.months::DOUBLE AS months, t.dsr
 FROM period_totals t
 """
 # The same rows in the same order (one table scanned twice in insertion order) with the
-# statistics beside them: POSITIONAL JOIN pairs them without a key or a sort.
+# statistics beside them: POSITIONAL JOIN pairs them without a key or a sort. That relies on
+# the workspace keeping DuckDB's default preserve_insertion_order (only the ETL turns it off,
+# on its own connection).
 VALUED_SQL = """
 CREATE OR REPLACE TABLE valued AS
-SELECT (row_number() OVER ())::BIGINT AS row_key, t.*, s.*
-FROM period_totals t POSITIONAL JOIN statistics_frame s
+SELECT t.*, s.* FROM period_totals t POSITIONAL JOIN statistics_frame s
 """
 
 

@@ -1,5 +1,6 @@
-"""Building markers for tests: one written as a publish would write it, and the id of a
-process that has ended (for a publish whose process is gone)."""
+"""Publish helpers for tests: the stages a publish reports, a stand-in that fails, a building
+marker written as a publish would write it, and the id of a process that has ended (for a
+publish whose process is gone)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,15 @@ def finished_pid() -> int:
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)  # fmt: skip
     return int(child.stdout)
+
+
+# Every stage a DuckDB publish of a system with deaths and spells reports, in order.
+PUBLISH_STAGES = (
+    "calendar, hierarchy and profiles", "units: deaths", "units: spells", "counts by level",
+    "denominators", "periods and standardisation", "values and limits", "comparisons",
+    "disclosure control", "SPC charts", "writing the snapshot", "peer groups",
+)  # fmt: skip
+
+
+def fail(*args, **kwargs):
+    raise RuntimeError("simulated failure")

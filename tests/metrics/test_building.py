@@ -13,9 +13,8 @@ import pytest
 
 from metrics import building, serving
 from metrics.publish import publish
-from tests.metrics.markers import finished_pid, write_marker
+from tests.metrics.markers import PUBLISH_STAGES, fail, finished_pid, write_marker
 from tests.metrics.published_system import add_deaths
-from tests.metrics.test_publish import PUBLISH_STAGES, fail
 from wholesystem.cli import main
 from wholesystem.settings import Settings
 

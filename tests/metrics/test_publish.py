@@ -12,6 +12,7 @@ import pytest
 
 from metrics.building import LAST_PUBLISH
 from metrics.serving import POINTER, current_version, open_current, publish_lock
+from tests.metrics.markers import PUBLISH_STAGES, fail
 from tests.metrics.published_system import add_deaths
 from wholesystem.annotations import add_annotation, list_annotations
 from wholesystem.cli import main
@@ -93,10 +94,6 @@ def test_publish_without_a_warehouse_gets_one_line_and_exit_2(tmp_path, monkeypa
     assert not (tmp_path / "data" / "serving" / POINTER).exists()
 
 
-def fail(*args, **kwargs):
-    raise RuntimeError("simulated failure")
-
-
 # compute: before anything is written; segments_frame: with the new snapshot half-written.
 @pytest.mark.parametrize("failing", ["compute_on_engine", "segments_frame"])
 def test_a_failed_publish_changes_nothing(system, monkeypatch, failing):
@@ -169,13 +166,6 @@ def test_each_row_says_whether_its_parent_and_system_rows_are_suppressed(system)
         ).fetchone()
     assert wrong[:2] == (0, 0)
     assert wrong[2] > 0 and wrong[3] > 0  # the fixture has suppressed parents to check
-
-
-PUBLISH_STAGES = (
-    "calendar, hierarchy and profiles", "units: deaths", "units: spells", "counts by level",
-    "denominators", "periods and standardisation", "values and limits", "comparisons",
-    "disclosure control", "SPC charts", "writing the snapshot", "peer groups",
-)  # fmt: skip
 
 
 def test_the_command_prints_each_stage_with_its_time_and_a_summary(system, monkeypatch, capsys):

@@ -88,8 +88,12 @@ def test_a_missing_warehouse_path_is_refused_before_spark_starts(system, tmp_pat
 
 def test_no_java_is_one_sentence(system, tmp_path, monkeypatch):
     pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
     monkeypatch.setattr("metrics.spark._java", lambda: False)
     monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    # As on a machine where no Spark session runs yet (an earlier test may have started one).
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
     spark = dataclasses.replace(system.settings, engine="spark", spark_warehouse=str(tmp_path))
     with pytest.raises(UserError, match="needs a Java runtime"):
         compute_on_engine(None, spark)
