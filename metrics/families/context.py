@@ -7,7 +7,7 @@ month end for the rest.
 
 from __future__ import annotations
 
-from metrics.families import INSERT_UNITS
+from metrics.families import INSERT_UNITS, on_register_at_month_end
 
 METRICS = (
     "registered_population", "pct_aged_65plus", "pct_aged_75plus", "pct_imd_q1", "pct_imd_q2",
@@ -78,11 +78,9 @@ WITH registered AS (
 on_register AS (
     SELECT m.month, r.gpprac, c.condition, count(DISTINCT c.person_id) AS people
     FROM conditions c
-    JOIN registrations r ON r.person_id = c.person_id
-    JOIN month_numbers m
-      ON m.month_number BETWEEN r.first_number AND r.last_number
-     AND c.diagnosed_on <= m.month_end
-     AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
+    """
+    + on_register_at_month_end("month_numbers")
+    + """
     WHERE c.condition IN ('DM', 'COPD', 'HF', 'DEM')
     GROUP BY m.month, r.gpprac, c.condition
 )

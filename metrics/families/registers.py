@@ -17,7 +17,7 @@ import pandas as pd
 
 from metrics.base_tables import month_number_sql
 from metrics.calendar import shift_months
-from metrics.families import INSERT_UNITS
+from metrics.families import INSERT_UNITS, on_register_at_month_end
 from metrics.people import age_class_sql
 
 METRICS = (
@@ -97,11 +97,7 @@ WITH diabetes AS (
            m.cut_21,
            m.month_number - r.birth_number AS months_old
     FROM conditions c
-    JOIN registrations r ON r.person_id = c.person_id
-    JOIN register_windows m
-      ON m.month_number BETWEEN r.first_number AND r.last_number
-     AND c.diagnosed_on <= m.month_end
-     AND (c.resolved_on IS NULL OR c.resolved_on > m.month_end)
+    {on_register_at_month_end("register_windows")}
     WHERE c.condition = 'DM'
 ),
 diabetes_units AS (
