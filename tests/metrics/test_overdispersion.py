@@ -1,10 +1,24 @@
 """Overdispersion (Spiegelhalter 2005): winsorised z-scores, φ, τ² and adjusted limits.
 
-The worked example is FunnelPlotR's own test data (six units, observed 100, 150, 180, 80,
-120, 225 against expected 108, 112, 165, 95, 100, 220). FunnelPlotR's tests check only the
-shape of its output, not values, so the expected numbers here are hand-worked: a second,
-independent computation in plain Python (`by_hand`: z = 2(sqrt O - sqrt E), R's type 7
-percentiles written out, the DerSimonian-Laird moment formula) gives the same φ and τ².
+Two kinds of check:
+
+- Published figures. No funnel publication found in the reference corpus prints both its
+  inputs and its φ or τ² (FunnelPlotR's README and vignette print only "54 points of which
+  9 are outliers" for `medpar`, a 1,495-row model fit; Spiegelhalter's papers and the SHMI
+  and CQC methodology documents give the method, not a dataset with its results). Steps 3
+  and 4 are Spiegelhalter's statement that, without winsorising and with the target at the
+  inverse-variance mean, k φ is Cochran's Q and τ² is the DerSimonian-Laird estimate. So
+  they are checked against the most published DerSimonian-Laird analysis: the 13 BCG
+  vaccine trials of Colditz et al. (1994, JAMA 271:698-702; the table as printed in the
+  documentation of the R data set `metadat::dat.bcg`), whose fixed-effect mean, Q and τ²
+  for log risk and odds ratios metafor checks against Stata's `metan` (metafor's
+  tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r; Viechtbauer 2010, J Stat Softw
+  36(3)).
+- A worked example: FunnelPlotR's own test data (six units, observed 100, 150, 180, 80,
+  120, 225 against expected 108, 112, 165, 95, 100, 220). FunnelPlotR's tests check only
+  the shape of its output, so the expected numbers are hand-worked: a second, independent
+  computation in plain Python (`by_hand`: z = 2(sqrt O - sqrt E), R's type 7 percentiles
+  written out, the DerSimonian-Laird moment formula) gives the same φ and τ².
 """
 
 from __future__ import annotations
@@ -19,6 +33,37 @@ from metrics import overdispersion as od
 
 OBSERVED = [100.0, 150.0, 180.0, 80.0, 120.0, 225.0]
 EXPECTED = [108.0, 112.0, 165.0, 95.0, 100.0, 220.0]
+
+
+# Colditz et al. (1994), 13 trials: TB cases and non-cases, vaccinated then control.
+BCG_TRIALS = [
+    (4, 119, 11, 128),
+    (6, 300, 29, 274),
+    (3, 228, 11, 209),
+    (62, 13536, 248, 12619),
+    (33, 5036, 47, 5761),
+    (180, 1361, 372, 1079),
+    (8, 2537, 10, 619),
+    (505, 87886, 499, 87892),
+    (29, 7470, 45, 7232),
+    (17, 1699, 65, 1600),
+    (186, 50448, 141, 27197),
+    (5, 2493, 3, 2338),
+    (27, 16886, 29, 17825),
+]
+
+
+def bcg_log_ratios(measure: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each trial's log risk ratio ('RR') or log odds ratio ('OR') and its standard error,
+    by the usual large-sample formulas (as metafor's escalc)."""
+    cases, free, control_cases, control_free = np.array(BCG_TRIALS, dtype=float).T
+    if measure == "RR":
+        y = np.log(cases / (cases + free)) - np.log(control_cases / (control_cases + control_free))
+        v = 1 / cases - 1 / (cases + free) + 1 / control_cases - 1 / (control_cases + control_free)
+    else:
+        y = np.log(cases / free) - np.log(control_cases / control_free)
+        v = 1 / cases + 1 / free + 1 / control_cases + 1 / control_free
+    return y, np.sqrt(v)
 
 
 def by_hand(observed, expected, fraction=0.1) -> tuple[float, float]:
@@ -104,3 +149,36 @@ def test_units_with_missing_values_are_left_out():
     found = od.estimate(y, target, s)
     assert found.units == 6 and found.phi == pytest.approx(by_hand(OBSERVED, EXPECTED)[0])
     assert math.isnan(od.estimate([1.0], 1.0, [0.1]).p_value)
+
+
+@pytest.mark.parametrize(
+    ("measure", "fixed_effect", "q", "tau2"),
+    [("RR", -0.4303, 152.2330, 0.3088), ("OR", -0.4361, 163.1649, 0.3663)],
+)
+def test_phi_and_tau2_reproduce_the_published_bcg_meta_analysis(measure, fixed_effect, q, tau2):
+    # Unwinsorised and about the inverse-variance mean, k φ is Cochran's Q and τ² the
+    # DerSimonian-Laird estimate: the published figures to their 4 decimals.
+    y, s = bcg_log_ratios(measure)
+    weights = 1 / s**2
+    target = float((weights * y).sum() / weights.sum())
+    found = od.estimate(y, target, s, fraction=0)
+    assert round(target, 4) == fixed_effect
+    assert round(found.units * found.phi, 4) == q
+    assert round(found.tau2, 4) == tau2
+    assert found.units == 13 and found.p_value < 0.0001 and found.significant
+
+
+def test_winsorising_the_bcg_z_scores_lowers_phi_and_tau2():
+    # The funnel's default (10% each tail) pulls in the two most extreme trials at each
+    # end, so φ and τ² fall below the published unwinsorised values (Q / 13 = 11.71 and
+    # 0.3088): the figures above are the method's fraction=0 case, not what a funnel draws.
+    # 5.3367 and 0.1263 are this module's own figures, pinned: no publication found gives
+    # a winsorised φ or τ² for these data.
+    y, s = bcg_log_ratios("RR")
+    weights = 1 / s**2
+    target = float((weights * y).sum() / weights.sum())
+    plain, winsorised = od.estimate(y, target, s, fraction=0), od.estimate(y, target, s)
+    assert (round(winsorised.phi, 4), round(winsorised.tau2, 4)) == (5.3367, 0.1263)
+    assert winsorised.phi < plain.phi and winsorised.tau2 < plain.tau2
+    z = od.z_scores(y, target, s)
+    assert int((od.winsorise(z) != z).sum()) == 4
