@@ -19,7 +19,7 @@ What is drawn depends on what the page's verdicts compare (the family):
 Adjusted limits follow Spiegelhalter (2005) with winsorised z-scores and an additive
 random effect τ² (`metrics.overdispersion`): on the square-root scale for ratios and rates,
 the arcsine square-root scale for proportions, the value's own scale for means. "auto"
-draws them when the χ² test finds φ > 1, as NHS Digital's SHMI does; with fewer than 10
+draws them when the χ² test of kφ on k − 1 degrees of freedom finds φ > 1; with fewer than 10
 orgs (`MINIMUM_UNITS`) the limits stay unadjusted, since φ cannot be estimated. Points are
 coloured by where they fall against the limits drawn: a position, not a verdict.
 """
