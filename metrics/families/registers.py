@@ -17,8 +17,7 @@ import pandas as pd
 
 from metrics.base_tables import month_number_sql
 from metrics.calendar import shift_months
-from metrics.families import INSERT_UNITS, on_register_at_month_end
-from metrics.people import age_class_sql
+from metrics.families import INSERT_UNITS, insert_by_profile, on_register_at_month_end
 
 METRICS = (
     "anticipatory_care_plans", "dm_hba1c_control", "dm_bp_control", "dm_cholesterol_control",
@@ -86,22 +85,22 @@ FROM latest
 GROUP BY person_id, month
 """
 
-# Every register indicator in one statement: each cohort's person-months (only the people
-# and months it counts), one unit per indicator with 1 or 0 for the numerator, added up by
-# profile as they are stored.
-UNITS_SQL = f"""
-INSERT INTO units
+# Every register indicator's units person by person, in one statement: each cohort's
+# person-months (only the people and months it counts), one row per indicator with 1 or 0
+# for the numerator; metrics.families.insert_by_profile adds them up by profile as they are
+# stored. Each row depends only on the person's own rows and its month's window, which is
+# what lets an incremental publish (metrics.incremental) keep them person by person.
+PERSON_UNITS_SQL = f"""
 WITH diabetes AS (
     -- People on the diabetes register at each month end while registered.
-    SELECT DISTINCT r.person_id, r.profile_id, r.gpprac, r.sex, r.frailty, m.month, m.cut_9,
-           m.cut_21,
+    SELECT DISTINCT r.person_id, r.gpprac, r.sex, r.frailty, m.month, m.cut_9, m.cut_21,
            m.month_number - r.birth_number AS months_old
     FROM conditions c
     {on_register_at_month_end("register_windows")}
     WHERE c.condition = 'DM'
 ),
 diabetes_units AS (
-    SELECT k.metric_id, d.month, d.gpprac, d.sex, d.profile_id, d.months_old,
+    SELECT k.metric_id, d.month, d.gpprac, d.sex, d.person_id, d.months_old,
            CASE k.metric_id
                WHEN 'dm_hba1c_control' THEN e.hba1c_ok
                WHEN 'dm_bp_control' THEN e.sbp_ok * e.dbp_ok
@@ -134,7 +133,7 @@ educated AS (
     GROUP BY d.person_id, d.diagnosed_on
 ),
 education_units AS (
-    SELECT 'dm_structured_education' AS metric_id, r.month, r.gpprac, r.sex, r.profile_id,
+    SELECT 'dm_structured_education' AS metric_id, r.month, r.gpprac, r.sex, r.person_id,
            r.months_old, e.referred AS ok
     FROM diabetes r JOIN educated e ON e.person_id = r.person_id
     WHERE e.diagnosed_on > r.cut_21 AND e.diagnosed_on <= r.cut_9
@@ -143,8 +142,7 @@ education_units AS (
 -- only the month of birth, a child "reaches" an age in the month it falls in, and a dose
 -- given in that month counts as given by that age.
 doses AS (
-    SELECT r.person_id, r.profile_id, r.gpprac, r.sex, r.birth_number, r.first_number,
-           r.last_number,
+    SELECT r.person_id, r.gpprac, r.sex, r.birth_number, r.first_number, r.last_number,
            sum(CASE WHEN e.code = 'dtap_ipv_hib_hepb'
                      AND e.event_date < r.birth_month + INTERVAL 9 MONTH THEN 1 ELSE 0 END)
                AS dtap_by_8m,
@@ -155,11 +153,10 @@ doses AS (
     LEFT JOIN gp_events e
       ON e.person_id = r.person_id AND e.code IN ('dtap_ipv_hib_hepb', 'mmr')
     WHERE r.birth_number >= (SELECT min(month_number) FROM register_windows) - 30
-    GROUP BY r.person_id, r.profile_id, r.gpprac, r.sex, r.birth_number, r.first_number,
-             r.last_number
+    GROUP BY r.person_id, r.gpprac, r.sex, r.birth_number, r.first_number, r.last_number
 ),
 immunisation_units AS (
-    SELECT k.metric_id, m.month, d.gpprac, d.sex, d.profile_id,
+    SELECT k.metric_id, m.month, d.gpprac, d.sex, d.person_id,
            m.month_number - d.birth_number AS months_old,
            CASE WHEN k.metric_id = 'imm_dtap_8m' THEN
                      CASE WHEN d.dtap_by_8m >= 3 THEN 1 ELSE 0 END
@@ -173,8 +170,8 @@ immunisation_units AS (
 -- Women aged 25 to 64 at the month end, screened within 42 months (to 49) or 66 months.
 -- Each screening covers the months from its own to the month before the next one, up to
 -- the last month end less than 42 (or 66) months after it, within the woman's months in
--- the cohort: counted as such ranges, then spread over months. The denominator is every
--- woman of those ages, from profile_pop.
+-- the cohort. The denominator is every woman of those ages, from profile_pop
+-- (SCREENING_DENOMINATORS_SQL).
 screenings AS (
     SELECT person_id, event_number,
            lead(event_number) OVER (PARTITION BY person_id ORDER BY event_date) - 1
@@ -187,7 +184,7 @@ screenings AS (
             AND event_date IS NOT NULL)
 ),
 screened AS (
-    SELECT k.metric_id, r.gpprac, r.sex, r.profile_id,
+    SELECT k.metric_id, r.gpprac, r.sex, r.person_id,
            greatest(s.event_number, r.first_number, r.birth_number + k.first_month)
                AS from_number,
            least(coalesce(s.before_next, r.last_number), r.last_number,
@@ -200,24 +197,8 @@ screened AS (
         AS k(metric_id, look_back, first_month, last_month)
     WHERE r.sex = '2'
 ),
-screened_ranges AS (
-    SELECT metric_id, gpprac, sex, profile_id, from_number, to_number, count(*) AS screened
-    FROM screened WHERE from_number <= to_number
-    GROUP BY metric_id, gpprac, sex, profile_id, from_number, to_number
-),
-screening_units AS (
-    SELECT c.metric_id, m.month, c.gpprac, c.sex, c.profile_id, {ADULT} AS age_lo,
-           c.screened AS ok, 0 AS den
-    FROM screened_ranges c
-    JOIN register_windows m ON m.month_number BETWEEN c.from_number AND c.to_number
-    UNION ALL
-    SELECT CASE WHEN band < 10 THEN 'cervical_screening_25_49'
-                ELSE 'cervical_screening_50_64' END,
-           month, gpprac, sex, profile_id, age_lo, 0, persons
-    FROM profile_pop WHERE sex = '2' AND band BETWEEN 5 AND 12
-),
 high_risk_units AS (
-    SELECT 'anticipatory_care_plans' AS metric_id, m.month, r.gpprac, r.sex, r.profile_id,
+    SELECT 'anticipatory_care_plans' AS metric_id, m.month, r.gpprac, r.sex, r.person_id,
            m.month_number - r.birth_number AS months_old, coalesce(e.acp_ok, 0) AS ok
     FROM registrations r
     JOIN register_windows m ON m.month_number BETWEEN r.first_number AND r.last_number
@@ -229,19 +210,27 @@ person_months AS (
     UNION ALL SELECT * FROM education_units
     UNION ALL SELECT * FROM immunisation_units
     UNION ALL SELECT * FROM high_risk_units
-),
-counted AS (
-    SELECT metric_id, month, gpprac, sex, profile_id,
-           {age_class_sql("CAST(floor(months_old / 12) AS INTEGER)")} AS age_lo,
-           coalesce(ok, 0) AS ok, 1 AS den
-    FROM person_months
-    UNION ALL
-    SELECT metric_id, month, gpprac, sex, profile_id, age_lo, ok, den FROM screening_units
 )
-SELECT metric_id, month, gpprac, NULL, NULL, age_lo, sex, sum(ok), sum(den), NULL, profile_id
-FROM counted
-GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
+SELECT metric_id, month, gpprac, NULL, person_id, CAST(floor(months_old / 12) AS INTEGER),
+       sex, CAST(coalesce(ok, 0) AS DOUBLE), 1.0, NULL
+FROM person_months
+UNION ALL
+SELECT s.metric_id, m.month, s.gpprac, NULL, s.person_id, {ADULT}, s.sex, 1.0, 0.0, NULL
+FROM screened s
+JOIN register_windows m ON m.month_number BETWEEN s.from_number AND s.to_number
 """
+
+# The screening indicators' denominators: every woman of their ages, by profile.
+SCREENING_DENOMINATORS_SQL = (
+    INSERT_UNITS
+    + """, profile_id)
+SELECT CASE WHEN band < 10 THEN 'cervical_screening_25_49' ELSE 'cervical_screening_50_64' END
+           AS metric_id,
+       month, gpprac, NULL, NULL, age_lo, sex, 0.0, sum(persons), NULL, profile_id
+FROM profile_pop WHERE sex = '2' AND band BETWEEN 5 AND 12
+GROUP BY ALL
+"""
+)
 
 # A static flag over the whole registered population: counted from profile_pop directly.
 COVERAGE_SQL = (
@@ -258,13 +247,35 @@ GROUP BY month, gpprac, age_lo, sex, profile_id
 def insert_units(connection, context) -> None:
     """Inserts one unit per person in each indicator's denominator at each month end, added
     up by profile."""
+    prepare_person_units(connection, context)
+    for select, parameters in person_unit_selects(context):
+        insert_by_profile(connection, select, parameters, standardised=STANDARDISED)
+    insert_profile_units(connection)
+
+
+STANDARDISED = False  # none is: ages are kept as their age band's lower bound
+
+
+def prepare_person_units(connection, context) -> None:
+    """Creates the temporary tables PERSON_UNITS_SQL reads: register_windows, one row per
+    month in `months`, and event_months."""
     months = connection.execute("SELECT month FROM months ORDER BY month").fetchall()
     connection.register("windows_frame", windows_frame([month for (month,) in months]))
     cuts = ", ".join(f"CAST(cut_{n} AS DATE) AS cut_{n}" for n in CUTS)
     connection.execute(WINDOWS_SQL.format(cuts=cuts))
     connection.unregister("windows_frame")
     connection.execute(EVENT_MONTHS_SQL, _diabetes_parameters(context))
-    connection.execute(UNITS_SQL)
+
+
+def person_unit_selects(context) -> list[tuple[str, dict]]:
+    """The select of the family's units person by person (units columns but profile_id),
+    with its parameters: each person's units depend only on their own rows."""
+    return [(PERSON_UNITS_SQL, {})]
+
+
+def insert_profile_units(connection) -> None:
+    """Inserts the units counted by profile rather than person (from profile_pop)."""
+    connection.execute(SCREENING_DENOMINATORS_SQL)
     connection.execute(COVERAGE_SQL)
 
 

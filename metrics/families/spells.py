@@ -121,6 +121,17 @@ WHERE CASE k.metric_id
 
 def insert_units(connection, context) -> None:
     """Inserts the spells family's units for the months up to context.last_day."""
+    prepare_person_units(connection, context)
+    for select, parameters in person_unit_selects(context):
+        insert_by_profile(connection, select, parameters, standardised=STANDARDISED)
+
+
+# The ages are kept as metrics.people.age_key_sql, as these indicators are standardised.
+STANDARDISED = True
+
+
+def prepare_person_units(connection, context) -> None:
+    """Creates the temporary tables the unit selects read: flagged_spells and readmitted."""
     connection.execute(
         FLAGGED_SQL.format(
             emergency=EMERGENCY,
@@ -131,7 +142,11 @@ def insert_units(connection, context) -> None:
         )  # fmt: skip
     )
     connection.execute(READMITTED_SQL.format(transfers=TRANSFERS))
+
+
+def person_unit_selects(context) -> list[tuple[str, dict]]:
+    """The selects of the family's units person by person (units columns but profile_id),
+    each with its parameters. Each spell's units depend only on its person's spells."""
     parameters = {"last_day": context.last_day}
     spell_units = SPELL_UNITS_SQL.format(care_homes=CARE_HOME_CODES)
-    insert_by_profile(connection, spell_units, parameters, standardised=True)
-    insert_by_profile(connection, BED_DAY_UNITS_SQL, parameters, standardised=True)
+    return [(spell_units, parameters), (BED_DAY_UNITS_SQL, parameters)]
