@@ -36,6 +36,7 @@ from metrics.families import (
     survey,
 )
 from metrics.hierarchy import build_hierarchy
+from metrics.incremental import CACHED_FAMILIES, UnitsCache
 from metrics.people import build_profiles
 from metrics.periods import build_period_totals
 from metrics.registry import Indicator, load_registry
@@ -96,29 +97,40 @@ HANDOFF_TABLES = (
 
 
 def compute_tables(
-    connection, settings: Settings, today: date | None = None, report: Report | None = None
-) -> Context:
+    connection, settings: Settings, today: date | None = None, report: Report | None = None,
+    incremental: bool = False,
+) -> Context:  # fmt: skip
     """Creates `indicator_values` in the workspace: one row per indicator, period, level, org
     and segment; returns the Context. `today` bounds the last complete month; `report`
-    hears each stage's name and seconds.
+    hears each stage's name and seconds; `incremental` keeps the costly families' units in
+    a cache beside the warehouse and recomputes only what changed (metrics.incremental).
     """
-    context = compute_person_level(connection, settings, today, report)
+    context = compute_person_level(connection, settings, today, report, incremental)
     compute_aggregate(connection, context, report)
     return context
 
 
 def compute_person_level(
-    connection, settings: Settings, today: date | None = None, report: Report | None = None
-) -> Context:
+    connection, settings: Settings, today: date | None = None, report: Report | None = None,
+    incremental: bool = False,
+) -> Context:  # fmt: skip
     """The person-level part, up to the period totals: leaves HANDOFF_TABLES (and working
     tables) in the workspace and returns the Context. Its SQL is the portable subset."""
     with stage(report, "calendar, hierarchy and profiles"):
         context = prepare(connection, settings, today)
         connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
+    cache = _units_cache(connection, settings, context, report) if incremental else None
     for name in sorted({indicator.family for indicator in context.registry.values()}):
-        if name in FAMILIES:
-            with stage(report, f"units: {name}"):
+        if name not in FAMILIES:
+            continue  # supplied: counted already (metrics.families.supplied)
+        with stage(report, f"units: {name}"):
+            if cache is not None and name in CACHED_FAMILIES:
+                cache.insert_units(name)
+            else:
                 FAMILIES[name].insert_units(connection, context)
+    if cache is not None:
+        with stage(report, "saving the units cache"):
+            cache.save()
     with stage(report, "counts by level"):
         build_level_numerators(connection)
     with stage(report, "denominators"):
@@ -190,6 +202,14 @@ def build_values(connection, registry) -> None:
 def _floats(column) -> np.ndarray:
     """A float array from a fetched column, NULL (a masked value) as NaN."""
     return np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
+
+
+def _units_cache(connection, settings: Settings, context: Context, report) -> UnitsCache:
+    """Opens the units cache and decides what to recompute (metrics.incremental)."""
+    cache = UnitsCache(connection, settings.data_dir, context)
+    with stage(report, "units cache: what changed"):
+        cache.plan()
+    return cache
 
 
 def prepare(connection, settings: Settings, today: date | None = None) -> Context:

@@ -18,11 +18,19 @@ from metrics import compute
 from wholesystem.errors import UserError
 
 
-def compute_on_engine(connection, settings, today=None, report=None) -> compute.Context:
+def compute_on_engine(
+    connection, settings, today=None, report=None, incremental=False
+) -> compute.Context:
     """Creates `indicator_values` in the DuckDB workspace `connection`, running the
-    person-level part on the engine the settings name; returns the Context."""
+    person-level part on the engine the settings name; returns the Context. `incremental`
+    (metrics.incremental) is for the DuckDB engine only."""
     if settings.engine != "spark":
-        return compute.compute_tables(connection, settings, today, report)
+        return compute.compute_tables(connection, settings, today, report, incremental)
+    if incremental:
+        raise UserError(
+            "an incremental publish runs on the DuckDB engine only: publish without "
+            "--incremental, or with WHOLESYSTEM_ENGINE=duckdb"
+        )
     check_spark_warehouse(settings.spark_warehouse)
     from metrics.spark import SparkConnection, hand_off, load_warehouse, spark_session
 

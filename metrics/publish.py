@@ -26,6 +26,7 @@ from metrics.compute import Report, stage
 from metrics.disclosure import mark_suppressed
 from metrics.engine import compute_on_engine
 from metrics.peers import write_peers
+from metrics.people import has_table
 from metrics.registry import load_registry
 from metrics.series import chart_series
 from metrics.serving import (
@@ -59,7 +60,7 @@ class PublishResult:
 
 def publish(
     settings: Settings, today: date | None = None, report: Report | None = None,
-    draft: bool = False, published_by: str | None = None,
+    draft: bool = False, published_by: str | None = None, incremental: bool = False,
 ) -> PublishResult:  # fmt: skip
     """Computes every indicator and publishes a new snapshot; returns what it wrote.
 
@@ -68,7 +69,8 @@ def publish(
     begins and each stage as it starts; the library itself prints nothing. While it runs,
     the serving folder's building marker says how far it has got (metrics.building). A
     `draft` is written but not released. `published_by` is recorded in the snapshot (and,
-    unless a draft, as who released it).
+    unless a draft, as who released it). `incremental` recomputes the costly families' units
+    only where the warehouse changed since the last incremental publish (metrics.incremental).
     """
     started = time.perf_counter()
     registry = load_registry(settings.indicators)
@@ -78,7 +80,7 @@ def publish(
     with publish_lock(settings), building_marker(settings, version, draft, by, report) as report:
         try:
             with open_workspace(settings) as connection:
-                compute_on_engine(connection, settings, today, report)
+                compute_on_engine(connection, settings, today, report, incremental)
                 notes = _notes(connection)
                 stamp = (version, draft, by)
                 counts = _write(connection, staging, registry, settings, stamp, report)
@@ -104,11 +106,16 @@ GROUP BY indicator_id ORDER BY indicator_id
 
 
 def _notes(connection) -> list[str]:
-    return [
+    notes = [
         f"aggregate_indicators: {rows:,} row(s) of {indicator} not published, as no "
         f"definition in metrics/definitions/ has that id"
         for indicator, rows in connection.execute(UNDEFINED_SUPPLIED_SQL).fetchall()
     ]
+    if has_table(connection, "units_cache_note"):  # an incremental publish's plan
+        notes += [
+            note for (note,) in connection.execute("SELECT note FROM units_cache_note").fetchall()
+        ]
+    return notes
 
 
 def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[int, ...]:

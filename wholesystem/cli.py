@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--draft", action="store_true",
         help="write a draft only analysts and admins see, until `wholesystem release`",
     )  # fmt: skip
+    publish.add_argument(
+        "--incremental", action="store_true",
+        help="recompute units only for the people and months changed since the last "
+             "incremental publish (the first one computes all and writes the cache)",
+    )  # fmt: skip
     release = commands.add_parser("release", help="release a kept snapshot to every user")
     release.add_argument("version", help="the snapshot, e.g. snapshot-20261205T185747919176Z")
     commands.add_parser("snapshots", help="the kept snapshots: drafts, releases, packs")
@@ -401,7 +406,11 @@ def _publish_snapshot(arguments):
 
     settings = load_settings()
     draft = getattr(arguments, "draft", False)
-    result = publish(settings, report=PrintProgress(), draft=draft, published_by=_login_name())
+    incremental = getattr(arguments, "incremental", False)
+    result = publish(
+        settings, report=PrintProgress(), draft=draft, published_by=_login_name(),
+        incremental=incremental,
+    )  # fmt: skip
     print(
         f"published {result.version}: {result.rows:,} values ({result.suppressed:,} "
         f"suppressed), {result.series:,} SPC series in {result.seconds:.1f} s -> {result.path}"

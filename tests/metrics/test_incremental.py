@@ -1,0 +1,97 @@
+"""An incremental publish (metrics.incremental) writes the snapshot a full publish writes.
+
+The fixture system of every feed is published with the units cache as at February 2026,
+then a March load adds a month of activity and revises a few rows; the incremental publish
+of March must equal a full publish of the same warehouse, table by table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from metrics.incremental import CACHE_FILE
+from metrics.publish import publish
+from metrics.snapshot_diff import differences
+from tests.metrics.every_feed import add_every_feed
+
+FEBRUARY = date(2026, 3, 10)  # the last complete month is February
+MARCH = date(2026, 4, 22)
+
+
+def add_every_feed_and_an_open_spell(system) -> None:
+    """The fixture of every feed, and a stay still open at the end of February, whose
+    March nights only the months added can count."""
+    add_every_feed(system)
+    system.add("apc_spells", "S12", person_id="P2", gpprac="A00003", admidate="2026-02-25",
+               disdate="", startage="1", sex="2")  # fmt: skip
+
+
+def add_march(system) -> None:
+    """A month's load: new spells (one a readmission of P0, one of a new person), a new
+    test and diagnosis, a spell revised in place, and a patient whose row changed."""
+    system.add("apc_spells", "S10", person_id="P0", gpprac="A00001", admidate="2026-02-20",
+               disdate="2026-03-04", startage="85", sex="1")  # fmt: skip
+    system.add("patients", "P9", gpprac="A00004", sex="2", birth_month="1950-02",
+               registered_from="2026-03-01", high_risk_register="true")  # fmt: skip
+    system.add("apc_spells", "S11", person_id="P9", gpprac="A00004", admidate="2026-03-09",
+               disdate="", startage="76", sex="2")  # fmt: skip
+    system.add("gp_events", "P4", event_date="2026-03-02", code="hba1c", value="70")
+    system.add("conditions", "P3", condition="COPD", diagnosed_on="2026-03-05")
+    revised = next(row for row in system.rows["apc_spells"] if row["spell_id"] == "S1")
+    revised["disdate"] = "2026-02-14"  # the same key: the load replaces the row
+    patient = next(row for row in system.rows["patients"] if row["person_id"] == "P3")
+    patient["frailty"] = "severe"  # the patients feed is replaced by each load
+
+
+def test_an_incremental_publish_of_a_new_month_equals_a_full_one(system):
+    add_every_feed_and_an_open_spell(system)
+    system.load()
+    first = publish(system.settings, today=FEBRUARY, incremental=True)
+    assert first.notes[-1:] == [
+        "incremental publish: every unit computed, as no units cache yet"
+    ]  # fmt: skip
+    assert (system.settings.data_dir / CACHE_FILE).exists()
+    add_march(system)
+    system.load()
+    incremental = publish(system.settings, today=MARCH, incremental=True)
+    full = publish(system.settings, today=MARCH)
+    # P0, P1 (revised spell), P3 (patient row, diagnosis), P4 (test) and P9 (new).
+    assert incremental.notes[-1:] == [
+        "incremental publish: units recomputed for 5 people changed since 2026-02 and for "
+        "1 month(s) added"
+    ]
+    assert differences(incremental.path, full.path) == []
+
+
+def test_a_second_incremental_publish_of_the_same_warehouse_recomputes_no_one(system):
+    add_every_feed(system)
+    system.load()
+    first = publish(system.settings, today=MARCH, incremental=True)
+    again = publish(system.settings, today=MARCH, incremental=True)
+    assert again.notes[-1:] == [
+        "incremental publish: units recomputed for 0 people changed since 2026-03 and for "
+        "0 month(s) added"
+    ]
+    assert differences(first.path, again.path) == []
+
+
+def test_what_the_cache_cannot_vouch_for_is_computed_in_full(system):
+    add_every_feed(system)
+    system.load()
+    publish(system.settings, today=MARCH, incremental=True)
+    earlier = publish(system.settings, today=FEBRUARY, incremental=True)
+    assert earlier.notes[-1:] == [
+        "incremental publish: every unit computed, as the last month is 2026-02-01, the "
+        "cache's 2026-03-01"
+    ]
+    stricter = dataclasses.replace(
+        system.settings, indicators={"dm_hba1c_control": {"hba1c_threshold": 48.0}}
+    )
+    changed = publish(stricter, today=FEBRUARY, incremental=True)
+    assert changed.notes[-1:] == [
+        "incremental publish: every unit computed, as the indicator code or definitions "
+        "differ from the cache's"
+    ]
+    assert differences(changed.path, publish(stricter, today=FEBRUARY).path) == []
+    assert differences(changed.path, earlier.path) != []  # the threshold counts
