@@ -10,10 +10,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+import pytest
+
+from metrics.engine import compute_on_engine
 from metrics.incremental import CACHE_FILE
 from metrics.publish import publish
 from metrics.snapshot_diff import differences
 from tests.metrics.every_feed import add_every_feed
+from wholesystem.errors import UserError
 
 FEBRUARY = date(2026, 3, 10)  # the last complete month is February
 MARCH = date(2026, 4, 22)
@@ -95,3 +99,9 @@ def test_what_the_cache_cannot_vouch_for_is_computed_in_full(system):
     ]
     assert differences(changed.path, publish(stricter, today=FEBRUARY).path) == []
     assert differences(changed.path, earlier.path) != []  # the threshold counts
+
+
+def test_an_incremental_publish_on_spark_is_refused_in_one_sentence(system):
+    spark = dataclasses.replace(system.settings, engine="spark", spark_warehouse="lake")
+    with pytest.raises(UserError, match="runs on the DuckDB engine only"):
+        compute_on_engine(None, spark, incremental=True)
