@@ -85,6 +85,39 @@ FROM latest
 GROUP BY person_id, month
 """
 
+# Women aged 25 to 64 at the month end, screened within 42 months (to 49) or 66 months.
+# Each screening covers the months from its own to the month before the next one, up to
+# the last month end less than 42 (or 66) months after it, within the woman's months in
+# the cohort. The denominator is every woman of those ages, from profile_pop
+# (SCREENING_DENOMINATORS).
+SCREENED_CTES = f"""
+screenings AS (
+    SELECT person_id, event_number,
+           lead(event_number) OVER (PARTITION BY person_id ORDER BY event_date) - 1
+               AS before_next,
+           {_last_covered("event_date", "event_number", 42)} AS end_42,
+           {_last_covered("event_date", "event_number", 66)} AS end_66
+    FROM (SELECT person_id, event_date, {month_number_sql("event_date")} AS event_number
+          FROM gp_events
+          WHERE code = 'cervical_screening' AND person_id IS NOT NULL
+            AND event_date IS NOT NULL)
+),
+screened AS (
+    SELECT k.metric_id, r.gpprac, r.sex, r.person_id, r.profile_id,
+           greatest(s.event_number, r.first_number, r.birth_number + k.first_month)
+               AS from_number,
+           least(coalesce(s.before_next, r.last_number), r.last_number,
+                 r.birth_number + k.last_month,
+                 CASE WHEN k.look_back = 42 THEN s.end_42 ELSE s.end_66 END) AS to_number
+    FROM screenings s
+    JOIN registrations r ON r.person_id = s.person_id
+    CROSS JOIN (VALUES ('cervical_screening_25_49', 42, 25 * 12, 50 * 12 - 1),
+                       ('cervical_screening_50_64', 66, 50 * 12, 65 * 12 - 1))
+        AS k(metric_id, look_back, first_month, last_month)
+    WHERE r.sex = '2'
+)
+"""
+
 # Every register indicator's units person by person, in one statement: each cohort's
 # person-months (only the people and months it counts), one row per indicator with 1 or 0
 # for the numerator; metrics.families.insert_by_profile adds them up by profile as they are
@@ -167,36 +200,6 @@ immunisation_units AS (
       ON m.month_number BETWEEN greatest(d.first_number, d.birth_number + k.reached)
                             AND least(d.last_number, d.birth_number + k.reached + 11)
 ),
--- Women aged 25 to 64 at the month end, screened within 42 months (to 49) or 66 months.
--- Each screening covers the months from its own to the month before the next one, up to
--- the last month end less than 42 (or 66) months after it, within the woman's months in
--- the cohort. The denominator is every woman of those ages, from profile_pop
--- (SCREENING_DENOMINATORS_SQL).
-screenings AS (
-    SELECT person_id, event_number,
-           lead(event_number) OVER (PARTITION BY person_id ORDER BY event_date) - 1
-               AS before_next,
-           {_last_covered("event_date", "event_number", 42)} AS end_42,
-           {_last_covered("event_date", "event_number", 66)} AS end_66
-    FROM (SELECT person_id, event_date, {month_number_sql("event_date")} AS event_number
-          FROM gp_events
-          WHERE code = 'cervical_screening' AND person_id IS NOT NULL
-            AND event_date IS NOT NULL)
-),
-screened AS (
-    SELECT k.metric_id, r.gpprac, r.sex, r.person_id,
-           greatest(s.event_number, r.first_number, r.birth_number + k.first_month)
-               AS from_number,
-           least(coalesce(s.before_next, r.last_number), r.last_number,
-                 r.birth_number + k.last_month,
-                 CASE WHEN k.look_back = 42 THEN s.end_42 ELSE s.end_66 END) AS to_number
-    FROM screenings s
-    JOIN registrations r ON r.person_id = s.person_id
-    CROSS JOIN (VALUES ('cervical_screening_25_49', 42, 25 * 12, 50 * 12 - 1),
-                       ('cervical_screening_50_64', 66, 50 * 12, 65 * 12 - 1))
-        AS k(metric_id, look_back, first_month, last_month)
-    WHERE r.sex = '2'
-),
 high_risk_units AS (
     SELECT 'anticipatory_care_plans' AS metric_id, m.month, r.gpprac, r.sex, r.person_id,
            m.month_number - r.birth_number AS months_old, coalesce(e.acp_ok, 0) AS ok
@@ -214,21 +217,56 @@ person_months AS (
 SELECT metric_id, month, gpprac, NULL, person_id, CAST(floor(months_old / 12) AS INTEGER),
        sex, CAST(coalesce(ok, 0) AS DOUBLE), 1.0, NULL
 FROM person_months
-UNION ALL
+"""
+
+# The screening indicators' denominators: every woman of their ages, by profile.
+SCREENING_DENOMINATORS = """
+SELECT CASE WHEN band < 10 THEN 'cervical_screening_25_49' ELSE 'cervical_screening_50_64' END
+           AS metric_id,
+       month, gpprac, sex, profile_id, age_lo, 0 AS screened, persons
+FROM profile_pop WHERE sex = '2' AND band BETWEEN 5 AND 12
+"""
+# Each screening's range of months, counted by profile and then spread over its months, so
+# that women are never expanded month by month; with the denominators, by profile.
+SCREENING_UNITS_SQL = (
+    INSERT_UNITS
+    + f""", profile_id)
+WITH {SCREENED_CTES},
+ranges AS (
+    SELECT metric_id, gpprac, sex, profile_id, from_number, to_number, count(*) AS screened
+    FROM screened WHERE from_number <= to_number
+    GROUP BY metric_id, gpprac, sex, profile_id, from_number, to_number
+),
+counted AS (
+    SELECT c.metric_id, m.month, c.gpprac, c.sex, c.profile_id, {ADULT} AS age_lo,
+           c.screened, 0 AS persons
+    FROM ranges c
+    JOIN register_windows m ON m.month_number BETWEEN c.from_number AND c.to_number
+    UNION ALL
+    {SCREENING_DENOMINATORS}
+)
+SELECT metric_id, month, gpprac, NULL, NULL, age_lo, sex, sum(screened), sum(persons), NULL,
+       profile_id
+FROM counted
+GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
+"""
+)
+# The same units person by person, for the units cache (metrics.incremental).
+SCREENING_BY_PERSON_SQL = f"""
+WITH {SCREENED_CTES}
 SELECT s.metric_id, m.month, s.gpprac, NULL, s.person_id, {ADULT}, s.sex, 1.0, 0.0, NULL
 FROM screened s
 JOIN register_windows m ON m.month_number BETWEEN s.from_number AND s.to_number
 """
 
-# The screening indicators' denominators: every woman of their ages, by profile.
+# The screening denominators alone, for the units cache, which keeps the numerators person
+# by person.
 SCREENING_DENOMINATORS_SQL = (
     INSERT_UNITS
-    + """, profile_id)
-SELECT CASE WHEN band < 10 THEN 'cervical_screening_25_49' ELSE 'cervical_screening_50_64' END
-           AS metric_id,
-       month, gpprac, NULL, NULL, age_lo, sex, 0.0, sum(persons), NULL, profile_id
-FROM profile_pop WHERE sex = '2' AND band BETWEEN 5 AND 12
-GROUP BY ALL
+    + f""", profile_id)
+SELECT metric_id, month, gpprac, NULL, NULL, age_lo, sex, 0.0, sum(persons), NULL, profile_id
+FROM ({SCREENING_DENOMINATORS})
+GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
 """
 )
 
@@ -248,9 +286,9 @@ def insert_units(connection, context) -> None:
     """Inserts one unit per person in each indicator's denominator at each month end, added
     up by profile."""
     prepare_person_units(connection, context)
-    for select, parameters in person_unit_selects(context):
-        insert_by_profile(connection, select, parameters, standardised=STANDARDISED)
-    insert_profile_units(connection)
+    insert_by_profile(connection, PERSON_UNITS_SQL, standardised=STANDARDISED)
+    connection.execute(SCREENING_UNITS_SQL)
+    connection.execute(COVERAGE_SQL)
 
 
 STANDARDISED = False  # none is: ages are kept as their age band's lower bound
@@ -268,13 +306,15 @@ def prepare_person_units(connection, context) -> None:
 
 
 def person_unit_selects(context) -> list[tuple[str, dict]]:
-    """The select of the family's units person by person (units columns but profile_id),
-    with its parameters: each person's units depend only on their own rows."""
-    return [(PERSON_UNITS_SQL, {})]
+    """The selects of the family's units person by person (units columns but profile_id),
+    with their parameters, for the units cache: each person's units depend only on their
+    own rows. A full publish counts the screenings by profile instead."""
+    return [(PERSON_UNITS_SQL, {}), (SCREENING_BY_PERSON_SQL, {})]
 
 
 def insert_profile_units(connection) -> None:
-    """Inserts the units counted by profile rather than person (from profile_pop)."""
+    """Inserts the units counted by profile rather than person (from profile_pop), for the
+    units cache, whose person-level selects (person_unit_selects) give the rest."""
     connection.execute(SCREENING_DENOMINATORS_SQL)
     connection.execute(COVERAGE_SQL)
 
