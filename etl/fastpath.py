@@ -1,12 +1,16 @@
-"""The fast path: a clean file goes straight from DuckDB's typed reader into its table.
+"""The one pass: a file's accepted rows go straight from DuckDB's typed reader into its table.
 
-Most monthly files break no rule. For those, the reader parses dates and numbers natively
-and one INSERT applies every value rule as a filter, with no staging table. The path is
-taken only when it provably loaded every row: a count of the file's rows must equal the
-rows inserted, and no key may repeat. Anything else (a value the reader cannot parse, a row
-that fails a rule, a repeated key) makes the caller roll back and run the full validation
-in `etl.stage`, which alone decides what is quarantined and why. Both paths share the same
-rule declarations, so they cannot disagree about a clean file.
+The reader parses dates and numbers natively and one INSERT applies every value rule as a
+filter, with no staging table. A clean file is done when the rows inserted equal the rows in
+the file. A file with bad rows then has only those rows listed for the quarantine, by a
+second read that keeps nothing but them (numbered by the reader, so each keeps its line);
+repeated keys are looked for in what the INSERT wrote, inside the same transaction. The
+path is taken only when it provably accounted for every row: the rows inserted plus the
+rows quarantined must equal the rows in the file, and no key may repeat. Anything else (a
+value the reader cannot parse, a repeated key, a count that does not add up) makes the
+caller roll back and run the full validation in `etl.stage`, which names the problem. Both
+paths share the same rule declarations and listing of broken rules, so they agree on every
+row.
 """
 
 from __future__ import annotations
@@ -17,29 +21,39 @@ from etl.insert import insert_sql
 from etl.reader import raw_select
 from etl.revisions import remove_replaced
 from etl.source import Source
-from etl.stage import StageCounts, accepted_rows, keys_repeat
-from etl.validate import row_checks_sql
+from etl.spec import NATIVE_KINDS
+from etl.stage import (
+    StageCounts,
+    keys_repeat,
+    list_broken_rules,
+    record_quarantine,
+    refuse_real_nhs_numbers,
+    refuse_too_many_quarantined,
+)
+from etl.validate import typed_select
 
 SAMPLE_ROWS = 100_000
 
 
 def fast_path_applies(connection, source: Source) -> bool:
-    """Whether to try the fast path: not for feeds that filter or cross-check their rows
-    (population), nor for a file whose first rows already break a rule, which would fail
-    the fast path only after a whole pass over it."""
-    return not source.feed.filters_rows and _first_rows_pass(connection, source)
+    """Whether to try the one pass: not for feeds that filter or cross-check their rows
+    (population), nor for a file whose first rows hold a value the typed reader cannot
+    parse, which would fail the pass only after a whole read of the file."""
+    return not source.feed.filters_rows and _first_rows_readable(connection, source)
 
 
-def _first_rows_pass(connection, source: Source) -> bool:
-    sample = f"{raw_select(source, native=True)} LIMIT {SAMPLE_ROWS}"
-    checks = row_checks_sql(source.feed, sample, native=True)
+def _first_rows_readable(connection, source: Source) -> bool:
+    # Counting the typed columns makes the reader parse them (count(*) would not).
+    typed = [f"count(raw_{c.name})" for c in source.feed.columns if c.kind in NATIVE_KINDS]
+    if not typed:
+        return True
+    rows = f"{raw_select(source, native=True)} LIMIT {SAMPLE_ROWS}"
+    sample = f"SELECT {', '.join(typed)} FROM ({rows})"
     try:
-        failing = connection.execute(
-            f"SELECT count(*) FILTER (WHERE NOT ({accepted_rows(source)})) FROM ({checks})"
-        ).fetchone()[0]
+        connection.execute(sample).fetchone()
     except (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException):
         return False  # the full validation names the problem
-    return failing == 0
+    return True
 
 
 def _keys_repeat(connection, source: Source, load_id: int) -> bool:
@@ -55,23 +69,62 @@ def _row_count(connection, source: Source, lines: int) -> int:
     return connection.execute(f"SELECT count(*) FROM ({raw_select(source)})").fetchone()[0]
 
 
-def try_fast_load(
-    connection, source: Source, load_id: int, lines: int
-) -> tuple[StageCounts, int] | None:
-    """Inside the caller's transaction, loads a clean file; returns (counts, rows replaced).
+def _list_bad_rows(connection, source: Source, load_id: int) -> int:
+    """Creates temp table `bad_raw` (row_index and every value as text) of the rows the
+    INSERT left out, read again and numbered by the reader; returns how many.
 
-    `lines` is the file's physical line count. Returns None when the file is not provably
-    clean; the caller must then roll back. DuckDB errors (a value the typed reader cannot
-    parse) propagate for the same purpose.
+    A row was left out when no row of this load has its key (the keys inserted are known to
+    be distinct), which is far cheaper to test than every rule again. A bad row sharing its
+    key with an accepted one is not listed, so the caller's count no longer adds up.
+    """
+    feed = source.feed
+    numbered = raw_select(source, native=True, numbered=True)
+    texts = ", ".join(f"CAST(raw_{c.name} AS VARCHAR) AS raw_{c.name}" for c in feed.columns)
+    same_key = " AND ".join(f"kept.{name} = file.{name}" for name in feed.key)
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
+            SELECT row_index, {texts} FROM ({typed_select(feed, numbered, native=True)}) file
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {feed.table} kept WHERE kept.load_id = {load_id} AND {same_key}
+            )"""
+    )
+    return connection.execute("SELECT count(*) FROM bad_raw").fetchone()[0]
+
+
+def _rows_breaking_rules(connection) -> int:
+    return connection.execute("SELECT count(DISTINCT line) FROM broken").fetchone()[0]
+
+
+def try_fast_load(
+    connection, source: Source, load_id: int, lines: int, threshold: float
+) -> tuple[StageCounts, int] | None:
+    """Inside the caller's transaction, loads the file; returns (counts, rows replaced).
+
+    `lines` is the file's physical line count. Returns None when the pass cannot prove it
+    accounted for every row; the caller must then roll back. DuckDB errors (a value the
+    typed reader cannot parse) propagate for the same purpose, and `UserError` (a real NHS
+    number, too many rows quarantined) rejects the file as the full validation would.
     """
     total = _row_count(connection, source, lines)
     if total == 0:
         return None
     inserted = connection.execute(insert_sql(source, load_id, native=True)).fetchone()[0]
-    if inserted != total or _keys_repeat(connection, source, load_id):
-        return None
+    if _keys_repeat(connection, source, load_id):
+        return None  # the full validation names the lines
+    quarantined = 0
+    if inserted != total:
+        quarantined = _list_bad_rows(connection, source, load_id)
+        if inserted + quarantined != total:
+            return None
+        list_broken_rules(connection, source, native=True)
+        if _rows_breaking_rules(connection) != quarantined:
+            return None  # a row left out for no rule: the reader and the rules disagree
+        refuse_real_nhs_numbers(connection, source)
+    counts = StageCounts(total, 0, quarantined, inserted)
+    if quarantined:
+        refuse_too_many_quarantined(connection, source, counts, threshold)
+        record_quarantine(connection, source, load_id)
     incoming = (
         f"SELECT {', '.join(source.feed.key)} FROM {source.feed.table} WHERE load_id = {load_id}"
     )
-    replaced = remove_replaced(connection, source.feed, incoming, load_id)
-    return StageCounts(total, 0, 0, total), replaced
+    return counts, remove_replaced(connection, source.feed, incoming, load_id)

@@ -26,9 +26,9 @@ from etl.reader import parquet_header
 from etl.revisions import remove_replaced
 from etl.source import Source, inspect
 from etl.spells import derive_spells
-from etl.stage import StageCounts, accepted_rows, stage, warnings
+from etl.stage import StageCounts, accepted_rows, record_quarantine, stage, warnings
 from etl.staging import staging_database
-from etl.validate import CHECKED, sql_literal
+from etl.validate import CHECKED
 from etl.warehouse import open_warehouse
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -102,7 +102,7 @@ def _load_inspected(connection, source: Source, settings: Settings, started, rep
 def _load_in_transaction(connection, source: Source, settings, started, facts, report):
     digest = facts.sha256
     if fast_path_applies(connection, source):
-        result = _try_fast_path(connection, source, started, facts, report)
+        result = _try_fast_path(connection, source, settings, started, facts, report)
         if result is not None:
             return result
     # Staging writes only the scratch database, so it runs before the warehouse transaction:
@@ -123,27 +123,40 @@ def _load_in_transaction(connection, source: Source, settings, started, facts, r
         return _log(connection, result, started, digest)
     finally:
         connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
-        connection.execute("DROP TABLE IF EXISTS bad_raw; DROP TABLE IF EXISTS bad")
-        connection.execute("DROP TABLE IF EXISTS broken")
+        _drop_bad_tables(connection)
 
 
-def _try_fast_path(connection, source: Source, started, facts, report) -> LoadResult | None:
-    """Loads a clean file in one pass; returns None (having rolled back) if it is not clean."""
+def _try_fast_path(connection, source: Source, settings, started, facts, report):
+    """Loads the file in one pass; returns None (having rolled back) if the pass cannot
+    account for every row."""
     connection.execute("BEGIN TRANSACTION")
-    report(f"{source.path}: writing (one pass, as the file looks clean)")
+    report(f"{source.path}: writing (one pass)")
     try:
         load_id = _next_load_id(connection)
-        loaded = try_fast_load(connection, source, load_id, facts.lines)
+        loaded = try_fast_load(
+            connection, source, load_id, facts.lines, settings.quarantine_threshold
+        )
     except (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException):
         loaded = None  # a value or row the typed reader cannot take: the full path names it
+    except UserError as error:  # a real NHS number or too many rows quarantined
+        _rollback(connection)
+        result = LoadResult(source.path, "rejected", source.feed.name, message=str(error))
+        return _log(connection, result, started, facts.sha256)
     if loaded is None:
         _rollback(connection)
-        report(f"{source.path}: not every row passed; validating row by row")
+        report(f"{source.path}: the one pass could not account for every row; validating")
         return None
     counts, replaced = loaded
     notes = _notes(connection, source, load_id, [])
     result = LoadResult(source.path, "loaded", source.feed.name, counts, replaced, notes=notes)
-    return _log(connection, result, started, facts.sha256, load_id, commit=True)
+    result = _log(connection, result, started, facts.sha256, load_id, commit=True)
+    _drop_bad_tables(connection)
+    return result
+
+
+def _drop_bad_tables(connection) -> None:
+    connection.execute("DROP TABLE IF EXISTS bad_raw; DROP TABLE IF EXISTS bad")
+    connection.execute("DROP TABLE IF EXISTS broken")
 
 
 def _rollback(connection) -> None:
@@ -153,11 +166,7 @@ def _rollback(connection) -> None:
 
 def _write(connection, source: Source, counts: StageCounts, load_id: int) -> LoadResult:
     feed = source.feed
-    connection.execute(
-        f"""INSERT INTO quarantine SELECT {load_id}, {sql_literal(str(source.path))}, line,
-                   column_name, value, rule
-            FROM broken"""
-    )
+    record_quarantine(connection, source, load_id)
     incoming = f"SELECT {', '.join(feed.key)} FROM {CHECKED} WHERE {accepted_rows(source)}"
     replaced = remove_replaced(connection, feed, incoming, load_id)
     if feed.filters_rows:  # small files whose staging kept every typed column

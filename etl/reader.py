@@ -18,17 +18,25 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def raw_select(source: Source, native: bool = False, skip_unreadable: bool = False) -> str:
+def raw_select(
+    source: Source, native: bool = False, skip_unreadable: bool = False, numbered: bool = False
+) -> str:
     """SQL yielding one column raw_<name> per feed column, in file row order.
 
     Columns are VARCHAR; with `native`, those of NATIVE_KINDS are parsed by the reader
     itself into their warehouse type, which is several times cheaper than casting text.
     With `skip_unreadable` (CSV only), rows whose values the reader cannot parse are skipped
-    instead of failing the read.
+    instead of failing the read. With `numbered`, a column row_index gives each row's
+    position among the file's data rows, from 0, as the reader counts them (WITH
+    ORDINALITY), so a later read can name a row's line without keeping every row.
     """
     if source.format == "parquet":
-        return _parquet_select(source, native)
-    return _csv_select(source, native, skip_unreadable)
+        columns, reader = _parquet_reader(source, native)
+    else:
+        columns, reader = _csv_reader(source, native, skip_unreadable)
+    if numbered:
+        return f"SELECT {columns}, ordinality - 1 AS row_index FROM {reader} WITH ORDINALITY"
+    return f"SELECT {columns} FROM {reader}"
 
 
 def _reader_types(source: Source, native: bool) -> dict[int, str]:
@@ -49,7 +57,7 @@ def _raw_columns(source: Source, name_of) -> str:
     return ", ".join(columns)
 
 
-def _csv_select(source: Source, native: bool, skip_unreadable: bool = False) -> str:
+def _csv_reader(source: Source, native: bool, skip_unreadable: bool) -> tuple[str, str]:
     types = _reader_types(source, native)
     positions = ", ".join(f"'c{index}': '{sql_type}'" for index, sql_type in types.items())
     # Compression follows the file's magic bytes, as the header read did, not its name.
@@ -61,17 +69,17 @@ def _csv_select(source: Source, native: bool, skip_unreadable: bool = False) -> 
         f"dateformat = '%Y-%m-%d', ignore_errors = {str(skip_unreadable).lower()}, "
         f"columns = {{{positions}}})"
     )
-    return f"SELECT {_raw_columns(source, lambda index: f'c{index}')} FROM {reader}"
+    return _raw_columns(source, lambda index: f"c{index}"), reader
 
 
-def _parquet_select(source: Source, native: bool) -> str:
+def _parquet_reader(source: Source, native: bool) -> tuple[str, str]:
     types = _reader_types(source, native)
 
     def cast(index: int) -> str:
         return f"CAST({quote_identifier(source.header[index])} AS {types[index]})"
 
     reader = f"read_parquet({sql_literal(str(source.data_path))})"
-    return f"SELECT {_raw_columns(source, cast)} FROM {reader}"
+    return _raw_columns(source, cast), reader
 
 
 def parquet_header(connection):

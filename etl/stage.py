@@ -42,9 +42,6 @@ def accepted_rows(source: Source) -> str:
     return f"NOT is_bad AND NOT is_ignored{stored}"
 
 
-FILE_TEXT = "staging.file_text"
-
-
 def kept_columns(source: Source) -> tuple[str, ...]:
     """The typed columns `checked` keeps: all for feeds that filter rows, else the key."""
     feed = source.feed
@@ -52,19 +49,18 @@ def kept_columns(source: Source) -> tuple[str, ...]:
 
 
 def stage(connection, source: Source, threshold: float) -> StageCounts:
-    """Creates temp tables `checked` and `bad` and applies the file-level rules."""
+    """Creates the table `checked` and temp tables `bad` and `broken`, and applies the
+    file-level rules."""
     connection.execute(f"DROP TABLE IF EXISTS {CHECKED}; DROP TABLE IF EXISTS bad_raw")
     native = _build_checked(connection, source)
     counts = _counts(connection, source)
     if counts.rows_read == 0:
         raise UserError(f"{source.path}: the file has a header but no data rows")
-    _list_broken_rules(connection, source)
-    if native and _quarantines_native_values(connection, source):
-        _restore_file_text(connection, source)
-        _list_broken_rules(connection, source, from_raw=False)
-    _refuse_real_nhs_numbers(connection, source)
+    connection.execute(bad_raw_sql(source.feed))
+    list_broken_rules(connection, source, native)
+    refuse_real_nhs_numbers(connection, source)
     _refuse_repeated_keys(connection, source)
-    _refuse_too_many_quarantined(connection, source, counts, threshold)
+    refuse_too_many_quarantined(connection, source, counts, threshold)
     return counts
 
 
@@ -85,14 +81,30 @@ def _build_checked(connection, source: Source) -> bool:
         return False
 
 
-def _list_broken_rules(connection, source: Source, from_raw: bool = True) -> None:
-    """Builds temp table `broken` (line, column_name, value, rule) once; the threshold, the
-    native-text check and the quarantine insert all read it."""
-    if from_raw:
-        connection.execute(bad_raw_sql(source.feed))
+def list_broken_rules(connection, source: Source, native: bool) -> None:
+    """From temp table `bad_raw` (row_index and the text of every bad row), builds temp
+    tables `bad` (typed from text, as the rules define) and `broken` (line, column_name,
+    value, rule) once; the threshold and the quarantine insert read them. `native`: the bad
+    rows were found with the reader's native types, whose text is the reader's own."""
+    _broken_rules(connection, source)
+    if native and _quarantines_native_values(connection, source):
+        _restore_file_text(connection, source)
+        _broken_rules(connection, source)
+
+
+def _broken_rules(connection, source: Source) -> None:
     connection.execute(bad_rows_sql(source.feed))
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE broken AS {broken_rules_sql(source.feed, source.first_line)}"
+    )
+
+
+def record_quarantine(connection, source: Source, load_id: int) -> None:
+    """Copies temp table `broken` into the warehouse's quarantine under `load_id`."""
+    connection.execute(
+        f"""INSERT INTO quarantine SELECT {load_id}, {sql_literal(str(source.path))}, line,
+                   column_name, value, rule
+            FROM broken"""
     )
 
 
@@ -106,32 +118,28 @@ def _quarantines_native_values(connection, source: Source) -> bool:
     if not native:
         return False
     names = ", ".join(sql_literal(name) for name in native)
-    return (
-        connection.execute(
-            f"SELECT count(*) FROM broken WHERE column_name IN ({names})"
-        ).fetchone()[0]
-        > 0
-    )
+    query = f"SELECT count(*) FROM broken WHERE column_name IN ({names})"
+    return connection.execute(query).fetchone()[0] > 0
 
 
 def _restore_file_text(connection, source: Source) -> None:
     """Puts back the file's own text for columns the reader typed, in the bad rows only.
 
     The quarantine shows a value as it stood in the file ('26-01-03', not 0026-01-03), so
-    those columns are read once more as text, narrowly, and joined on the row index.
+    those columns are read once more as text, numbered by the reader, and only the bad
+    rows are kept and joined on the row index.
     """
     native = _native_columns(source)
     text = ", ".join(f"raw_{name}" for name in native)
-    connection.execute(
-        f"CREATE OR REPLACE TABLE {FILE_TEXT} AS SELECT {text} FROM ({raw_select(source)})"
-    )
     replaced = ", ".join(f"t.raw_{name} AS raw_{name}" for name in native)
     connection.execute(
         f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
             SELECT b.* REPLACE ({replaced})
-            FROM bad_raw b JOIN {FILE_TEXT} t ON t.rowid = b.row_index"""
+            FROM bad_raw b JOIN (
+                SELECT row_index, {text} FROM ({raw_select(source, numbered=True)})
+                WHERE row_index IN (SELECT row_index FROM bad_raw)
+            ) t USING (row_index)"""
     )
-    connection.execute(f"DROP TABLE {FILE_TEXT}")
 
 
 def _counts(connection, source: Source) -> StageCounts:
@@ -143,7 +151,7 @@ def _counts(connection, source: Source) -> StageCounts:
     return StageCounts(read, ignored, bad, accepted)
 
 
-def _refuse_real_nhs_numbers(connection, source: Source) -> None:
+def refuse_real_nhs_numbers(connection, source: Source) -> None:
     for column in (c for c in source.feed.columns if c.pseudonym):
         row = connection.execute(
             f"SELECT min(row_index) FROM bad WHERE is_real_nhs_number({column.name})"
@@ -195,7 +203,7 @@ def _refuse_repeated_keys(connection, source: Source) -> None:
     )
 
 
-def _refuse_too_many_quarantined(connection, source, counts: StageCounts, threshold) -> None:
+def refuse_too_many_quarantined(connection, source, counts: StageCounts, threshold) -> None:
     checked_rows = counts.rows_read - counts.rows_ignored
     if counts.rows_quarantined <= threshold * checked_rows:
         return

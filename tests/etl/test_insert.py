@@ -41,14 +41,26 @@ def test_when_the_reader_disagrees_with_validation_the_insert_is_redone_exactly(
     assert "S7" in {row[0] for row in stored}
 
 
-def test_a_file_whose_first_rows_break_a_rule_goes_straight_to_full_validation(tmp_path, settings):
+def test_a_file_whose_first_rows_the_reader_cannot_parse_goes_straight_to_full_validation(
+    tmp_path, settings
+):
     from etl.load import load_files
 
     messages: list[str] = []
-    load_files([dirty_file(tmp_path)], settings, report=messages.append)
+    unreadable = apc_rows(40)
+    unreadable[2]["admidate"] = "3rd Jan"
+    path = write_csv(tmp_path / "unreadable.csv", unreadable)
+    load_files([path], settings, report=messages.append)
     assert not any("one pass" in message for message in messages)
-    clean = write_csv(tmp_path / "clean.csv", apc_rows(10, start=100))
-    load_files([clean], settings, report=messages.append)
-    assert any(
-        message.endswith("writing (one pass, as the file looks clean)") for message in messages
-    )
+    assert quarantine(settings) == [("unreadable.csv", 4, "admidate", "3rd Jan", "invalid_date")]
+
+
+def test_a_file_with_bad_rows_takes_the_one_pass_and_quarantines_them_by_line(tmp_path, settings):
+    from etl.load import load_files
+
+    messages: list[str] = []
+    [result] = load_files([dirty_file(tmp_path)], settings, report=messages.append)
+    assert any(message.endswith("writing (one pass)") for message in messages)
+    assert not any("validating" in message for message in messages[1:])
+    assert (result.counts.rows_read, result.counts.rows_quarantined) == (41, 1)
+    assert quarantine(settings) == [("apc.csv", 7, "gpprac", "BAD", "invalid_practice_code")]

@@ -70,3 +70,23 @@ def test_fast_and_full_paths_store_the_same_rows(tmp_path, monkeypatch, feed):
     assert (taken, not_taken) == ([True], [])
     assert fast.counts == full.counts
     assert data_snapshot(fast_settings) == data_snapshot(full_settings)
+
+
+def test_a_file_with_bad_rows_is_quarantined_the_same_by_both_paths(tmp_path, monkeypatch):
+    rows = [apc_row(f"S{number}") for number in range(1, 101)]
+    rows[3] = apc_row("S4", gpprac="bad")
+    rows[10] = apc_row("S11", person_id=" ", startage="130")
+    rows[20] = apc_row("S21", admidate="1899-12-31", disdate="1899-12-30")
+    rows[30] = apc_row("S31", sex="x", diag_4_concat="J44X;;zz")
+    rows[40] = apc_row("S41", startage=" 7 ", sex="f", admimeth="2a", procode3=" rtd ")
+    path = write_csv(tmp_path / "apc_spells.csv", rows)
+    fast_settings = Settings(data_dir=tmp_path / "fast")
+    full_settings = Settings(data_dir=tmp_path / "full")
+    fast, taken = load_quietly(path, fast_settings, monkeypatch, fast=True)
+    full, not_taken = load_quietly(path, full_settings, monkeypatch, fast=False)
+    assert (fast.outcome, full.outcome, taken, not_taken) == ("loaded", "loaded", [True], [])
+    assert fast.counts == full.counts
+    assert (fast.counts.rows_accepted, fast.counts.rows_quarantined) == (96, 4)
+    assert data_snapshot(fast_settings) == data_snapshot(full_settings)
+    quarantined = data_snapshot(fast_settings)["quarantine"]
+    assert ("admidate", "1899-12-31", "out_of_range") in {row[3:] for row in quarantined}
