@@ -1,8 +1,9 @@
 """Loads files into the warehouse: each file in one transaction, all or nothing.
 
-For each file: inspect it, skip it if the same bytes (SHA-256) were loaded before, stage and
-validate it, then quarantine its bad rows, replace revised keys and insert the rest, and
-record the attempt in `load_log`. A rejected file leaves every data table as it was; only
+For each file: inspect it, skip it if the same bytes (SHA-256) were loaded before, load it
+in one pass (`etl.fastpath`) or, where that cannot account for every row, stage and
+validate it (`etl.stage`), then quarantine its bad rows, replace revised keys and insert the
+rest, and record the attempt in `load_log`. A rejected file leaves every data table as it was; only
 its `load_log` entry is written, after the rollback.
 """
 
