@@ -145,7 +145,9 @@ def _try_fast_path(connection, source: Source, settings, started, facts, report)
         return _log(connection, result, started, facts.sha256)
     if loaded is None:
         _rollback(connection)
-        report(f"{source.path}: the one pass could not account for every row; validating")
+        report(
+            f"{source.path}: the one pass could not account for every row; validating row by row"
+        )
         return None
     counts, replaced = loaded
     notes = _notes(connection, source, load_id, [])

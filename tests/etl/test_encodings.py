@@ -20,8 +20,8 @@ HEADER = (
     "area_code,area_name,la_code,valid_from,valid_to"
 )
 NAMES = {1: 'Dr Smith’s "Old" Surgery, Café £', 2: "Two\nlines"}
-FAST = "writing (one pass, as the file looks clean)"
-FULL = "not every row passed; validating row by row"
+FAST = "writing (one pass)"
+FULL = "the one pass could not account for every row; validating row by row"
 
 CASES = {  # name: (encoding, line end, final line end)
     "utf8": ("utf-8", "\n", True),
