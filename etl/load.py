@@ -2,9 +2,9 @@
 
 For each file: inspect it, skip it if the same bytes (SHA-256) were loaded before, load it
 in one pass (`etl.fastpath`) or, where that cannot account for every row, stage and
-validate it (`etl.stage`), then quarantine its bad rows, replace revised keys and insert the
-rest, and record the attempt in `load_log`. A rejected file leaves every data table as it was; only
-its `load_log` entry is written, after the rollback.
+validate it (`etl.stage`), then quarantine its bad rows, replace revised keys and insert
+the rest, and record the attempt in `load_log`. A rejected file leaves every data table as
+it was; only its `load_log` entry is written, after the rollback.
 """
 
 from __future__ import annotations
