@@ -98,21 +98,36 @@ FROM placed JOIN profile_labels l USING (profile_id) GROUP BY ALL
 """
 
 # A view: periods reads it once, so the rows for every indicator are never materialised.
+# Only standardised indicators keep band and sex; the others take their spec's totals, added
+# up once per spec (spec_totals) rather than once per indicator.
 LEVEL_POP_SQL = """
 CREATE OR REPLACE VIEW level_pop AS
-SELECT m.metric_id, s.month, s.level, s.org_code, s.segment,
-       CASE WHEN m.standardise THEN s.band END AS band,
-       CASE WHEN m.standardise THEN s.sex END AS sex, sum(s.pop) AS pop
-FROM spec_pop s
-JOIN denominator_specs d USING (spec_id)
-JOIN metric_props m USING (denominator_kind, age_lo, age_hi)
-WHERE s.segment = 'all' OR list_contains(m.segment_kinds, split_part(s.segment, ':', 1))
-GROUP BY ALL
+WITH wanted AS (
+    SELECT m.metric_id, m.standardise, m.segment_kinds, d.spec_id
+    FROM metric_props m JOIN denominator_specs d USING (denominator_kind, age_lo, age_hi)
+)
+SELECT w.metric_id, s.month, s.level, s.org_code, s.segment, s.band, s.sex, s.pop
+FROM spec_pop s JOIN wanted w USING (spec_id)
+WHERE w.standardise
+  AND (s.segment = 'all' OR list_contains(w.segment_kinds, split_part(s.segment, ':', 1)))
+UNION ALL
+SELECT w.metric_id, s.month, s.level, s.org_code, s.segment, NULL, NULL, s.pop
+FROM spec_totals s JOIN wanted w USING (spec_id)
+WHERE NOT w.standardise
+  AND (s.segment = 'all' OR list_contains(w.segment_kinds, split_part(s.segment, ':', 1)))
+"""
+
+# Each spec's population without the standardisation band and sex.
+SPEC_TOTALS_SQL = """
+CREATE OR REPLACE TABLE spec_totals AS
+SELECT spec_id, month, level, org_code, segment, sum(pop) AS pop
+FROM spec_pop GROUP BY spec_id, month, level, org_code, segment
 """
 
 
 def build_level_denominators(connection) -> None:
-    """Creates level_pop (metric, month, level, org, segment, band, sex, pop)."""
+    """Creates spec_pop, spec_totals and the view level_pop (metric, month, level, org,
+    segment, band, sex, pop)."""
     connection.execute(SPECS_SQL)
     connection.execute(
         POPULATION_CELLS_SQL.format(
@@ -127,4 +142,5 @@ def build_level_denominators(connection) -> None:
         "CREATE OR REPLACE TABLE spec_pop AS\n"
         + roll_up_sql(source, "spec_id, month, band, sex", "sum(pop) AS pop")
     )
+    connection.execute(SPEC_TOTALS_SQL)
     connection.execute(LEVEL_POP_SQL)
