@@ -30,13 +30,17 @@ AGE_SEGMENTS = """(VALUES ('age_band:0-17', 0, 17), ('age_band:18-64', 18, 64),
     ('age_band:65-74', 65, 74), ('age_band:75-84', 75, 84), ('age_band:85+', 85, 120))"""
 
 # Denominators depend on an indicator only through its kind and ages, so they are counted
-# once per distinct (kind, ages) and joined to the indicators at the end.
+# once per distinct (kind, ages) and joined to the indicators at the end. A spec is
+# `detailed` (keeps the standardisation band and sex) when a standardised indicator uses it.
 SPECS_SQL = """
 CREATE OR REPLACE TABLE denominator_specs AS
-SELECT denominator_kind, age_lo, age_hi,
+SELECT denominator_kind, age_lo, age_hi, detailed,
        dense_rank() OVER (ORDER BY denominator_kind, age_lo, age_hi) AS spec_id
-FROM (SELECT DISTINCT denominator_kind, age_lo, age_hi FROM metric_props
-      WHERE denominator_kind IN ('registered_population', 'care_home_residents'))
+FROM (SELECT denominator_kind, age_lo, age_hi,
+             max(CASE WHEN standardise THEN 1 ELSE 0 END) = 1 AS detailed
+      FROM metric_props
+      WHERE denominator_kind IN ('registered_population', 'care_home_residents')
+      GROUP BY denominator_kind, age_lo, age_hi)
 """
 
 POPULATION_CELLS_SQL = """
@@ -69,12 +73,16 @@ FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
 """
 
 # Registered patients from the patient index (metrics.people's profile_pop): every segment
-# for care home residents, the profile segments for the registered population.
+# for care home residents, the profile segments for the registered population. Band and sex
+# are kept only for detailed specs: the others are added up without them (level_pop takes
+# their totals), so that fewer rows are multiplied by the profile labels.
 PATIENT_CELLS_SQL = """
 CREATE OR REPLACE TABLE patient_cells AS
 WITH placed AS (
     SELECT r.spec_id, r.denominator_kind, pm.month, pm.practice_code, pm.network_code,
-           pm.locality_code, pm.area_code, q.age_lo, q.band, q.sex, q.profile_id, q.persons
+           pm.locality_code, pm.area_code, q.age_lo, CASE WHEN r.detailed THEN q.band END AS band,
+           CASE WHEN r.detailed THEN q.sex END AS sex, q.sex AS sex_code, q.profile_id,
+           q.persons
     FROM profile_pop q
     JOIN practice_months pm ON pm.month = q.month AND pm.practice_code = q.gpprac
     JOIN denominator_specs r
@@ -90,8 +98,9 @@ FROM placed JOIN {age_segments} a(segment, lo, hi) ON a.lo = placed.age_lo
 WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
 UNION ALL
 SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex,
-       CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END, sum(persons)
-FROM placed WHERE denominator_kind = 'care_home_residents' AND sex IN ('1', '2') GROUP BY ALL
+       CASE sex_code WHEN '1' THEN 'sex:male' ELSE 'sex:female' END, sum(persons)
+FROM placed WHERE denominator_kind = 'care_home_residents' AND sex_code IN ('1', '2')
+GROUP BY ALL
 UNION ALL
 SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex, l.segment, sum(persons)
 FROM placed JOIN profile_labels l USING (profile_id) GROUP BY ALL
