@@ -17,7 +17,8 @@ import pandas as pd
 
 from metrics.base_tables import month_number_sql
 from metrics.calendar import shift_months
-from metrics.families import INSERT_UNITS, insert_by_profile, on_register_at_month_end
+from metrics.families import INSERT_UNITS, on_register_at_month_end
+from metrics.people import age_class_sql
 
 METRICS = (
     "anticipatory_care_plans", "dm_hba1c_control", "dm_bp_control", "dm_cholesterol_control",
@@ -118,22 +119,22 @@ screened AS (
 )
 """
 
-# Every register indicator's units person by person, in one statement: each cohort's
-# person-months (only the people and months it counts), one row per indicator with 1 or 0
-# for the numerator; metrics.families.insert_by_profile adds them up by profile as they are
-# stored. Each row depends only on the person's own rows and its month's window, which is
-# what lets an incremental publish (metrics.incremental) keep them person by person.
-PERSON_UNITS_SQL = f"""
+# Every register indicator's person-months, in one statement: each cohort's people and the
+# months it counts them, one row per indicator with 1 or 0 for the numerator. Each row
+# depends only on the person's own rows and its month's window, which is what lets an
+# incremental publish (metrics.incremental) keep them person by person.
+PERSON_MONTHS_CTES = f"""
 WITH diabetes AS (
     -- People on the diabetes register at each month end while registered.
-    SELECT DISTINCT r.person_id, r.gpprac, r.sex, r.frailty, m.month, m.cut_9, m.cut_21,
+    SELECT DISTINCT r.person_id, r.profile_id, r.gpprac, r.sex, r.frailty, m.month, m.cut_9,
+           m.cut_21,
            m.month_number - r.birth_number AS months_old
     FROM conditions c
     {on_register_at_month_end("register_windows")}
     WHERE c.condition = 'DM'
 ),
 diabetes_units AS (
-    SELECT k.metric_id, d.month, d.gpprac, d.sex, d.person_id, d.months_old,
+    SELECT k.metric_id, d.month, d.gpprac, d.sex, d.person_id, d.profile_id, d.months_old,
            CASE k.metric_id
                WHEN 'dm_hba1c_control' THEN e.hba1c_ok
                WHEN 'dm_bp_control' THEN e.sbp_ok * e.dbp_ok
@@ -167,7 +168,7 @@ educated AS (
 ),
 education_units AS (
     SELECT 'dm_structured_education' AS metric_id, r.month, r.gpprac, r.sex, r.person_id,
-           r.months_old, e.referred AS ok
+           r.profile_id, r.months_old, e.referred AS ok
     FROM diabetes r JOIN educated e ON e.person_id = r.person_id
     WHERE e.diagnosed_on > r.cut_21 AND e.diagnosed_on <= r.cut_9
 ),
@@ -175,7 +176,8 @@ education_units AS (
 -- only the month of birth, a child "reaches" an age in the month it falls in, and a dose
 -- given in that month counts as given by that age.
 doses AS (
-    SELECT r.person_id, r.gpprac, r.sex, r.birth_number, r.first_number, r.last_number,
+    SELECT r.person_id, r.profile_id, r.gpprac, r.sex, r.birth_number, r.first_number,
+           r.last_number,
            sum(CASE WHEN e.code = 'dtap_ipv_hib_hepb'
                      AND e.event_date < r.birth_month + INTERVAL 9 MONTH THEN 1 ELSE 0 END)
                AS dtap_by_8m,
@@ -186,10 +188,11 @@ doses AS (
     LEFT JOIN gp_events e
       ON e.person_id = r.person_id AND e.code IN ('dtap_ipv_hib_hepb', 'mmr')
     WHERE r.birth_number >= (SELECT min(month_number) FROM register_windows) - 30
-    GROUP BY r.person_id, r.gpprac, r.sex, r.birth_number, r.first_number, r.last_number
+    GROUP BY r.person_id, r.profile_id, r.gpprac, r.sex, r.birth_number, r.first_number,
+             r.last_number
 ),
 immunisation_units AS (
-    SELECT k.metric_id, m.month, d.gpprac, d.sex, d.person_id,
+    SELECT k.metric_id, m.month, d.gpprac, d.sex, d.person_id, d.profile_id,
            m.month_number - d.birth_number AS months_old,
            CASE WHEN k.metric_id = 'imm_dtap_8m' THEN
                      CASE WHEN d.dtap_by_8m >= 3 THEN 1 ELSE 0 END
@@ -202,7 +205,8 @@ immunisation_units AS (
 ),
 high_risk_units AS (
     SELECT 'anticipatory_care_plans' AS metric_id, m.month, r.gpprac, r.sex, r.person_id,
-           m.month_number - r.birth_number AS months_old, coalesce(e.acp_ok, 0) AS ok
+           r.profile_id, m.month_number - r.birth_number AS months_old,
+           coalesce(e.acp_ok, 0) AS ok
     FROM registrations r
     JOIN register_windows m ON m.month_number BETWEEN r.first_number AND r.last_number
     LEFT JOIN event_months e ON e.person_id = r.person_id AND e.month = m.month
@@ -214,8 +218,26 @@ person_months AS (
     UNION ALL SELECT * FROM immunisation_units
     UNION ALL SELECT * FROM high_risk_units
 )
-SELECT metric_id, month, gpprac, NULL, person_id, CAST(floor(months_old / 12) AS INTEGER),
-       sex, CAST(coalesce(ok, 0) AS DOUBLE), 1.0, NULL
+"""
+AGE_IN_YEARS = "CAST(floor(months_old / 12) AS INTEGER)"
+# A full publish adds the person-months up by the profile registrations carry as it goes:
+# adding them up afterwards (insert_by_profile's join of every person-month to its
+# profile) ran out of DuckDB's memory at 7.4 million spells.
+UNITS_SQL = (
+    INSERT_UNITS
+    + f""", profile_id)
+{PERSON_MONTHS_CTES}
+SELECT metric_id, month, gpprac, NULL, NULL, {age_class_sql(AGE_IN_YEARS)} AS age_lo, sex,
+       sum(coalesce(ok, 0)), count(*), NULL, profile_id
+FROM person_months
+GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
+"""
+)
+# The same person-months one by one (units columns but profile_id), for the units cache.
+PERSON_UNITS_SQL = f"""
+{PERSON_MONTHS_CTES}
+SELECT metric_id, month, gpprac, NULL, person_id, {AGE_IN_YEARS}, sex,
+       CAST(coalesce(ok, 0) AS DOUBLE), 1.0, NULL
 FROM person_months
 """
 
@@ -286,7 +308,7 @@ def insert_units(connection, context) -> None:
     """Inserts one unit per person in each indicator's denominator at each month end, added
     up by profile."""
     prepare_person_units(connection, context)
-    insert_by_profile(connection, PERSON_UNITS_SQL, standardised=STANDARDISED)
+    connection.execute(UNITS_SQL)
     connection.execute(SCREENING_UNITS_SQL)
     connection.execute(COVERAGE_SQL)
 
