@@ -36,7 +36,7 @@ from metrics.families import (
     survey,
 )
 from metrics.hierarchy import build_hierarchy
-from metrics.incremental import CACHED_FAMILIES, UnitsCache
+from metrics.incremental import CACHED_FAMILIES, UnitsCache, delete_cache
 from metrics.people import build_profiles
 from metrics.periods import build_period_totals
 from metrics.registry import Indicator, load_registry
@@ -115,7 +115,11 @@ def compute_person_level(
     incremental: bool = False,
 ) -> Context:  # fmt: skip
     """The person-level part, up to the period totals: leaves HANDOFF_TABLES (and working
-    tables) in the workspace and returns the Context. Its SQL is the portable subset."""
+    tables) in the workspace and returns the Context. Its SQL is the portable subset, except
+    the units cache (`incremental`), which is DuckDB only. A plain publish deletes the cache:
+    it would keep people the warehouse no longer holds (docs/warehouse.md)."""
+    if not incremental:
+        delete_cache(settings.units_cache_path)
     with stage(report, "calendar, hierarchy and profiles"):
         context = prepare(connection, settings, today)
         connection.execute(f"CREATE OR REPLACE TABLE units ({UNITS_COLUMNS})")
@@ -206,7 +210,7 @@ def _floats(column) -> np.ndarray:
 
 def _units_cache(connection, settings: Settings, context: Context, report) -> UnitsCache:
     """Opens the units cache and decides what to recompute (metrics.incremental)."""
-    cache = UnitsCache(connection, settings.data_dir, context)
+    cache = UnitsCache(connection, context)
     with stage(report, "units cache: what changed"):
         cache.plan()
     return cache

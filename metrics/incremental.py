@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from metrics.calendar import month_list, shift_months
 from metrics.families import UNITS_COLUMNS, insert_by_profile, registers, spells
+from metrics.people import has_table
 from metrics.workspace import sql_text
 
-CACHE_FILE = "units_cache.duckdb"
 CACHED_FAMILIES = {"spells": spells, "registers": registers}
 # The rows each person's cached units are made from: a change to any of them is a change
 # to the person (patients for registrations: practice, sex, birth, dates, flags).
@@ -68,6 +70,7 @@ class Plan:
 
     @property
     def full(self) -> bool:
+        """Whether every unit is computed (and the cache rewritten)."""
         return self.reason is not None
 
 
@@ -75,15 +78,18 @@ class UnitsCache:
     """The cache attached to a workspace as `units_cache` for one publish: `plan()` once,
     `insert_units(name)` for each cached family, `save()` at the end."""
 
-    def __init__(self, connection, data_dir: Path, context):
+    def __init__(self, connection, context):
         self.connection = connection
         self.context = context
-        self.path = data_dir / CACHE_FILE
+        self.path = context.settings.units_cache_path
         self.fingerprint = code_fingerprint(context.settings.indicators)
 
     def plan(self) -> Plan:
         """Attaches the cache, hashes each person's rows and decides what to recompute."""
-        self.connection.execute(f"ATTACH {sql_text(self.path)} AS units_cache")
+        with owner_only():
+            if self.path.exists():
+                self.path.chmod(0o600)  # a cache written before it was kept private
+            self.connection.execute(f"ATTACH {sql_text(self.path)} AS units_cache")
         self.connection.execute(PERSON_HASHES_SQL.format(rows=_person_rows(self.connection)))
         self.connection.execute(f"CREATE OR REPLACE TABLE computed_units ({CACHED_UNITS})")
         self._plan = self._decide()
@@ -97,14 +103,16 @@ class UnitsCache:
         if self._plan.full:
             return f"incremental publish: every unit computed, as {self._plan.reason}"
         changed = self.connection.execute("SELECT count(*) FROM changed_people").fetchone()[0]
-        added = _month_count(self._plan.cached_last, self.context.last_month)
+        added = len(month_list(self._plan.cached_last, self.context.last_month)) - 1
         return (
             f"incremental publish: units recomputed for {changed:,} people changed since "
             f"{self._plan.cached_last:%Y-%m} and for {added} month(s) added"
         )
 
     def _decide(self) -> Plan:
-        if not _has_info(self.connection):
+        """Full (with the reason) unless the cache was made by this code and definitions,
+        from the same first month, to a last month no later than this publish's."""
+        if not has_table(self.connection, "units_cache.info"):
             return Plan("no units cache yet")
         fingerprint, first, last = self.connection.execute(
             "SELECT fingerprint, first_month, last_month FROM units_cache.info"
@@ -129,7 +137,7 @@ class UnitsCache:
             cut = {table: f"SELECT * FROM {table} WHERE {changed}" for table in PERSON_TABLES[name]}
             self._compute(name, cut, first, self._plan.cached_last)
             if self._plan.cached_last < last:
-                first_new = _next_month(self._plan.cached_last)
+                first_new = shift_months(self._plan.cached_last, 1)
                 cut = {table: select.format(first_new=f"DATE '{first_new}'")
                        for table, select in NEW_MONTH_TABLES[name].items()}  # fmt: skip
                 self._compute(name, cut, first_new, last)
@@ -154,22 +162,28 @@ class UnitsCache:
 
     def save(self) -> None:
         """Writes what was computed into the cache, in one transaction, so that a failure
-        leaves the cache as it was."""
+        leaves the cache as it was; detaches it either way."""
+        try:
+            with owner_only():  # the .wal the writes make is patient-level too
+                self._write()
+        finally:
+            self.connection.execute("DETACH units_cache")
+
+    def _write(self) -> None:
+        """The transaction of `save`: rolled back on any failure, whose error is raised (a
+        ROLLBACK after a failed COMMIT raises a TransactionException of its own)."""
         self.connection.execute("BEGIN TRANSACTION")
         try:
-            if self._plan.full:
-                self.connection.execute(REPLACE_CACHE_SQL)
-            else:
-                self.connection.execute(UPDATE_CACHE_SQL)
+            self.connection.execute(REPLACE_CACHE_SQL if self._plan.full else UPDATE_CACHE_SQL)
             self.connection.execute(
                 INFO_SQL,
                 [self.fingerprint, self.context.first_month, self.context.last_month],
             )
             self.connection.execute("COMMIT")
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            with suppress(duckdb.TransactionException):
+                self.connection.execute("ROLLBACK")
             raise
-        self.connection.execute("DETACH units_cache")
 
 
 # Each person's rows as one number: the sum of a hash of each row (load_id aside, since a
@@ -224,12 +238,23 @@ def _person_rows(connection) -> str:
     return "\nUNION ALL\n".join(selects)
 
 
-def _has_info(connection) -> bool:
-    found = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() "
-        "WHERE database_name = 'units_cache' AND table_name = 'info'"
-    ).fetchone()[0]
-    return found > 0
+@contextmanager
+def owner_only() -> Iterator[None]:
+    """Files created within the block (the cache, its .wal) are readable by their owner
+    only: the process's umask, restored after. DuckDB will not attach an empty file made
+    private beforehand."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def delete_cache(path: Path) -> None:
+    """Deletes the units cache at `path` and its .wal, if there: a plain publish does, so
+    that no one removed from the warehouse stays in the cache (docs/warehouse.md)."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        file.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -263,11 +288,3 @@ def code_fingerprint(indicator_settings: dict) -> str:
             digest.update(path.read_bytes())
     digest.update(json.dumps(indicator_settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()
-
-
-def _month_count(after: date, last: date) -> int:
-    return (last.year - after.year) * 12 + last.month - after.month
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)

@@ -120,6 +120,12 @@ class Settings:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def units_cache_path(self) -> Path:
+        """The incremental publish's person-level units (metrics.incremental): patient-level
+        like the warehouse, readable by its owner only, deleted by a plain publish."""
+        return self.data_dir / "units_cache.duckdb"
+
+    @property
     def serving_dir(self) -> Path:
         """Where `publish` writes the aggregate-only serving snapshots."""
         return self.data_dir / "serving"

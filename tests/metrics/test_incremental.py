@@ -13,7 +13,6 @@ from datetime import date
 import pytest
 
 from metrics.engine import compute_on_engine
-from metrics.incremental import CACHE_FILE
 from metrics.publish import publish
 from metrics.snapshot_diff import differences
 from tests.metrics.every_feed import add_every_feed
@@ -55,7 +54,7 @@ def test_an_incremental_publish_of_a_new_month_equals_a_full_one(system):
     assert first.notes[-1:] == [
         "incremental publish: every unit computed, as no units cache yet"
     ]  # fmt: skip
-    assert (system.settings.data_dir / CACHE_FILE).exists()
+    assert system.settings.units_cache_path.stat().st_mode & 0o777 == 0o600
     add_march(system)
     system.load()
     incremental = publish(system.settings, today=MARCH, incremental=True)
@@ -105,3 +104,17 @@ def test_an_incremental_publish_on_spark_is_refused_in_one_sentence(system):
     spark = dataclasses.replace(system.settings, engine="spark", spark_warehouse="lake")
     with pytest.raises(UserError, match="runs on the DuckDB engine only"):
         compute_on_engine(None, spark, incremental=True)
+
+
+def test_the_cache_is_readable_by_its_owner_only_and_a_plain_publish_deletes_it(system):
+    add_every_feed(system)
+    system.load()
+    cache = system.settings.units_cache_path
+    publish(system.settings, today=MARCH, incremental=True)
+    assert cache.stat().st_mode & 0o777 == 0o600
+    cache.chmod(0o644)  # as an earlier version left it
+    publish(system.settings, today=MARCH, incremental=True)
+    assert cache.stat().st_mode & 0o777 == 0o600
+    assert not cache.with_name(cache.name + ".wal").exists()
+    publish(system.settings, today=MARCH)
+    assert not cache.exists()
