@@ -12,8 +12,10 @@ a snapshot: it is patient-level) with a hash of each person's rows, and recomput
   (b) everyone, over the months added since;
 
 then adds the units up by today's profiles, as a full publish does. The other families are
-cheap and read shared, profile-level tables, so they run in full; so does everything after
-the units (counts by level, periods, statistics, disclosure, SPC), which is global.
+cheap (deaths, care_homes and ae_attendances read patient-level tables, but small ones), so
+they run in full; so does everything after the units (counts by level, periods, statistics,
+disclosure, SPC), which is global. The cache is readable by its owner only, and a plain
+publish deletes it (docs/warehouse.md, "The units cache").
 
 What the cache cannot prove unchanged makes a full computation (which rewrites the cache),
 named in one line: no cache, other code or definitions (the metrics package, its
@@ -34,8 +36,15 @@ from pathlib import Path
 
 import duckdb
 
+from metrics.base_tables import month_number_sql
 from metrics.calendar import month_list, shift_months
-from metrics.families import UNITS_COLUMNS, insert_by_profile, registers, spells
+from metrics.families import (
+    PERSON_UNIT_COLUMNS,
+    PERSON_UNIT_FIELDS,
+    insert_by_profile,
+    registers,
+    spells,
+)
 from metrics.people import has_table
 from metrics.workspace import sql_text
 
@@ -46,18 +55,29 @@ PERSON_FEEDS = ("apc_spells", "conditions", "gp_events", "patients")
 # The tables each family reads person by person, cut to the changed people in pass (a).
 PERSON_TABLES = {"spells": ("apc_spells",), "registers": ("conditions", "gp_events",
                                                           "registrations")}  # fmt: skip
-# The tables cut to what can count in the months from $first_new on, in pass (b): the
+# The tables cut to what can count in the months from {first_new} on, in pass (b): the
 # spells that are open then or start or end then (a readmission after a discharge in
-# those months starts in them too); the registers' month ends themselves.
+# those months starts in them too); the registers' month ends themselves, the
+# registrations that reach them, and the events after {events_since}, the longest
+# look-back before them (registers.CUTS: screening's; the immunisations' ages, under 30
+# months, and the education referral's 21 + 9 months are shorter). Conditions are not cut:
+# a register lasts until resolved, and education dates it from the first diagnosis.
 NEW_MONTH_TABLES = {
     "spells": {"apc_spells": "SELECT * FROM apc_spells WHERE admidate >= {first_new} "
                              "OR disdate >= {first_new} OR disdate IS NULL"},
-    "registers": {"months": "SELECT * FROM months WHERE month >= {first_new}"},
+    "registers": {
+        "months": "SELECT * FROM months WHERE month >= {first_new}",
+        "registrations": "SELECT * FROM registrations "
+                         f"WHERE last_number >= {month_number_sql('{first_new}')}",
+        "gp_events": "SELECT * FROM gp_events WHERE event_date >= {events_since}",
+    },
 }  # fmt: skip
+LONGEST_LOOK_BACK = max(registers.CUTS) + 1  # months before the first month added
 PERSON_KEY = "coalesce(person_id, '')"  # rows without a person are one key of their own
 SHADOW_SCHEMA = "incremental_inputs"
-CACHED_UNITS = "family VARCHAR, " + UNITS_COLUMNS.rsplit(",", 1)[0]  # all but profile_id
-UNITS_FIELDS = "metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq"
+CACHED_UNITS = ", ".join(
+    f"{name} {kind}" for name, kind in {"family": "VARCHAR", **PERSON_UNIT_COLUMNS}.items()
+)
 
 
 @dataclass(frozen=True)
@@ -129,24 +149,33 @@ class UnitsCache:
         """Inserts family `name`'s units: computed where the plan says, the rest from the
         cache, added up by profile as metrics.families.insert_by_profile does."""
         family = CACHED_FAMILIES[name]
-        first, last = self.context.first_month, self.context.last_month
-        if self._plan.full:
-            self._compute(name, {}, first, last)
-        else:
-            changed = f"{PERSON_KEY} IN (SELECT person_key FROM changed_people)"
-            cut = {table: f"SELECT * FROM {table} WHERE {changed}" for table in PERSON_TABLES[name]}
-            self._compute(name, cut, first, self._plan.cached_last)
-            if self._plan.cached_last < last:
-                first_new = shift_months(self._plan.cached_last, 1)
-                cut = {table: select.format(first_new=f"DATE '{first_new}'")
-                       for table, select in NEW_MONTH_TABLES[name].items()}  # fmt: skip
-                self._compute(name, cut, first_new, last)
-        units = f"SELECT {UNITS_FIELDS} FROM computed_units WHERE family = '{name}'"
+        self._compute_planned(name)
+        units = f"SELECT {PERSON_UNIT_FIELDS} FROM computed_units WHERE family = '{name}'"
         if not self._plan.full:
             units += f"\nUNION ALL\n{KEPT_UNITS_SQL.format(family=name)}"
         insert_by_profile(self.connection, units, standardised=family.STANDARDISED)
         if hasattr(family, "insert_profile_units"):
             family.insert_profile_units(self.connection)
+
+    def _compute_planned(self, name: str) -> None:
+        """Computes family `name`'s units the plan says: all of them, or the changed people's
+        over the months cached (pass a) and everyone's over the months added (pass b)."""
+        first, last = self.context.first_month, self.context.last_month
+        if self._plan.full:
+            self._compute(name, {}, first, last)
+            return
+        changed = f"{PERSON_KEY} IN (SELECT person_key FROM changed_people)"
+        cut = {table: f"SELECT * FROM {table} WHERE {changed}" for table in PERSON_TABLES[name]}
+        self._compute(name, cut, first, self._plan.cached_last)
+        if self._plan.cached_last < last:
+            first_new = shift_months(self._plan.cached_last, 1)
+            bounds = {
+                "first_new": f"DATE '{first_new}'",
+                "events_since": f"DATE '{shift_months(first_new, -LONGEST_LOOK_BACK)}'",
+            }
+            cut = {table: select.format(**bounds)
+                   for table, select in NEW_MONTH_TABLES[name].items()}  # fmt: skip
+            self._compute(name, cut, first_new, last)
 
     def _compute(self, name: str, cut: dict[str, str], first: date, last: date) -> None:
         """Runs family `name`'s person-level selects over the tables `cut` (name: select)
@@ -199,13 +228,13 @@ SELECT coalesce(n.person_key, o.person_key) AS person_key
 FROM person_hashes n FULL JOIN units_cache.person_hashes o ON o.person_key = n.person_key
 WHERE n.h IS DISTINCT FROM o.h
 """
-COMPUTED_SQL = """
+COMPUTED_SQL = f"""
 INSERT INTO computed_units
-SELECT '{family}', *
-FROM ({select}) u(metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq)
-WHERE month BETWEEN DATE '{first}' AND DATE '{last}'
+SELECT '{{family}}', *
+FROM ({{select}}) u({PERSON_UNIT_FIELDS})
+WHERE month BETWEEN DATE '{{first}}' AND DATE '{{last}}'
 """
-KEPT_UNITS_SQL = f"""SELECT {UNITS_FIELDS} FROM units_cache.person_units
+KEPT_UNITS_SQL = f"""SELECT {PERSON_UNIT_FIELDS} FROM units_cache.person_units
 WHERE family = '{{family}}'
   AND {PERSON_KEY} NOT IN (SELECT person_key FROM changed_people)"""
 REPLACE_CACHE_SQL = """

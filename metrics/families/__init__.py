@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from metrics.people import age_class_sql, age_key_sql
 
-UNITS_COLUMNS = """
-    metric_id VARCHAR, month DATE, gpprac VARCHAR, la_code VARCHAR, person_id VARCHAR,
-    age INTEGER, sex VARCHAR, num DOUBLE, den DOUBLE, sumsq DOUBLE, profile_id INTEGER
-"""
-INSERT_UNITS = (
-    "INSERT INTO units (metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq"
+# A unit's columns but its profile: what a family selects person by person (and what the
+# units cache keeps), before metrics.families.insert_by_profile adds it up by profile.
+PERSON_UNIT_COLUMNS = {
+    "metric_id": "VARCHAR", "month": "DATE", "gpprac": "VARCHAR", "la_code": "VARCHAR",
+    "person_id": "VARCHAR", "age": "INTEGER", "sex": "VARCHAR", "num": "DOUBLE",
+    "den": "DOUBLE", "sumsq": "DOUBLE",
+}  # fmt: skip
+PERSON_UNIT_FIELDS = ", ".join(PERSON_UNIT_COLUMNS)
+UNITS_COLUMNS = ", ".join(
+    f"{name} {kind}" for name, kind in {**PERSON_UNIT_COLUMNS, "profile_id": "INTEGER"}.items()
 )
+INSERT_UNITS = f"INSERT INTO units ({PERSON_UNIT_FIELDS}"
 EMERGENCY = "('21', '22', '23', '24', '25', '28', '2A', '2B', '2C', '2D')"
 ELECTIVE = "('11', '12', '13')"
 CARE_HOME_CODES = "('54', '65', '85')"
@@ -26,12 +31,12 @@ TRANSFERS = "('51', '52', '53')"
 # register, or the many spells, become one row per month, practice, age class, sex and
 # profile. An age class is the lower bound of its age band segment, which is all
 # unstandardised indicators need of age.
-BY_PROFILE_SQL = """
+BY_PROFILE_SQL = f"""
 INSERT INTO units
-SELECT u.metric_id, u.month, u.gpprac, u.la_code, NULL, {age} AS age, u.sex, sum(u.num),
+SELECT u.metric_id, u.month, u.gpprac, u.la_code, NULL, {{age}} AS age, u.sex, sum(u.num),
        sum(u.den),
        sum(u.sumsq), pp.profile_id
-FROM ({select}) u(metric_id, month, gpprac, la_code, person_id, age, sex, num, den, sumsq)
+FROM ({{select}}) u({PERSON_UNIT_FIELDS})
 LEFT JOIN person_profiles pp USING (person_id)
 GROUP BY ALL
 """
