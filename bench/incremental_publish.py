@@ -113,7 +113,8 @@ def report(steps: dict[str, Measurement], identical: list[str], command: str) ->
              "|---|---:|---:|---:|---:|---|"]  # fmt: skip
     for label, step in steps.items():
         stages = step.detail["stages"]
-        units = sum(s for name, s in stages.items() if name.startswith("units"))
+        units = sum(s for name, s in stages.items() if name.startswith("units")
+                    or name == "saving the units cache")  # fmt: skip
         note = "; ".join(n for n in step.detail["notes"] if n.startswith("incremental"))
         lines.append(f"| {label} | {step.seconds:.1f} | {step.cpu_seconds:.1f} | "
                      f"{step.peak_mb:.0f} | {units:.1f} | {note} |")  # fmt: skip
