@@ -25,7 +25,7 @@ import platform
 import shutil
 import statistics
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -124,12 +124,16 @@ def load_step(files: list[str], data_dir: str) -> dict:
     return {"files": len(results)}
 
 
-def publish_step(data_dir: str, today: str) -> dict:
-    """The product: `wholesystem publish` with the default settings, in-process."""
+def publish_step(data_dir: str, today: str, memory_limit: str | None = None) -> dict:
+    """The product: `wholesystem publish` in-process, with the default settings but for
+    DuckDB's memory limit when one is given (WHOLESYSTEM_PUBLISH_MEMORY_LIMIT)."""
     from metrics.publish import publish
     from wholesystem.settings import Settings
 
-    result = publish(Settings(data_dir=Path(data_dir)), date.fromisoformat(today))
+    settings = Settings(data_dir=Path(data_dir))
+    if memory_limit:
+        settings = replace(settings, publish_memory_limit=memory_limit)
+    result = publish(settings, date.fromisoformat(today))
     return {"snapshot": str(result.path), "values": result.rows, "series": result.series}
 
 

@@ -220,9 +220,8 @@ person_months AS (
 )
 """
 AGE_IN_YEARS = "CAST(floor(months_old / 12) AS INTEGER)"
-# A full publish adds the person-months up by the profile registrations carry as it goes:
-# adding them up afterwards (insert_by_profile's join of every person-month to its
-# profile) ran out of DuckDB's memory at 7.4 million spells.
+# A full publish adds the person-months up by the profile registrations carry as it goes,
+# rather than joining every person-month to its profile afterwards (insert_by_profile).
 UNITS_SQL = (
     INSERT_UNITS
     + f""", profile_id)
