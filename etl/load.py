@@ -34,6 +34,9 @@ from etl.warehouse import open_warehouse
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
+# A value or row the typed reader cannot take.
+READER_ERRORS = (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException)
+
 AFTER_LOAD = {
     "epcn": apply_epcn, "practice_map": apply_practice_map, "ae_attendances": attendance_notes,
     "hes_apc_episodes": derive_spells,
@@ -128,33 +131,40 @@ def _load_in_transaction(connection, source: Source, settings, started, facts, r
 
 
 def _try_fast_path(connection, source: Source, settings, started, facts, report):
-    """Loads the file in one pass; returns None (having rolled back) if the pass cannot
-    account for every row."""
+    """Loads the file in one pass; returns None, having rolled back, if the pass cannot
+    account for every row or DuckDB fails inside it (out of memory, say), so that the full
+    path validates the file and, should it fail the same way, rejects it in one sentence."""
     connection.execute("BEGIN TRANSACTION")
     report(f"{source.path}: writing (one pass)")
+    why = "could not account for every row"
     try:
-        load_id = _next_load_id(connection)
-        loaded = try_fast_load(
-            connection, source, load_id, facts.lines, settings.quarantine_threshold
-        )
-    except (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException):
-        loaded = None  # a value or row the typed reader cannot take: the full path names it
+        result = _load_in_one_pass(connection, source, settings, started, facts)
     except UserError as error:  # a real NHS number or too many rows quarantined
         _rollback(connection)
         result = LoadResult(source.path, "rejected", source.feed.name, message=str(error))
         return _log(connection, result, started, facts.sha256)
-    if loaded is None:
+    except duckdb.Error as error:  # any: the transaction is open and must be rolled back
+        result = None
+        if not isinstance(error, READER_ERRORS):  # those the full path names, line and value
+            why = f"failed in DuckDB ({type(error).__name__})"
+    if result is None:
         _rollback(connection)
-        report(
-            f"{source.path}: the one pass could not account for every row; validating row by row"
-        )
+        report(f"{source.path}: the one pass {why}; validating row by row")
+    _drop_bad_tables(connection)
+    return result
+
+
+def _load_in_one_pass(connection, source: Source, settings, started, facts) -> LoadResult | None:
+    """Inside the open transaction, loads, logs and commits the file; returns None, with
+    the transaction still open, when the pass cannot account for every row."""
+    load_id = _next_load_id(connection)
+    loaded = try_fast_load(connection, source, load_id, facts.lines, settings.quarantine_threshold)
+    if loaded is None:
         return None
     counts, replaced = loaded
     notes = _notes(connection, source, load_id, [])
     result = LoadResult(source.path, "loaded", source.feed.name, counts, replaced, notes=notes)
-    result = _log(connection, result, started, facts.sha256, load_id, commit=True)
-    _drop_bad_tables(connection)
-    return result
+    return _log(connection, result, started, facts.sha256, load_id, commit=True)
 
 
 def _drop_bad_tables(connection) -> None:

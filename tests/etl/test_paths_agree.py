@@ -3,8 +3,10 @@ full row-by-row validation (etl.fastpath versus etl.stage)."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
+import etl.fastpath
 import etl.load
 from etl.load import load_files
 from tests.etl.conftest import apc_row, data_snapshot, write_csv
@@ -90,3 +92,53 @@ def test_a_file_with_bad_rows_is_quarantined_the_same_by_both_paths(tmp_path, mo
     assert data_snapshot(fast_settings) == data_snapshot(full_settings)
     quarantined = data_snapshot(fast_settings)["quarantine"]
     assert ("admidate", "1899-12-31", "out_of_range") in {row[3:] for row in quarantined}
+
+
+def out_of_memory_once(monkeypatch, module, name):
+    """Makes `module.name` raise DuckDB's out-of-memory error on its first call only."""
+    real, calls = getattr(module, name), []
+
+    def failing(*arguments):
+        calls.append(name)
+        if len(calls) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        return real(*arguments)
+
+    monkeypatch.setattr(module, name, failing)
+
+
+def test_out_of_memory_inside_the_one_pass_rolls_back_and_the_full_path_loads_the_file(
+    tmp_path, monkeypatch
+):
+    first = write_csv(tmp_path / "first.csv", [apc_row(f"S{n}") for n in range(1, 41)])
+    second = write_csv(tmp_path / "second.csv", [apc_row(f"S{n}") for n in range(41, 61)])
+    reference = Settings(data_dir=tmp_path / "reference")
+    load_files([first, second], reference, report=lambda message: None)
+    # After the INSERT, so the failure leaves written rows in the open transaction.
+    out_of_memory_once(monkeypatch, etl.fastpath, "remove_replaced")
+    settings, messages = Settings(data_dir=tmp_path / "failing"), []
+    results = load_files([first, second], settings, report=messages.append)
+    assert [result.outcome for result in results] == ["loaded", "loaded"]
+    assert [result.counts.rows_accepted for result in results] == [40, 20]
+    assert (
+        f"{first}: the one pass failed in DuckDB (OutOfMemoryException); validating row by row"
+        in messages
+    )  # noqa: E501
+    assert data_snapshot(settings) == data_snapshot(reference)
+
+
+def test_out_of_memory_on_both_paths_rejects_the_file_in_one_sentence_and_writes_nothing(
+    tmp_path, monkeypatch
+):
+    first = write_csv(tmp_path / "first.csv", [apc_row(f"S{n}") for n in range(1, 41)])
+    second = write_csv(tmp_path / "second.csv", [apc_row(f"S{n}") for n in range(41, 61)])
+    out_of_memory_once(monkeypatch, etl.fastpath, "remove_replaced")
+    out_of_memory_once(monkeypatch, etl.load, "stage")
+    settings = Settings(data_dir=tmp_path / "failing")
+    rejected, loaded = load_files([first, second], settings, report=lambda message: None)
+    assert (rejected.outcome, loaded.outcome) == ("rejected", "loaded")
+    assert rejected.message == f"{first}: the file cannot be read (could not allocate block)"
+    assert sorted(row[0] for row in data_snapshot(settings)["apc_spells"]) == sorted(
+        f"S{n}" for n in range(41, 61)
+    )
+    assert data_snapshot(settings)["quarantine"] == []
