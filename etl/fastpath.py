@@ -38,22 +38,38 @@ SAMPLE_ROWS = 100_000
 def fast_path_applies(connection, source: Source) -> bool:
     """Whether to try the one pass: not for feeds that filter or cross-check their rows
     (population), nor for a file whose first rows hold a value the typed reader cannot
-    parse, which would fail the pass only after a whole read of the file."""
-    return not source.feed.filters_rows and _first_rows_readable(connection, source)
-
-
-def _first_rows_readable(connection, source: Source) -> bool:
-    # Counting the typed columns makes the reader parse them (count(*) would not).
-    typed = [f"count(raw_{c.name})" for c in source.feed.columns if c.kind in NATIVE_KINDS]
-    if not typed:
-        return True
-    rows = f"{raw_select(source, native=True)} LIMIT {SAMPLE_ROWS}"
-    sample = f"SELECT {', '.join(typed)} FROM ({rows})"
+    parse or repeat a key, either of which would fail the pass only after a whole read of
+    the file, an INSERT and a rollback."""
+    if source.feed.filters_rows:
+        return False
+    sample = f"{raw_select(source, native=True)} LIMIT {SAMPLE_ROWS}"
     try:
-        connection.execute(sample).fetchone()
+        _parse_typed_columns(connection, source, sample)
+        return not _keys_repeat_in(connection, source, sample)
     except (duckdb.DataError, duckdb.InvalidInputException, duckdb.IOException):
         return False  # the full validation names the problem
-    return True
+
+
+def _parse_typed_columns(connection, source: Source, sample: str) -> None:
+    """Has the typed reader parse every typed column of `sample`; raises if it cannot."""
+    # Counting the typed columns makes the reader parse them (count(*) would not).
+    typed = [f"count(raw_{c.name})" for c in source.feed.columns if c.kind in NATIVE_KINDS]
+    if typed:
+        connection.execute(f"SELECT {', '.join(typed)} FROM ({sample})").fetchone()
+
+
+def _keys_repeat_in(connection, source: Source, sample: str) -> bool:
+    """Whether two rows of `sample` share a key, as typed. The pass would then fall back:
+    on the repeat itself if both rows are accepted, on its count if one breaks a rule (the
+    bad row is not listed, its key being among those inserted)."""
+    key = source.feed.key
+    present = " AND ".join(f"{name} IS NOT NULL" for name in key)
+    typed = typed_select(source.feed, sample, native=True)
+    repeated = connection.execute(
+        f"SELECT 1 FROM ({typed}) WHERE {present} GROUP BY {', '.join(key)} "
+        "HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    return repeated is not None
 
 
 def _keys_repeat(connection, source: Source, load_id: int) -> bool:
@@ -92,6 +108,7 @@ def _list_bad_rows(connection, source: Source, load_id: int) -> int:
 
 
 def _rows_breaking_rules(connection) -> int:
+    """How many lines break a rule, from temp table `broken` (a row per line and rule)."""
     return connection.execute("SELECT count(DISTINCT line) FROM broken").fetchone()[0]
 
 
@@ -113,13 +130,9 @@ def try_fast_load(
         return None  # the full validation names the lines
     quarantined = 0
     if inserted != total:
-        quarantined = _list_bad_rows(connection, source, load_id)
-        if inserted + quarantined != total:
+        quarantined = _account_for_bad_rows(connection, source, load_id, total - inserted)
+        if quarantined is None:
             return None
-        list_broken_rules(connection, source, native=True)
-        if _rows_breaking_rules(connection) != quarantined:
-            return None  # a row left out for no rule: the reader and the rules disagree
-        refuse_real_nhs_numbers(connection, source)
     counts = StageCounts(total, 0, quarantined, inserted)
     if quarantined:
         refuse_too_many_quarantined(connection, source, counts, threshold)
@@ -128,3 +141,16 @@ def try_fast_load(
         f"SELECT {', '.join(source.feed.key)} FROM {source.feed.table} WHERE load_id = {load_id}"
     )
     return counts, remove_replaced(connection, source.feed, incoming, load_id)
+
+
+def _account_for_bad_rows(connection, source: Source, load_id: int, left_out: int) -> int | None:
+    """Lists the `left_out` rows the INSERT did not take and the rules they break (temp
+    tables `bad_raw`, `bad`, `broken`); returns how many, or None when they are not exactly
+    the rows breaking a rule. Raises `UserError` on a real NHS number among them."""
+    if _list_bad_rows(connection, source, load_id) != left_out:
+        return None
+    list_broken_rules(connection, source, native=True)
+    if _rows_breaking_rules(connection) != left_out:
+        return None  # a row left out for no rule: the reader and the rules disagree
+    refuse_real_nhs_numbers(connection, source)
+    return left_out

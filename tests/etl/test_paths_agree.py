@@ -142,3 +142,31 @@ def test_out_of_memory_on_both_paths_rejects_the_file_in_one_sentence_and_writes
         f"S{n}" for n in range(41, 61)
     )
     assert data_snapshot(settings)["quarantine"] == []
+
+
+def key_shared_by_a_bad_row(tmp_path):
+    """40 valid spells and a second S5 with an invalid practice: a bad row whose key an
+    accepted row has, which the one pass cannot list for the quarantine."""
+    rows = [apc_row(f"S{n}") for n in range(1, 41)]
+    rows.insert(30, apc_row("S5", gpprac="bad"))
+    return write_csv(tmp_path / "apc_spells.csv", rows)
+
+
+@pytest.mark.parametrize("sample_rows", [100_000, 2])
+def test_a_bad_row_sharing_an_accepted_key_is_treated_as_by_the_full_path(
+    tmp_path, monkeypatch, sample_rows
+):
+    path = key_shared_by_a_bad_row(tmp_path)
+    full, not_taken = load_quietly(path, Settings(data_dir=tmp_path / "full"), monkeypatch, False)
+    # With the repeat in the first rows, the one pass is not tried; beyond them it is tried,
+    # cannot account for the bad row, and falls back.
+    monkeypatch.setattr(etl.fastpath, "SAMPLE_ROWS", sample_rows)
+    settings = Settings(data_dir=tmp_path / "fast")
+    fast, taken = load_quietly(path, settings, monkeypatch, fast=True)
+    assert (fast.outcome, not_taken) == (full.outcome, [])
+    assert taken == ([] if sample_rows > 2 else [False])
+    assert fast.counts == full.counts
+    assert (fast.counts.rows_accepted, fast.counts.rows_quarantined) == (40, 1)
+    assert data_snapshot(settings) == data_snapshot(Settings(data_dir=tmp_path / "full"))
+    quarantined = data_snapshot(settings)["quarantine"]
+    assert [row[2:] for row in quarantined] == [(32, "gpprac", "bad", "invalid_practice_code")]
