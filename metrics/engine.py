@@ -24,13 +24,9 @@ def compute_on_engine(
     """Creates `indicator_values` in the DuckDB workspace `connection`, running the
     person-level part on the engine the settings name; returns the Context. `incremental`
     (metrics.incremental) is for the DuckDB engine only."""
+    refuse_incremental_on_spark(settings, incremental)
     if settings.engine != "spark":
         return compute.compute_tables(connection, settings, today, report, incremental)
-    if incremental:
-        raise UserError(
-            "an incremental publish runs on the DuckDB engine only: publish without "
-            "--incremental, or with WHOLESYSTEM_ENGINE=duckdb"
-        )
     check_spark_warehouse(settings.spark_warehouse)
     from metrics.spark import SparkConnection, hand_off, load_warehouse, spark_session
 
@@ -47,6 +43,17 @@ def compute_on_engine(
         raise UserError(f"Spark: {_first_line(error)}") from None
     compute.compute_aggregate(connection, context, report)
     return context
+
+
+def refuse_incremental_on_spark(settings, incremental: bool) -> None:
+    """Refuses, in one sentence, an incremental publish on Spark: its units cache is kept
+    and read in DuckDB. `metrics.publish.publish` asks before taking the publish lock, so
+    a usage error writes nothing (no building marker, no failed LAST_PUBLISH.json)."""
+    if incremental and settings.engine == "spark":
+        raise UserError(
+            "an incremental publish runs on the DuckDB engine only: publish without "
+            "--incremental, or with WHOLESYSTEM_ENGINE=duckdb"
+        )
 
 
 def check_spark_warehouse(location: str | None) -> None:

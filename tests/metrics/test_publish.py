@@ -127,6 +127,22 @@ def test_a_second_publish_while_one_runs_is_refused(system, capsys, monkeypatch)
     )
 
 
+def test_an_incremental_publish_on_spark_is_refused_before_anything_is_written(
+    system, capsys, monkeypatch
+):
+    monkeypatch.chdir(system.root)
+    system.load()
+    monkeypatch.setenv("WHOLESYSTEM_ENGINE", "spark")
+    monkeypatch.setenv("WHOLESYSTEM_SPARK_WAREHOUSE", "lake")
+    assert main(["publish", "--incremental"]) == 2
+    assert capsys.readouterr().err == (
+        "wholesystem publish: an incremental publish runs on the DuckDB engine only: publish "
+        "without --incremental, or with WHOLESYSTEM_ENGINE=duckdb\n"
+    )
+    serving = system.settings.serving_dir
+    assert not serving.exists() or list(serving.iterdir()) == []  # no marker, no LAST_PUBLISH
+
+
 def test_leftovers_of_a_killed_publish_are_removed_by_the_next(system):
     system.load()
     system.settings.serving_dir.mkdir(parents=True)
