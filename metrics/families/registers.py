@@ -47,6 +47,7 @@ FROM windows_frame
 CUTS = (9, 12, 21, 42, 66)
 LOOK_BACK_MONTHS = 12
 ADULT = 18  # the age class (metrics.people) of every age from 18 to 64
+STANDARDISED = False  # none is: ages are kept as their age band's lower bound
 
 # The status each coded event gives at the month ends where it is the person's latest event
 # of its code (on or before the month end, before the next one) and within the look-back:
@@ -310,9 +311,6 @@ def insert_units(connection, context) -> None:
     connection.execute(UNITS_SQL)
     connection.execute(SCREENING_UNITS_SQL)
     connection.execute(COVERAGE_SQL)
-
-
-STANDARDISED = False  # none is: ages are kept as their age band's lower bound
 
 
 def prepare_person_units(connection, context) -> None:

@@ -21,6 +21,8 @@ METRICS = (
     "admissions_from_care_homes", "mean_los_emergency", "discharge_to_care_home_from_home",
     "readmission_30d_75plus",
 )  # fmt: skip
+# The ages are kept as metrics.people.age_key_sql, as these indicators are standardised.
+STANDARDISED = True
 
 FLAGGED_SQL = """
 CREATE OR REPLACE TEMP TABLE flagged_spells AS
@@ -124,10 +126,6 @@ def insert_units(connection, context) -> None:
     prepare_person_units(connection, context)
     for select, parameters in person_unit_selects(context):
         insert_by_profile(connection, select, parameters, standardised=STANDARDISED)
-
-
-# The ages are kept as metrics.people.age_key_sql, as these indicators are standardised.
-STANDARDISED = True
 
 
 def prepare_person_units(connection, context) -> None:
