@@ -73,6 +73,7 @@ def _keys_repeat_in(connection, source: Source, sample: str) -> bool:
 
 
 def _keys_repeat(connection, source: Source, load_id: int) -> bool:
+    """Whether two rows this load inserted share a key."""
     return keys_repeat(connection, source.feed.table, f"load_id = {load_id}", source.feed.key)
 
 

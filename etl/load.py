@@ -168,6 +168,7 @@ def _load_in_one_pass(connection, source: Source, settings, started, facts) -> L
 
 
 def _drop_bad_tables(connection) -> None:
+    """Drops the temp tables listing a file's bad rows (etl.stage.list_broken_rules)."""
     connection.execute("DROP TABLE IF EXISTS bad_raw; DROP TABLE IF EXISTS bad")
     connection.execute("DROP TABLE IF EXISTS broken")
 

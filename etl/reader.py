@@ -58,6 +58,7 @@ def _raw_columns(source: Source, name_of) -> str:
 
 
 def _csv_reader(source: Source, native: bool, skip_unreadable: bool) -> tuple[str, str]:
+    """The raw_ columns and the read_csv call giving them (see raw_select)."""
     types = _reader_types(source, native)
     positions = ", ".join(f"'c{index}': '{sql_type}'" for index, sql_type in types.items())
     # Compression follows the file's magic bytes, as the header read did, not its name.
@@ -73,6 +74,7 @@ def _csv_reader(source: Source, native: bool, skip_unreadable: bool) -> tuple[st
 
 
 def _parquet_reader(source: Source, native: bool) -> tuple[str, str]:
+    """The raw_ columns, each cast to its reader type, and the read_parquet call."""
     types = _reader_types(source, native)
 
     def cast(index: int) -> str:

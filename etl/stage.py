@@ -93,6 +93,7 @@ def list_broken_rules(connection, source: Source, native: bool) -> None:
 
 
 def _broken_rules(connection, source: Source) -> None:
+    """(Re)builds temp tables `bad` and `broken` from `bad_raw`."""
     connection.execute(bad_rows_sql(source.feed))
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE broken AS {broken_rules_sql(source.feed, source.first_line)}"
@@ -152,6 +153,8 @@ def _counts(connection, source: Source) -> StageCounts:
 
 
 def refuse_real_nhs_numbers(connection, source: Source) -> None:
+    """Raises `UserError`, naming the first line, if a pseudonym column of a bad row holds
+    a real NHS number (read from temp table `bad`)."""
     for column in (c for c in source.feed.columns if c.pseudonym):
         row = connection.execute(
             f"SELECT min(row_index) FROM bad WHERE is_real_nhs_number({column.name})"
@@ -204,6 +207,8 @@ def _refuse_repeated_keys(connection, source: Source) -> None:
 
 
 def refuse_too_many_quarantined(connection, source, counts: StageCounts, threshold) -> None:
+    """Raises `UserError`, naming the rule most often broken and its first line (from temp
+    table `broken`), if more than `threshold` of the checked rows are quarantined."""
     checked_rows = counts.rows_read - counts.rows_ignored
     if counts.rows_quarantined <= threshold * checked_rows:
         return
