@@ -24,10 +24,9 @@ def compute_on_engine(
     """Creates `indicator_values` in the DuckDB workspace `connection`, running the
     person-level part on the engine the settings name; returns the Context. `incremental`
     (metrics.incremental) is for the DuckDB engine only."""
-    refuse_incremental_on_spark(settings, incremental)
+    check_engine_settings(settings, incremental)
     if settings.engine != "spark":
         return compute.compute_tables(connection, settings, today, report, incremental)
-    check_spark_warehouse(settings.spark_warehouse)
     from metrics.spark import SparkConnection, hand_off, load_warehouse, spark_session
 
     try:
@@ -45,15 +44,18 @@ def compute_on_engine(
     return context
 
 
-def refuse_incremental_on_spark(settings, incremental: bool) -> None:
-    """Refuses, in one sentence, an incremental publish on Spark: its units cache is kept
-    and read in DuckDB. `metrics.publish.publish` asks before taking the publish lock, so
-    a usage error writes nothing (no building marker, no failed LAST_PUBLISH.json)."""
+def check_engine_settings(settings, incremental: bool) -> None:
+    """Refuses, in one sentence, engine settings that cannot run: an incremental publish on
+    Spark (its units cache is kept and read in DuckDB), or a missing Spark warehouse.
+    `metrics.publish.publish` asks before taking the publish lock, so a usage error writes
+    nothing (no building marker, no failed LAST_PUBLISH.json)."""
     if incremental and settings.engine == "spark":
         raise UserError(
             "an incremental publish runs on the DuckDB engine only: publish without "
             "--incremental, or with WHOLESYSTEM_ENGINE=duckdb"
         )
+    if settings.engine == "spark":
+        check_spark_warehouse(settings.spark_warehouse)
 
 
 def check_spark_warehouse(location: str | None) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 from metrics.building import building_marker
 from metrics.compute import Report, stage
 from metrics.disclosure import mark_suppressed
-from metrics.engine import compute_on_engine, refuse_incremental_on_spark
+from metrics.engine import check_engine_settings, compute_on_engine
 from metrics.peers import write_peers
 from metrics.people import has_table
 from metrics.registry import load_registry
@@ -72,7 +72,7 @@ def publish(
     unless a draft, as who released it). `incremental` recomputes the costly families' units
     only where the warehouse changed since the last incremental publish (metrics.incremental).
     """
-    refuse_incremental_on_spark(settings, incremental)
+    check_engine_settings(settings, incremental)
     started = time.perf_counter()
     registry = load_registry(settings.indicators)
     version = new_version()
