@@ -7,11 +7,13 @@ The other segments (condition, frailty, care home, risk tier, deprivation) can o
 counted from the patient index: people registered at each month end with that label.
 `care_home_residents` indicators count registered patients flagged as care home residents.
 Segment rows keep the standardisation band and sex, so that standardised indicators can be
-standardised within a segment too (metrics.periods).
+standardised within a segment too (metrics.periods). Orgs, segments and indicators are
+carried as numbers (metrics.keys).
 """
 
 from __future__ import annotations
 
+from metrics.keys import ALL_SEGMENT, numbered_segments
 from metrics.levels import roll_up_sql
 
 # The share of a population row's ages [age_from, age_to] that falls within [lo, hi] (SQL
@@ -26,8 +28,12 @@ def overlap(lo: str, hi: str) -> str:
     return OVERLAP.format(lo=lo, hi=hi)
 
 
+# The age band segments with their ages (numbered by numbered_segments).
 AGE_SEGMENTS = """(VALUES ('age_band:0-17', 0, 17), ('age_band:18-64', 18, 64),
     ('age_band:65-74', 65, 74), ('age_band:75-84', 75, 84), ('age_band:85+', 85, 120))"""
+
+# A population row's sex segment (for its rows of sex '1' or '2').
+SEX_SEGMENT_SQL = "CASE {sex} WHEN '1' THEN 'sex:male' ELSE 'sex:female' END"
 
 # Denominators depend on an indicator only through its kind and ages, so they are counted
 # once per distinct (kind, ages) and joined to the indicators at the end. A spec is
@@ -38,7 +44,7 @@ SELECT denominator_kind, age_lo, age_hi, detailed,
        dense_rank() OVER (ORDER BY denominator_kind, age_lo, age_hi) AS spec_id
 FROM (SELECT denominator_kind, age_lo, age_hi,
              max(CASE WHEN standardise THEN 1 ELSE 0 END) = 1 AS detailed
-      FROM metric_props
+      FROM metric_keys
       WHERE denominator_kind IN ('registered_population', 'care_home_residents')
       GROUP BY denominator_kind, age_lo, age_hi)
 """
@@ -46,28 +52,28 @@ FROM (SELECT denominator_kind, age_lo, age_hi,
 POPULATION_CELLS_SQL = """
 CREATE OR REPLACE TABLE population_cells AS
 WITH placed AS (
-    SELECT r.spec_id, r.age_lo, r.age_hi, p.month, pm.practice_code, pm.network_code,
-           pm.locality_code, pm.area_code, p.sex, p.age_from, p.age_to, p.patients
+    SELECT r.spec_id, r.age_lo, r.age_hi, p.month, pk.practice_no, pk.network_no,
+           pk.locality_no, pk.area_no, p.sex, p.age_from, p.age_to, p.patients
     FROM population_months p
-    JOIN practice_months pm USING (month, practice_code)
+    JOIN practice_keys pk USING (month, practice_code)
     JOIN denominator_specs r
       ON r.denominator_kind = 'registered_population'
      AND p.age_to >= r.age_lo AND p.age_from <= r.age_hi
 )
-SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
-       least(age_from // 5, 18) AS band, sex, 'all' AS segment,
+SELECT spec_id, month, practice_no, network_no, locality_no, area_no,
+       least(age_from // 5, 18) AS band, sex, {all_segment} AS segment_no,
        sum(patients * {whole}) AS pop
 FROM placed GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, least(age_from // 5, 18), sex,
-       a.segment,
+SELECT spec_id, month, NULL, NULL, locality_no, area_no, least(age_from // 5, 18), sex,
+       a.segment_no,
        sum(patients * {within_segment})
-FROM placed JOIN {age_segments} a(segment, lo, hi)
+FROM placed JOIN {age_segments} a(segment_no, lo, hi)
   ON a.lo <= least(age_to, age_hi) AND a.hi >= greatest(age_from, age_lo)
 GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, least(age_from // 5, 18), sex,
-       CASE sex WHEN '1' THEN 'sex:male' ELSE 'sex:female' END,
+SELECT spec_id, month, NULL, NULL, locality_no, area_no, least(age_from // 5, 18), sex,
+       {sex_segment},
        sum(patients * {whole})
 FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
 """
@@ -79,73 +85,83 @@ FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
 PATIENT_CELLS_SQL = """
 CREATE OR REPLACE TABLE patient_cells AS
 WITH placed AS (
-    SELECT r.spec_id, r.denominator_kind, pm.month, pm.practice_code, pm.network_code,
-           pm.locality_code, pm.area_code, q.age_lo, CASE WHEN r.detailed THEN q.band END AS band,
+    SELECT r.spec_id, r.denominator_kind, pk.month, pk.practice_no, pk.network_no,
+           pk.locality_no, pk.area_no, q.age_lo, CASE WHEN r.detailed THEN q.band END AS band,
            CASE WHEN r.detailed THEN q.sex END AS sex, q.sex AS sex_code, q.profile_id,
            q.persons
     FROM profile_pop q
-    JOIN practice_months pm ON pm.month = q.month AND pm.practice_code = q.gpprac
+    JOIN practice_keys pk ON pk.month = q.month AND pk.practice_code = q.gpprac
     JOIN denominator_specs r
       ON q.age_lo BETWEEN r.age_lo AND r.age_hi
      AND (r.denominator_kind = 'registered_population' OR q.resident)
 )
-SELECT spec_id, month, practice_code, network_code, locality_code, area_code,
-       NULL::INTEGER AS band, NULL::VARCHAR AS sex, 'all' AS segment, sum(persons) AS pop
+SELECT spec_id, month, practice_no, network_no, locality_no, area_no,
+       NULL::INTEGER AS band, NULL::VARCHAR AS sex, {all_segment} AS segment_no,
+       sum(persons) AS pop
 FROM placed WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex, a.segment, sum(persons)
-FROM placed JOIN {age_segments} a(segment, lo, hi) ON a.lo = placed.age_lo
+SELECT spec_id, month, NULL, NULL, locality_no, area_no, band, sex, a.segment_no,
+       sum(persons)
+FROM placed JOIN {age_segments} a(segment_no, lo, hi) ON a.lo = placed.age_lo
 WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex,
-       CASE sex_code WHEN '1' THEN 'sex:male' ELSE 'sex:female' END, sum(persons)
+SELECT spec_id, month, NULL, NULL, locality_no, area_no, band, sex, {sex_code_segment},
+       sum(persons)
 FROM placed WHERE denominator_kind = 'care_home_residents' AND sex_code IN ('1', '2')
 GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_code, area_code, band, sex, l.segment, sum(persons)
-FROM placed JOIN profile_labels l USING (profile_id) GROUP BY ALL
+SELECT spec_id, month, NULL, NULL, locality_no, area_no, band, sex, l.segment_no,
+       sum(persons)
+FROM placed JOIN profile_segments l USING (profile_id) GROUP BY ALL
 """
 
 # A view: periods reads it once, so the rows for every indicator are never materialised.
 # Only standardised indicators keep band and sex; the others take their spec's totals, added
-# up once per spec (spec_totals) rather than once per indicator.
+# up once per spec (spec_totals) rather than once per indicator. Each indicator takes the
+# segments it is cut by (metric_segments).
 LEVEL_POP_SQL = """
 CREATE OR REPLACE VIEW level_pop AS
 WITH wanted AS (
-    SELECT m.metric_id, m.standardise, m.segment_kinds, d.spec_id
-    FROM metric_props m JOIN denominator_specs d USING (denominator_kind, age_lo, age_hi)
+    SELECT m.metric_no, m.standardise, d.spec_id
+    FROM metric_keys m JOIN denominator_specs d USING (denominator_kind, age_lo, age_hi)
 )
-SELECT w.metric_id, s.month, s.level, s.org_code, s.segment, s.band, s.sex, s.pop
-FROM spec_pop s JOIN wanted w USING (spec_id)
+SELECT w.metric_no, s.month, s.org_no, s.segment_no, s.band, s.sex, s.pop
+FROM spec_pop s JOIN wanted w ON w.spec_id = s.spec_id
+JOIN metric_segments g ON g.metric_no = w.metric_no AND g.segment_no = s.segment_no
 WHERE w.standardise
-  AND (s.segment = 'all' OR list_contains(w.segment_kinds, split_part(s.segment, ':', 1)))
 UNION ALL
-SELECT w.metric_id, s.month, s.level, s.org_code, s.segment, NULL, NULL, s.pop
-FROM spec_totals s JOIN wanted w USING (spec_id)
+SELECT w.metric_no, s.month, s.org_no, s.segment_no, NULL, NULL, s.pop
+FROM spec_totals s JOIN wanted w ON w.spec_id = s.spec_id
+JOIN metric_segments g ON g.metric_no = w.metric_no AND g.segment_no = s.segment_no
 WHERE NOT w.standardise
-  AND (s.segment = 'all' OR list_contains(w.segment_kinds, split_part(s.segment, ':', 1)))
 """
 
 # Each spec's population without the standardisation band and sex.
 SPEC_TOTALS_SQL = """
 CREATE OR REPLACE TABLE spec_totals AS
-SELECT spec_id, month, level, org_code, segment, sum(pop) AS pop
-FROM spec_pop GROUP BY spec_id, month, level, org_code, segment
+SELECT spec_id, month, org_no, segment_no, sum(pop) AS pop
+FROM spec_pop GROUP BY spec_id, month, org_no, segment_no
 """
 
 
 def build_level_denominators(connection) -> None:
-    """Creates spec_pop, spec_totals and the view level_pop (metric, month, level, org,
-    segment, band, sex, pop)."""
+    """Creates spec_pop, spec_totals and the view level_pop (metric_no, month, org_no,
+    segment_no, band, sex, pop), with the keys that counts by level made (metrics.keys)."""
     connection.execute(SPECS_SQL)
+    segments = {"age_segments": numbered_segments(AGE_SEGMENTS), "all_segment": ALL_SEGMENT}
     connection.execute(
         POPULATION_CELLS_SQL.format(
-            age_segments=AGE_SEGMENTS,
+            **segments,
             whole=overlap("age_lo", "age_hi"),
             within_segment=overlap("greatest(age_lo, a.lo)", "least(age_hi, a.hi)"),
+            sex_segment=numbered_segments(SEX_SEGMENT_SQL.format(sex="sex")),
         )
     )
-    connection.execute(PATIENT_CELLS_SQL.format(age_segments=AGE_SEGMENTS))
+    connection.execute(
+        PATIENT_CELLS_SQL.format(
+            **segments, sex_code_segment=numbered_segments(SEX_SEGMENT_SQL.format(sex="sex_code"))
+        )
+    )
     source = "(SELECT * FROM population_cells UNION ALL SELECT * FROM patient_cells)"
     connection.execute(
         "CREATE OR REPLACE TABLE spec_pop AS\n"
