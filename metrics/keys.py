@@ -118,6 +118,8 @@ def build_keys(connection) -> None:
 
 
 def metric_keys_sql() -> str:
+    """The statement creating metric_keys: profile_mask has the bit of each profile segment
+    type the indicator is cut by (PROFILE_BITS), 0 for none."""
     mask = " + ".join(
         f"CASE WHEN list_contains(segment_kinds, '{kind}') THEN {bit} ELSE 0 END"
         for kind, bit in PROFILE_BITS.items()
@@ -126,10 +128,13 @@ def metric_keys_sql() -> str:
 
 
 def org_keys_sql() -> str:
+    """The statement creating org_keys, the system numbered SYSTEM_ORG."""
     return ORG_KEYS_SQL.format(system_org=SYSTEM_ORG, system_code=SYSTEM_CODE)
 
 
 def segment_keys_sql() -> str:
+    """The statements creating segment_keys (with each segment's type and its profile bit,
+    0 for age band and sex), profile_segments and metric_segments."""
     known = ", ".join(f"({number}, '{segment}')" for segment, number in SEGMENT_NUMBERS.items())
     bits = " ".join(f"WHEN '{kind}' THEN {bit}" for kind, bit in PROFILE_BITS.items())
     return SEGMENT_KEYS_SQL.format(
