@@ -42,11 +42,11 @@ GROUP BY ALL
 """
 
 
-def on_register_at_month_end(months: str) -> str:
-    """The joins that put each condition row `c` of a person in `registrations r` at every
-    month end of `months m` (a table with month_number and month_end) while registered and
-    on the register (diagnosed by then, not resolved by then)."""
-    return f"""JOIN registrations r ON r.person_id = c.person_id
+def on_register_at_month_end(months: str, registrations: str = "registrations") -> str:
+    """The joins that put each condition row `c` of a person in `registrations r` (or a cut
+    of it) at every month end of `months m` (a table with month_number and month_end) while
+    registered and on the register (diagnosed by then, not resolved by then)."""
+    return f"""JOIN {registrations} r ON r.person_id = c.person_id
     JOIN {months} m
       ON m.month_number BETWEEN r.first_number AND r.last_number
      AND c.diagnosed_on <= m.month_end

@@ -11,6 +11,8 @@ from the month of birth.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pandas as pd
@@ -63,6 +65,7 @@ WITH events AS (
     WHERE code IN ('hba1c', 'sbp', 'dbp', 'cholesterol', 'care_plan', 'retinal_screening',
                    'anticipatory_care_plan')
       AND person_id IS NOT NULL AND event_date IS NOT NULL
+      AND person_id IN (SELECT person_id FROM {{registrations}})
 ),
 latest AS (
     SELECT e.person_id, e.code, e.value, w.month
@@ -120,10 +123,11 @@ screened AS (
 )
 """
 
-# Every register indicator's person-months, in one statement: each cohort's people and the
-# months it counts them, one row per indicator with 1 or 0 for the numerator. Each row
-# depends only on the person's own rows and its month's window, which is what lets an
-# incremental publish (metrics.incremental) keep them person by person.
+# Every register indicator's person-months: each cohort's people and the months it counts
+# them, one row per indicator with 1 or 0 for the numerator. Each row depends only on the
+# person's own rows and its month's window, which is what lets an incremental publish
+# (metrics.incremental) keep them person by person, and a full one count them a batch of
+# practices at a time: `{registrations}` is the registrations table or a batch's cut of it.
 PERSON_MONTHS_CTES = f"""
 WITH diabetes AS (
     -- People on the diabetes register at each month end while registered.
@@ -131,7 +135,7 @@ WITH diabetes AS (
            m.cut_21,
            m.month_number - r.birth_number AS months_old
     FROM conditions c
-    {on_register_at_month_end("register_windows")}
+    {on_register_at_month_end("register_windows", "{registrations}")}
     WHERE c.condition = 'DM'
 ),
 diabetes_units AS (
@@ -156,7 +160,8 @@ diabetes_units AS (
 -- diagnosis date their first DM diagnosis.
 diagnosed AS (
     SELECT person_id, min(diagnosed_on) AS diagnosed_on FROM conditions
-    WHERE condition = 'DM' GROUP BY person_id
+    WHERE condition = 'DM' AND person_id IN (SELECT person_id FROM {{registrations}})
+    GROUP BY person_id
 ),
 educated AS (
     SELECT d.person_id, d.diagnosed_on, CASE WHEN count(e.person_id) > 0 THEN 1 ELSE 0 END
@@ -185,7 +190,7 @@ doses AS (
            sum(CASE WHEN e.code = 'mmr' AND e.event_date >= r.birth_month + INTERVAL 12 MONTH
                      AND e.event_date < r.birth_month + INTERVAL 19 MONTH THEN 1 ELSE 0 END)
                AS mmr_12_18m
-    FROM registrations r
+    FROM {{registrations}} r
     LEFT JOIN gp_events e
       ON e.person_id = r.person_id AND e.code IN ('dtap_ipv_hib_hepb', 'mmr')
     WHERE r.birth_number >= (SELECT min(month_number) FROM register_windows) - 30
@@ -208,7 +213,7 @@ high_risk_units AS (
     SELECT 'anticipatory_care_plans' AS metric_id, m.month, r.gpprac, r.sex, r.person_id,
            r.profile_id, m.month_number - r.birth_number AS months_old,
            coalesce(e.acp_ok, 0) AS ok
-    FROM registrations r
+    FROM {{registrations}} r
     JOIN register_windows m ON m.month_number BETWEEN r.first_number AND r.last_number
     LEFT JOIN event_months e ON e.person_id = r.person_id AND e.month = m.month
     WHERE r.high_risk_register
@@ -222,7 +227,8 @@ person_months AS (
 """
 AGE_IN_YEARS = "CAST(floor(months_old / 12) AS INTEGER)"
 # A full publish adds the person-months up by the profile registrations carry as it goes,
-# rather than joining every person-month to its profile afterwards (insert_by_profile).
+# rather than joining every person-month to its profile afterwards (insert_by_profile). The
+# practice is a grouping column, so a batch of practices adds up to the same rows as all.
 UNITS_SQL = (
     INSERT_UNITS
     + f""", profile_id)
@@ -239,6 +245,26 @@ PERSON_UNITS_SQL = f"""
 SELECT metric_id, month, gpprac, NULL, person_id, {AGE_IN_YEARS}, sex,
        CAST(coalesce(ok, 0) AS DOUBLE), 1.0, NULL
 FROM person_months
+""".format(registrations="registrations")
+
+# All the person-months at once outgrow DuckDB's default publish memory limit (2GB) at
+# about 6 million patients; a batch of practices with about this many patients stays well
+# within it (bench/RESULTS.md, "England scale"), and a smaller system is one batch.
+PATIENTS_PER_BATCH = 1_000_000
+PRACTICE_SIZES_SQL = """
+SELECT coalesce(gpprac, '') AS practice, count(*) AS patients
+FROM registrations GROUP BY coalesce(gpprac, '') ORDER BY practice
+"""
+BATCHES_SQL = """
+CREATE OR REPLACE TEMP TABLE register_batches AS
+SELECT CAST(practice AS VARCHAR) AS practice, CAST(batch AS INTEGER) AS batch
+FROM batches_frame
+"""
+BATCH_REGISTRATIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE batch_registrations AS
+SELECT r.* FROM registrations r
+JOIN register_batches b ON b.practice = coalesce(r.gpprac, '')
+WHERE b.batch = $batch
 """
 
 # The screening indicators' denominators: every woman of their ages, by profile.
@@ -306,22 +332,72 @@ GROUP BY month, gpprac, age_lo, sex, profile_id
 
 def insert_units(connection, context) -> None:
     """Inserts one unit per person in each indicator's denominator at each month end, added
-    up by profile."""
-    prepare_person_units(connection, context)
-    connection.execute(UNITS_SQL)
+    up by profile: the person-months a batch of practices at a time (register_batches)."""
+    _create_windows(connection)
+    for registrations in register_batches(connection, _patients_per_batch(context)):
+        _create_event_months(connection, context, registrations)
+        connection.execute(UNITS_SQL.format(registrations=registrations))
     connection.execute(SCREENING_UNITS_SQL)
     connection.execute(COVERAGE_SQL)
+
+
+def register_batches(connection, patients_per_batch: float) -> Iterator[str]:
+    """Yields the registrations table to read for each batch of practices: the whole table
+    when one batch holds every patient, else `batch_registrations`, recreated as each batch's
+    cut before it is yielded."""
+    sizes = connection.execute(PRACTICE_SIZES_SQL).fetchall()
+    batches = practice_batches(sizes, patients_per_batch)
+    numbers = sorted(set(batches.values()))
+    if len(numbers) <= 1:
+        yield "registrations"
+        return
+    frame = pd.DataFrame({"practice": list(batches), "batch": list(batches.values())})
+    connection.register("batches_frame", frame)
+    connection.execute(BATCHES_SQL)
+    connection.unregister("batches_frame")
+    for batch in numbers:
+        connection.execute(BATCH_REGISTRATIONS_SQL, {"batch": batch})
+        yield "batch_registrations"
+
+
+def practice_batches(sizes: list[tuple[str, int]], patients_per_batch: float) -> dict[str, int]:
+    """Each practice's batch number, from (practice, patients) in order: as few batches as
+    keep each near `patients_per_batch` patients, practices in order, evenly shared (a
+    practice larger than a batch is a batch alone, and the numbers may skip)."""
+    total = sum(patients for _, patients in sizes)
+    count = max(1, math.ceil(total / patients_per_batch))
+    batches, before = {}, 0
+    for practice, patients in sizes:
+        batches[practice] = before * count // max(total, 1)
+        before += patients
+    return batches
+
+
+def _patients_per_batch(context) -> float:
+    """PATIENTS_PER_BATCH on DuckDB; on Spark one batch, which its executors share out."""
+    return PATIENTS_PER_BATCH if context.settings.engine != "spark" else math.inf
 
 
 def prepare_person_units(connection, context) -> None:
     """Creates the temporary tables PERSON_UNITS_SQL reads: register_windows, one row per
     month in `months`, and event_months."""
+    _create_windows(connection)
+    _create_event_months(connection, context, "registrations")
+
+
+def _create_windows(connection) -> None:
+    """Creates register_windows: one row per month in `months`, with its look-back cut-offs."""
     months = connection.execute("SELECT month FROM months ORDER BY month").fetchall()
     connection.register("windows_frame", windows_frame([month for (month,) in months]))
     cuts = ", ".join(f"CAST(cut_{n} AS DATE) AS cut_{n}" for n in CUTS)
     connection.execute(WINDOWS_SQL.format(cuts=cuts))
     connection.unregister("windows_frame")
-    connection.execute(EVENT_MONTHS_SQL, _diabetes_parameters(context))
+
+
+def _create_event_months(connection, context, registrations: str) -> None:
+    """Creates event_months for the people in `registrations` (a table or a batch's cut)."""
+    sql = EVENT_MONTHS_SQL.format(registrations=registrations)
+    connection.execute(sql, _diabetes_parameters(context))
 
 
 def person_unit_selects(context) -> list[tuple[str, dict]]:
