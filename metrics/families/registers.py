@@ -247,9 +247,9 @@ SELECT metric_id, month, gpprac, NULL, person_id, {AGE_IN_YEARS}, sex,
 FROM person_months
 """.format(registrations="registrations")
 
-# All the person-months at once outgrow DuckDB's default publish memory limit (2GB) at
-# about 6 million patients; a batch of practices with about this many patients stays well
-# within it (bench/RESULTS.md, "England scale"), and a smaller system is one batch.
+# All the person-months at once outgrew DuckDB's default publish memory limit (2GB) at 5.8
+# million patients; batches of practices of about this many patients fit within it there
+# (bench/RESULTS.md, "England scale"), and a system this size or smaller is one batch.
 PATIENTS_PER_BATCH = 1_000_000
 PRACTICE_SIZES_SQL = """
 SELECT coalesce(gpprac, '') AS practice, count(*) AS patients
