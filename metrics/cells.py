@@ -51,7 +51,8 @@ GROUP BY GROUPING SETS (
 """
 
 # The profile segments each set of profile segment types (an indicator's profile_mask)
-# takes: each profile's labels of those types.
+# takes: each profile's labels of those types, so that the profile join matches on two
+# integers instead of testing a list on every joined row (10 million rows on the sample).
 MASK_SEGMENTS_SQL = """
 CREATE OR REPLACE TABLE mask_segments AS
 SELECT DISTINCT m.profile_mask, s.profile_id, s.segment_no

@@ -149,5 +149,6 @@ def numbered_segments(sql: str) -> str:
 
 
 def not_age_band(column: str) -> str:
-    """SQL: the segment number `column` is not an age band (nor NULL)."""
+    """SQL: the segment number `column` is not an age band (NULL gives NULL, so a filter
+    on it drops the row)."""
     return f"{column} NOT IN ({', '.join(map(str, AGE_BAND_SEGMENTS))})"

@@ -256,14 +256,14 @@ SELECT coalesce(gpprac, '') AS practice, count(*) AS patients
 FROM registrations GROUP BY coalesce(gpprac, '') ORDER BY practice
 """
 BATCHES_SQL = """
-CREATE OR REPLACE TEMP TABLE register_batches AS
+CREATE OR REPLACE TEMP TABLE practice_batch_numbers AS
 SELECT CAST(practice AS VARCHAR) AS practice, CAST(batch AS INTEGER) AS batch
 FROM batches_frame
 """
 BATCH_REGISTRATIONS_SQL = """
 CREATE OR REPLACE TEMP TABLE batch_registrations AS
 SELECT r.* FROM registrations r
-JOIN register_batches b ON b.practice = coalesce(r.gpprac, '')
+JOIN practice_batch_numbers b ON b.practice = coalesce(r.gpprac, '')
 WHERE b.batch = $batch
 """
 
@@ -344,7 +344,11 @@ def insert_units(connection, context) -> None:
 def register_batches(connection, patients_per_batch: float) -> Iterator[str]:
     """Yields the registrations table to read for each batch of practices: the whole table
     when one batch holds every patient, else `batch_registrations`, recreated as each batch's
-    cut before it is yielded."""
+    cut before it is yielded, and dropped after the last (temporary tables are held in memory
+    to the end of the publish)."""
+    if patients_per_batch == math.inf:  # Spark: no need to count the practices' patients
+        yield "registrations"
+        return
     sizes = connection.execute(PRACTICE_SIZES_SQL).fetchall()
     batches = practice_batches(sizes, patients_per_batch)
     numbers = sorted(set(batches.values()))
@@ -358,6 +362,8 @@ def register_batches(connection, patients_per_batch: float) -> Iterator[str]:
     for batch in numbers:
         connection.execute(BATCH_REGISTRATIONS_SQL, {"batch": batch})
         yield "batch_registrations"
+    connection.execute("DROP TABLE batch_registrations")
+    connection.execute("DROP TABLE practice_batch_numbers")
 
 
 def practice_batches(sizes: list[tuple[str, int]], patients_per_batch: float) -> dict[str, int]:
