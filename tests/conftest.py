@@ -46,6 +46,19 @@ def published_sample(request) -> Settings:
     return Settings(data_dir=data_dir)
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Groups the tests for `make test`'s two workers (pytest-xdist, `--dist loadgroup`): a
+    module's tests run together on one worker (its module fixtures are built once), and the
+    browser tests all on one, in order, as they share one served data directory whose
+    snapshots some of them publish. The Spark tests go first: the longest, they would
+    otherwise leave one worker running them alone at the end."""
+    for item in items:
+        module = Path(str(item.fspath))
+        group = "e2e" if module.parent.name == "e2e" else str(module.relative_to(ROOT))
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: Path(str(item.fspath)).name != "test_spark_engine.py")
+
+
 def _source_key() -> str:
     digest = hashlib.sha256()
     for package in SHAPING_PACKAGES:
