@@ -63,6 +63,10 @@ DISCLOSURE_NOTE = (
     "Disclosure control: counts from 1 to 7, and any value from which one could be worked "
     "out, are suppressed and shown as *; nothing in this file is derived from them."
 )
+HES_NOTE = (
+    "Counts are rounded to the nearest 5, and every value, limit and comparison is computed "
+    "from the rounded counts (HES rule)."
+)
 UNSUPPRESSED_NOTE = (
     "Not disclosure-controlled: small numbers are shown unsuppressed to an analyst or admin "
     "under the setting WHOLESYSTEM_ANALYSTS_SEE_SMALL_NUMBERS. Do not share this file "
@@ -302,8 +306,12 @@ def version_text() -> str:
 
 
 def disclosure_note() -> str:
-    """Returns the disclosure note for the signed-in user's downloads."""
-    return DISCLOSURE_NOTE if access.masks() else UNSUPPRESSED_NOTE
+    """Returns the disclosure note for the signed-in user's downloads, naming the HES rule
+    when the snapshot was published under it."""
+    note = DISCLOSURE_NOTE if access.masks() else UNSUPPRESSED_NOTE
+    if access.snapshot_info().get("disclosure_rule") == "hes":
+        return f"{HES_NOTE} {note}"
+    return note
 
 
 def xlsx_bytes(export: Export) -> bytes:

@@ -24,6 +24,7 @@ from metrics.calendar import build_calendar, coverage
 from metrics.cells import build_level_numerators
 from metrics.compare import build_comparisons
 from metrics.denominators import build_level_denominators
+from metrics.disclosure_rounding import round_period_totals
 from metrics.families import (
     UNITS_COLUMNS,
     ae_attendances,
@@ -147,7 +148,12 @@ def compute_person_level(
 
 def compute_aggregate(connection, context: Context, report: Report | None = None) -> None:
     """The aggregate part's statistics: reads only HANDOFF_TABLES and creates
-    `indicator_values` (values, limits, parents, benchmarks and comparisons)."""
+    `indicator_values` (values, limits, parents, benchmarks and comparisons). Under the HES
+    rule the counts are rounded first, so that everything is computed from rounded counts
+    (metrics.disclosure_rounding; on either engine, as this part always runs in DuckDB)."""
+    if context.settings.disclosure_rule == "hes":
+        with stage(report, "rounding counts (HES rule)"):
+            round_period_totals(connection)
     with stage(report, "values and limits"):
         build_values(connection, context.registry)
     with stage(report, "comparisons"):

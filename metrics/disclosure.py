@@ -17,6 +17,10 @@ exactly one hidden row. Relations are then solved together as an attacker would
 has one more row hidden in each relation it is in (every shown row of them, if it is still
 determined after a round), and the whole repeats until none is, or until no shown row is
 left in those relations.
+
+Under the HES rule (setting `disclosure_rule = "hes"`) every count is rounded to the nearest
+5 before the values are computed (metrics.disclosure_rounding): primary suppression judges
+the exact counts, and complementary suppression is not run.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from scipy import sparse
 
 from metrics.disclosure_audit import determined, relation_matrix
 from metrics.disclosure_relations import build_relations
+from metrics.disclosure_rounding import exact_values
 
 LEVELS_UPWARDS = "['practice', 'network', 'locality', 'area', 'system']"
 
@@ -53,7 +58,7 @@ FROM (
                     OR (denominator_is_count AND denominator BETWEEN 1 AND $threshold)
                     OR (method = 'proportion' AND denominator - numerator BETWEEN 1 AND $threshold),
                     false) AS suppressed
-    FROM indicator_values
+    FROM {source}
     JOIN (
         SELECT metric_id, coalesce(sum(count(*)) OVER (
                    ORDER BY metric_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
@@ -115,14 +120,23 @@ class Rows:
         return len(rows)
 
 
-def mark_suppressed(connection, threshold: int, *, audit: bool = True) -> None:
+def mark_suppressed(
+    connection, threshold: int, *, audit: bool = True, rule: str = "complementary"
+) -> None:
     """Creates the `suppression` table: the row keys and whether each row is suppressed.
 
     Primary suppression first, then complementary suppression over every relation until
     no relation has exactly one hidden row; then, with `audit`, the relations are solved
     together and any primary count they still determine hides one more row, until none.
+    Under the HES `rule` the counts published are rounded (metrics.disclosure_rounding):
+    primary suppression judges the exact counts, and there is no complementary suppression.
     """
-    connection.execute(PRIMARY_SQL.format(levels=LEVELS_UPWARDS), {"threshold": threshold})
+    source = exact_values(connection) if rule == "hes" else "indicator_values"
+    connection.execute(
+        PRIMARY_SQL.format(levels=LEVELS_UPWARDS, source=source), {"threshold": threshold}
+    )
+    if rule == "hes":
+        return
     build_relations(connection, "suppression")
     rows = _load(connection)
     this_pass = _close_relations(rows, 0)

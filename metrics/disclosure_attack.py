@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from metrics.disclosure_audit import determined, relation_matrix
 from metrics.disclosure_relations import build_relations
@@ -62,6 +63,20 @@ class Recovered:
 
 def attack(snapshot: str, rolling12: bool = False) -> Recovered:
     """Returns what the published rows of the snapshot file give away."""
+    rows, matrix = read_published(snapshot, rolling12)
+    hidden = rows["suppressed"].to_numpy(dtype=bool)
+    found = {
+        quantity: determined(_holding(matrix, rows[quantity].to_numpy(float)), hidden)
+        for quantity in ("numerator", "denominator")
+    }
+    return Recovered(rows, found["numerator"], found["denominator"])
+
+
+def read_published(
+    snapshot: str, rolling12: bool = False
+) -> tuple[pd.DataFrame, sparse.csr_matrix]:
+    """Returns the snapshot's rows (numbered by row_key, with the threshold in `attrs`) and
+    the relations × rows matrix of every relation between them (metrics.disclosure_relations)."""
     with duckdb.connect() as connection:
         connection.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
         connection.execute(ROWS_SQL, {"rolling12": rolling12})
@@ -77,12 +92,7 @@ def attack(snapshot: str, rolling12: bool = False) -> Recovered:
     matrix = relation_matrix(
         members["relation"], members["row_key"], members["coefficient"], len(rows)
     )
-    hidden = rows["suppressed"].to_numpy(dtype=bool)
-    found = {
-        quantity: determined(_holding(matrix, rows[quantity].to_numpy(float)), hidden)
-        for quantity in ("numerator", "denominator")
-    }
-    return Recovered(rows, found["numerator"], found["denominator"])
+    return rows, matrix
 
 
 def _holding(matrix, values: np.ndarray):

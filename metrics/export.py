@@ -21,9 +21,11 @@ import json
 import math
 import sys
 
+import duckdb
 import numpy as np
 
 from metrics.calendar import PERIOD_TYPES
+from metrics.disclosure_rounding import describe
 from metrics.registry import LEVELS
 from metrics.segments import ALL, SEGMENT_LEVELS, segment_kind
 from metrics.serving import open_current
@@ -72,6 +74,24 @@ def export_rows(settings: Settings, metric: str, level: str, org: str | None = N
     finally:
         connection.close()
     return [EXPORT_COLUMNS] + [_format_row(row, suppress) for row in found]
+
+
+RULE_SQL = "SELECT suppression_threshold, disclosure_rule FROM snapshot_info"
+
+
+def rounding_statement(settings: Settings) -> str | None:
+    """The HES rule in words when the current snapshot was published under it (`export`
+    prints it to stderr, beside the CSV); None under complementary suppression."""
+    connection, _ = open_current(settings)
+    try:
+        found = connection.execute(RULE_SQL).fetchone()
+    except duckdb.BinderException:  # no column: complementary suppression (metrics.publish)
+        found = None
+    finally:
+        connection.close()
+    if found is None or found[1] != "hes":
+        return None
+    return describe(found[1], found[0])
 
 
 def masked_cells(

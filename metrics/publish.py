@@ -126,7 +126,7 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
     connection.execute(PUBLISHABLE_SQL.format(columns=columns))
     rows = connection.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
     with stage(report, "disclosure control"):
-        mark_suppressed(connection, settings.suppression_threshold)
+        mark_suppressed(connection, settings.suppression_threshold, rule=settings.disclosure_rule)
     with stage(report, "SPC charts"):
         annotations = annotations_frame(settings, registry)
         # The monthly frame is passed, not kept here, so that chart_series can let it go.
@@ -160,7 +160,8 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
         _register_table(connection, f"snap.{name}", frame)
     for name in ("org_units", "practice_months", "months", "period_months"):
         connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
-    connection.execute(SNAPSHOT_INFO_SQL, _info(settings, *stamp))
+    info = _info(settings, *stamp)
+    connection.execute(SNAPSHOT_INFO_SQL.format(rule=RULE_COLUMN if "rule" in info else ""), info)
 
 
 # Each monthly value with its disclosure flag: SPC treats a suppressed month as a gap.
@@ -225,12 +226,16 @@ SNAPSHOT_INFO_SQL = """
 CREATE TABLE snap.snapshot_info AS
 SELECT $version AS version, $created AS created_at, (SELECT min(month) FROM months) AS first_month,
        (SELECT max(month) FROM months) AS last_month, $threshold AS suppression_threshold,
-       $value_set AS eq5d_5l_value_set, $draft AS draft, $published_by AS published_by
+       $value_set AS eq5d_5l_value_set, $draft AS draft, $published_by AS published_by{rule}
 """
+# The disclosure rule is recorded only when it is not the default: a snapshot without the
+# column (every snapshot before the setting, and every default one since) used
+# complementary suppression, and a default publish writes what it wrote before.
+RULE_COLUMN = ", $rule AS disclosure_rule"
 
 
 def _info(settings: Settings, version: str, draft: bool, published_by: str) -> dict:
-    return {
+    info = {
         "version": version,
         "draft": draft,
         "published_by": published_by,
@@ -238,6 +243,9 @@ def _info(settings: Settings, version: str, draft: bool, published_by: str) -> d
         "threshold": settings.suppression_threshold,
         "value_set": settings.eq5d_5l_value_set,
     }
+    if settings.disclosure_rule != "complementary":
+        info["rule"] = settings.disclosure_rule
+    return info
 
 
 def _register_table(connection, name: str, frame: pd.DataFrame, schema: str = "") -> None:

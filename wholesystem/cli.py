@@ -555,13 +555,17 @@ class PrintProgress(Listener):
 
 
 def _export(arguments) -> int:
-    from metrics.export import export_rows, write_csv
+    from metrics.export import export_rows, rounding_statement, write_csv
 
+    settings = load_settings()
     rows = export_rows(
-        load_settings(), arguments.metric, arguments.level, arguments.org,
+        settings, arguments.metric, arguments.level, arguments.org,
         arguments.period_type, arguments.segment, suppress=not arguments.no_suppress,
     )  # fmt: skip
     write_csv(rows)
+    statement = rounding_statement(settings)
+    if statement:  # beside the CSV, not in it: the columns stay fixed
+        print(f"export: {statement}", file=sys.stderr)
     return 0
 
 

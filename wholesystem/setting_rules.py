@@ -211,6 +211,11 @@ RULES = {
     "suppression_threshold": Rule(
         _number(int, 1, 100), "a whole number from 1 to 100 (counts from 1 to it are suppressed)"
     ),
+    "disclosure_rule": Rule(
+        _choice("complementary", "hes"),
+        "'complementary' (small counts suppressed, with the cells that would give them away) "
+        "or 'hes' (small counts suppressed, every other count rounded to the nearest 5)",
+    ),
     "snapshots_kept": Rule(_number(int, 1, 1000), "a whole number from 1 to 1000"),
     "publish_memory_limit": Rule(_memory, MEMORY),
     "indicators": Rule(_table, "a table of [indicators.<id>] tables"),

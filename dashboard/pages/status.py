@@ -103,17 +103,28 @@ def register(app) -> None:
 
 
 def snapshot_summary(info: dict) -> html.P:
-    """Returns a sentence naming the snapshot version, when it was published and the
-    months it covers."""
+    """Returns a sentence naming the snapshot version, when it was published, the months it
+    covers and its disclosure rule."""
     return html.P(
         [
             "Showing snapshot ",
             html.Strong(info["version"], id="status-version"),
             f", published {_when(info['created_at'])}, covering {_month(info['first_month'])}"
-            f" to {_month(info['last_month'])}. Counts from 1 to "
-            f"{info['suppression_threshold']} are shown as *.",
+            f" to {_month(info['last_month'])}. {disclosure_sentence(info)}",
         ]
     )
+
+
+def disclosure_sentence(info: dict) -> str:
+    """The snapshot's disclosure rule in words (a snapshot without the column, as every one
+    before the setting, used complementary suppression)."""
+    threshold = info["suppression_threshold"]
+    if info.get("disclosure_rule") == "hes":
+        return (
+            f"Counts are rounded to the nearest 5, and counts from 1 to {threshold} are "
+            "shown as * (HES rule)."
+        )
+    return f"Counts from 1 to {threshold} are shown as *."
 
 
 def feed_name(feed: str) -> str:

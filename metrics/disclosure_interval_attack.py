@@ -1,0 +1,182 @@
+"""Plays the attacker against a snapshot published under the HES rule, with intervals.
+
+With every count rounded to the nearest 5 (metrics.disclosure_rounding), the relations of
+metrics.disclosure_relations no longer hold exactly in the published counts, so solving
+them (metrics.disclosure_attack) recovers nothing; but they still bound the suppressed
+counts. The attacker starts from what each row says of its exact count:
+
+- a shown count c stands for one in [c − 2, c + 2] (a mean population, not whole, in
+  [c − 2.5, c + 2.5]), less the counts primary suppression would have hidden: a shown 0 is
+  exactly 0, and a shown 10 is 8 to 12 when the threshold is 7;
+- a suppressed count is in [0, threshold] when it is small (the attacker is told this,
+  which is more than a reader sees: a row may be hidden for its denominator), else in
+  [0, ∞).
+
+Then, over every relation that holds in the exact counts, each member's bounds are
+narrowed to what the others' bounds allow (a total lies between the sums of its parts'
+bounds; a part between the total's bounds less the others'), whole counts to whole
+numbers, until nothing changes. A suppressed count whose bounds meet is pinned: worked out
+exactly. Which relations hold in the exact counts is judged from the published ones: a
+relation whose rounded counts (of every member, hidden ones too) are further from adding
+up than rounding explains does not hold and is left out; any other is used, so the attack
+may use a relation that does not quite hold, which only narrows the bounds further (the
+attacker is given more, never less). Used by the HES tests and bench/disclosure.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from metrics.disclosure_attack import read_published
+
+# How far a published count may be from its exact one: 2 for a whole count rounded to 5,
+# 2.5 for a mean population (person-months / months, not whole).
+WHOLE_SLACK = 2.0
+MEAN_SLACK = 2.5
+MAXIMUM_ROUNDS = 500
+EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What the attacker worked out of one quantity (numerator or denominator), per row."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    counted: np.ndarray  # the quantity is a count of this row (not a sum of scores, not NULL)
+    rounds: int  # rounds of narrowing until nothing changed (MAXIMUM_ROUNDS: stopped there)
+
+
+@dataclass(frozen=True)
+class IntervalAttack:
+    """The bounds the attacker reached, over `rows` (metric_id, ..., suppressed)."""
+
+    rows: pd.DataFrame
+    numerator: Bounds
+    denominator: Bounds
+
+    def pinned(self, quantity: str) -> np.ndarray:
+        """Suppressed rows whose `quantity` the attacker has pinned to one value."""
+        bounds = getattr(self, quantity)
+        hidden = self.rows["suppressed"].to_numpy(dtype=bool)
+        return hidden & bounds.counted & (bounds.upper - bounds.lower < 0.5)
+
+    @property
+    def small_counts(self) -> np.ndarray:
+        """Suppressed rows with a count pinned to one that primary suppression hides: a
+        numerator or count denominator from 1 to the threshold, or a proportion's complement
+        (both pinned) in that range. (A count pinned to 0, such as the part of a shown 0
+        total, is not one: 0 is published under either rule.)"""
+        threshold = int(self.rows.attrs["threshold"])
+        value = {name: getattr(self, name).lower for name in ("numerator", "denominator")}
+        small = {name: (v >= 1) & (v <= threshold) for name, v in value.items()}
+        complement = value["denominator"] - value["numerator"]
+        both = self.pinned("numerator") & self.pinned("denominator")
+        proportion = self.rows["method"].to_numpy() == "proportion"
+        return (
+            (self.pinned("numerator") & small["numerator"])
+            | (self.pinned("denominator") & small["denominator"])
+            | (both & proportion & (complement >= 1) & (complement <= threshold))
+        )
+
+    def contradictions(self, quantity: str) -> int:
+        """Rows whose bounds crossed (a relation used that does not hold): 0 if all held."""
+        bounds = getattr(self, quantity)
+        return int((bounds.lower > bounds.upper + EPSILON).sum())
+
+
+def interval_attack(snapshot: str) -> IntervalAttack:
+    """Returns the bounds that the relations give every count of the snapshot file."""
+    rows, matrix = read_published(snapshot)
+    threshold = int(rows.attrs["threshold"])
+    method = rows["method"].to_numpy()
+    counted = {
+        "numerator": method != "mean",  # a mean's numerator is a sum of scores
+        "denominator": method != "count",
+    }
+    whole = {
+        "numerator": np.ones(len(rows), dtype=bool),
+        "denominator": ~np.isin(method, ("rate", "dsr")),  # mean populations are not whole
+    }
+    found = {
+        quantity: _narrow(rows, matrix, quantity, counted[quantity], whole[quantity], threshold)
+        for quantity in ("numerator", "denominator")
+    }
+    return IntervalAttack(rows, found["numerator"], found["denominator"])
+
+
+def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int) -> Bounds:
+    values = rows[quantity].to_numpy(float)
+    counted = counted & ~np.isnan(values)
+    hidden = rows["suppressed"].to_numpy(dtype=bool)
+    slack = np.where(whole, WHOLE_SLACK, MEAN_SLACK)
+    lower, upper = _starting_bounds(values, hidden, slack, threshold)
+    relations = _holding(matrix, values, counted, slack)
+    rounds, changed = 0, True
+    while changed and rounds < MAXIMUM_ROUNDS:
+        rounds += 1
+        new_lower, new_upper = _narrowed(relations, lower, upper)
+        new_lower = np.where(whole, np.ceil(new_lower - EPSILON), new_lower)
+        new_upper = np.where(whole, np.floor(new_upper + EPSILON), new_upper)
+        changed = bool(((new_lower > lower + EPSILON) | (new_upper < upper - EPSILON)).any())
+        lower, upper = np.maximum(lower, new_lower), np.minimum(upper, new_upper)
+    return Bounds(lower, upper, counted, rounds)
+
+
+def _starting_bounds(values, hidden, slack, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """What each row says of its exact count before any relation (the module docstring):
+    a shown 0 is below 1 (exactly 0 when whole), as 1 to the threshold would be hidden."""
+    values = np.nan_to_num(values)
+    small = values <= threshold
+    lower = np.where(hidden, 0.0, np.maximum(values - slack, threshold + EPSILON))
+    upper = np.where(hidden, np.where(small, threshold, np.inf), values + slack)
+    shown_zero = ~hidden & (values == 0)
+    below_one = np.where(slack == WHOLE_SLACK, 0.0, 1 - EPSILON)
+    return np.where(shown_zero, 0.0, lower), np.where(shown_zero, below_one, upper)
+
+
+def _holding(matrix: sparse.csr_matrix, values, counted, slack) -> sparse.csr_matrix:
+    """The relations over counted rows whose published counts add up within rounding."""
+    uncounted = (abs(matrix) @ (~counted).astype(float)) > 0
+    residual = np.abs(matrix @ np.nan_to_num(values))
+    allowed = abs(matrix) @ slack + EPSILON
+    return matrix[np.flatnonzero((residual <= allowed) & ~uncounted)].tocoo()
+
+
+def _narrowed(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's bounds from each of its relations: sum(coefficient × count) = 0, so a
+    member's term is minus the others', which lie between the sums of their terms' bounds.
+    Infinite upper bounds are counted apart, so that ∞ − ∞ never arises."""
+    relation, row, coefficient = relations.row, relations.col, relations.data
+    infinite = np.isinf(upper[row])
+    finite_upper = np.where(infinite, 0.0, upper[row])
+    positive = coefficient > 0
+    # Each member's term a·x lies in [term_low, term_high]; an infinite end counted apart.
+    term_low = np.where(positive, lower[row], -finite_upper)
+    term_high = np.where(positive, finite_upper, -lower[row])
+    low_infinite, high_infinite = infinite & ~positive, infinite & positive
+    size = relations.shape[0]
+    sums = {
+        name: np.bincount(relation, weights=weights, minlength=size)
+        for name, weights in (
+            ("low", term_low), ("high", term_high),
+            ("low_inf", low_infinite), ("high_inf", high_infinite),
+        )
+    }  # fmt: skip
+    # The others' terms: the relation's sums less this member's own.
+    others_low = sums["low"][relation] - term_low
+    others_high = sums["high"][relation] - term_high
+    others_low[sums["low_inf"][relation] - low_infinite > 0] = -np.inf
+    others_high[sums["high_inf"][relation] - high_infinite > 0] = np.inf
+    # a·x = −(others): x in [−others_high, −others_low] when a = +1, [others_low, others_high]
+    # when a = −1.
+    member_low = np.where(positive, -others_high, others_low)
+    member_high = np.where(positive, -others_low, others_high)
+    new_lower, new_upper = lower.copy(), upper.copy()
+    np.maximum.at(new_lower, row, member_low)
+    np.minimum.at(new_upper, row, member_high)
+    return new_lower, new_upper

@@ -1,0 +1,226 @@
+"""The HES rule (`disclosure_rule = "hes"`): small counts suppressed, every other count
+rounded to the nearest 5, values computed from the rounded counts, no complementary
+suppression; and the interval attack on what it publishes.
+
+The system is the end-of-life fixture's (published_system.py) with other deaths, so that
+February's emergency admissions per 100 deaths (nel_last_100_days, a ratio) are:
+
+    practice  network  deaths  admissions  published (HES)
+    A00001    U00001   10      20          20 of 10
+    A00002    U00001    3       0          * (3 deaths)
+    A00003    U00002    8       8          10 of 10
+    A00004    U00003   13      13          15 of 15
+
+so U00001 has 20 admissions of 13 deaths, published as 20 of 15: the 3 is no longer the
+network less its shown practice, and A00001 stays shown (complementary suppression would
+hide it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from metrics.disclosure_interval_attack import _narrowed, interval_attack
+from metrics.serving import open_current
+from tests.metrics.conftest import FixtureSystem
+from tests.metrics.published_system import DEATH_DAY, MONTHS
+from wholesystem.cli import main
+from wholesystem.errors import UserError
+from wholesystem.settings import load_settings
+
+# (practice, deaths, admissions of each)
+DEATHS = (("A00001", 10, 2), ("A00002", 3, 0), ("A00003", 8, 1), ("A00004", 13, 1))
+ADMISSION_DAYS = ("2026-01-10", "2026-02-01")
+FEBRUARY = "2026-02-01"
+
+ROWS_SQL = """
+SELECT v.*, i.method AS indicator_method, i.multiplier
+FROM indicator_values v JOIN indicators i ON i.id = v.metric_id
+"""
+
+
+def add_deaths(system: FixtureSystem) -> None:
+    for practice, count, admissions in DEATHS:
+        for number in range(count):
+            person = f"EOL{practice}P{number:02d}"
+            system.add("deaths", person, gpprac=practice, dod=DEATH_DAY, age="80")
+            for day in ADMISSION_DAYS[:admissions]:
+                system.add(
+                    "apc_spells", f"EOL{practice}S{number:02d}{day[5:7]}", person_id=person,
+                    gpprac=practice, admidate=day, disdate=day, startage="80", sex="2",
+                )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> FixtureSystem:
+    """The fixture, published once under the HES rule."""
+    system = FixtureSystem(tmp_path_factory.mktemp("hes"), MONTHS)
+    system.settings = dataclasses.replace(system.settings, disclosure_rule="hes")
+    add_deaths(system)
+    system.publish()
+    return system
+
+
+@pytest.fixture(scope="module")
+def rows(published):
+    connection, _ = open_current(published.settings)
+    try:
+        return connection.execute(ROWS_SQL).df()
+    finally:
+        connection.close()
+
+
+def february(rows, level: str, org: str) -> dict:
+    found = rows[
+        (rows["metric_id"] == "nel_last_100_days") & (rows["period_type"] == "month")
+        & (rows["period_start"].astype(str).str[:10] == FEBRUARY) & (rows["level"] == level)
+        & (rows["org_code"] == org) & (rows["segment"] == "all")
+    ]  # fmt: skip
+    assert len(found) == 1
+    return found.iloc[0].to_dict()
+
+
+def multiples_of_five(values) -> bool:
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return bool(np.allclose(values, np.round(values / 5) * 5, rtol=0, atol=1e-6))
+
+
+def test_every_count_in_the_snapshot_is_a_multiple_of_five(rows):
+    counted = rows["indicator_method"] != "mean"  # a mean's numerator is a sum of scores
+    assert multiples_of_five(rows.loc[counted, "numerator"])
+    assert multiples_of_five(rows.loc[rows["indicator_method"] != "count", "denominator"])
+    assert rows["numerator"].notna().sum() > 1000  # every indicator of the fixture
+
+
+def test_a_small_count_is_suppressed_and_eight_shows_as_ten(rows):
+    assert february(rows, "practice", "A00002")["suppressed"]
+    eight = february(rows, "practice", "A00003")
+    assert (eight["numerator"], eight["denominator"], eight["value"]) == (10, 10, 100)
+    assert not eight["suppressed"]
+    thirteen = february(rows, "practice", "A00004")
+    assert (thirteen["numerator"], thirteen["denominator"]) == (15, 15)
+
+
+def test_values_are_computed_from_the_rounded_counts(rows):
+    network = february(rows, "network", "U00001")  # 20 admissions of 13 deaths
+    assert (network["numerator"], network["denominator"]) == (20, 15)
+    assert network["value"] == pytest.approx(20 / 15 * 100)
+    system = february(rows, "system", "SYSTEM")  # 41 of 34
+    assert (system["numerator"], system["denominator"]) == (40, 35)
+    assert network["system_value"] == pytest.approx(40 / 35 * 100)
+    # No proportion or ratio gives back anything but a rounded count: value × denominator.
+    simple = rows[
+        rows["indicator_method"].isin(["proportion", "ratio"]) & (rows["denominator"] > 0)
+    ]
+    recovered = simple["value"] * simple["denominator"] / simple["multiplier"]
+    assert len(simple) > 100 and multiples_of_five(recovered)
+
+
+def test_expected_counts_are_scaled_to_the_rounded_system(rows):
+    system = rows[(rows["level"] == "system") & rows["expected"].notna()]
+    assert len(system) > 0 and multiples_of_five(system["expected"])
+
+
+def test_there_is_no_complementary_suppression(rows):
+    # A00001 and U00001 stay shown beside A00002's 3 deaths.
+    assert not february(rows, "practice", "A00001")["suppressed"]
+    assert not february(rows, "network", "U00001")["suppressed"]
+    # Every row hidden has a count of its own from 1 to 7: rounded, 0 or 5 (a mean's sum
+    # of scores is scaled by at most 10/8 when its 8 or more responses round to 10), or a
+    # proportion's complement of 7 or less, which its rounded counts put at 10 or less.
+    method = rows["indicator_method"]
+    numerator = rows["numerator"] <= np.where(method == "mean", 9, 5)
+    denominator = (method != "count") & (rows["denominator"] <= 5)
+    complement = (method == "proportion") & (rows["denominator"] - rows["numerator"] <= 10)
+    own = numerator | denominator | complement
+    assert rows["suppressed"].sum() > 0
+    assert not (rows["suppressed"] & ~own).any()
+
+
+def test_the_snapshot_records_the_rule(published):
+    connection, _ = open_current(published.settings)
+    try:
+        assert connection.execute("SELECT disclosure_rule FROM snapshot_info").fetchone() == (
+            "hes",
+        )
+    finally:
+        connection.close()
+
+
+def test_export_states_the_rule(published, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WHOLESYSTEM_DATA_DIR", str(published.settings.data_dir))
+    capsys.readouterr()
+    assert main(["export", "--metric", "nel_last_100_days", "--level", "network"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "export: counts rounded to the nearest 5; counts from 1 to 7 suppressed (HES rule)\n"
+    )
+    assert "nel_last_100_days,month,2026-02-01,2026-02-28,network,U00001,all,20,15," in (
+        captured.out
+    )
+
+
+def test_a_bad_rule_is_one_sentence(monkeypatch, capsys, tmp_path):
+    with pytest.raises(UserError) as refused:
+        load_settings({"WHOLESYSTEM_DISCLOSURE_RULE": "round5"})
+    assert str(refused.value) == (
+        "WHOLESYSTEM_DISCLOSURE_RULE is 'round5'; use 'complementary' (small counts "
+        "suppressed, with the cells that would give them away) or 'hes' (small counts "
+        "suppressed, every other count rounded to the nearest 5)"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WHOLESYSTEM_DISCLOSURE_RULE", "round5")
+    assert main(["publish"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "WHOLESYSTEM_DISCLOSURE_RULE is 'round5'" in error
+
+
+# --- the interval attack -------------------------------------------------------------
+
+
+def test_no_small_count_is_pinned_by_the_rounded_relations(published):
+    serving = published.settings.serving_dir
+    found = interval_attack(str(serving / f"{(serving / 'CURRENT').read_text().strip()}.duckdb"))
+    assert not found.small_counts.any()
+    assert found.contradictions("numerator") == found.contradictions("denominator") == 0
+    # What is pinned is a 0: A00002's admissions, inside a network that shows 0 (published
+    # under either rule: 0 is not suppressed).
+    pinned = found.pinned("numerator") | found.pinned("denominator")
+    assert set(found.rows.loc[pinned, "org_code"]) == {"A00002"}
+    assert (found.numerator.upper[pinned] == 0).all()
+    # A00002's 3 deaths: U00001's 15 less A00001's 10 leaves 1 to 7 (1 to 6 with the other
+    # relations), not one value.
+    rows = found.rows
+    at = np.flatnonzero(
+        (rows["metric_id"] == "nel_last_100_days") & (rows["period_type"] == "month")
+        & (rows["org_code"] == "A00002") & (rows["segment"] == "all")
+        & (rows["period_start"].astype(str).str[:10] == FEBRUARY)
+    )  # fmt: skip
+    assert (found.denominator.lower[at], found.denominator.upper[at]) == ([1], [6])
+
+
+def bounds(relations, lower, upper):
+    matrix = sparse.coo_matrix(np.array(relations, dtype=float))
+    return _narrowed(matrix, np.array(lower, dtype=float), np.array(upper, dtype=float))
+
+
+def test_a_total_bounds_a_hidden_part():
+    # total − shown − hidden = 0: total 13..17, shown 8..12, hidden 0..7 → hidden 1..7.
+    lower, upper = bounds([[1, -1, -1]], [13, 8, 0], [17, 12, 7])
+    assert (lower.tolist(), upper.tolist()) == ([13, 8, 1], [17, 12, 7])
+
+
+def test_a_shown_zero_total_pins_its_parts():
+    lower, upper = bounds([[1, -1, -1]], [0, 0, 0], [0, np.inf, np.inf])
+    assert (lower.tolist(), upper.tolist()) == ([0, 0, 0], [0, 0, 0])
+
+
+def test_an_unbounded_part_leaves_the_others_unbounded_above():
+    lower, upper = bounds([[1, -1, -1]], [0, 8, 0], [np.inf, 12, np.inf])
+    assert (lower.tolist(), upper.tolist()) == ([8, 8, 0], [np.inf, 12, np.inf])
