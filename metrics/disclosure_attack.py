@@ -66,7 +66,7 @@ def attack(snapshot: str, rolling12: bool = False) -> Recovered:
     rows, matrix = read_published(snapshot, rolling12)
     hidden = rows["suppressed"].to_numpy(dtype=bool)
     found = {
-        quantity: determined(_holding(matrix, rows[quantity].to_numpy(float)), hidden)
+        quantity: determined(holding_exactly(matrix, rows[quantity].to_numpy(float)), hidden)
         for quantity in ("numerator", "denominator")
     }
     return Recovered(rows, found["numerator"], found["denominator"])
@@ -95,7 +95,7 @@ def read_published(
     return rows, matrix
 
 
-def _holding(matrix, values: np.ndarray):
+def holding_exactly(matrix, values: np.ndarray):
     """Returns the relations that hold exactly in `values` (none with a missing value)."""
     missing = (abs(matrix) @ np.isnan(values).astype(float)) > 0
     residual = np.abs(matrix @ np.nan_to_num(values))

@@ -379,3 +379,13 @@ def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_text(settings):
 )
 def test_excel_number_formats_follow_the_page_s_decimals(unit, target, signed, code):
     assert exports.number_format(unit, target, signed=signed) == code
+
+
+def test_the_disclosure_note_names_the_hes_rule_when_the_snapshot_used_it(settings, monkeypatch):
+    assert exports.disclosure_note() == exports.DISCLOSURE_NOTE  # outside a request: masked
+    info = dict(access.snapshot_info(), disclosure_rule="hes")
+    monkeypatch.setattr(access, "snapshot_info", lambda: info)
+    assert exports.disclosure_note() == (
+        "Counts are rounded to the nearest 5, and every value, limit and comparison is "
+        f"computed from the rounded counts (HES rule). {exports.DISCLOSURE_NOTE}"
+    )

@@ -195,3 +195,16 @@ def test_nobody_signed_in_gets_the_viewers_page(role):
     role(None)
     header, _ = table_rows(status.layout("/status", {}), "status-feeds")
     assert header == ["Feed", "Activity covered", "Last load"]
+
+
+def test_a_snapshot_published_under_the_hes_rule_says_so(monkeypatch):
+    info = dict(access.snapshot_info(), disclosure_rule="hes")
+    monkeypatch.setattr(access, "snapshot_info", lambda: info)
+    sentence = [
+        node for node in walk(status.layout("/status", {}))
+        if isinstance(node, str) and "covering" in node
+    ]  # fmt: skip
+    assert sentence[0].endswith(
+        "covering November 2023 to October 2026. Counts are rounded to the nearest 5, and "
+        "counts from 1 to 7 are shown as * (HES rule)."
+    )
