@@ -29,7 +29,6 @@ what that does and does not protect.
 
 from __future__ import annotations
 
-RULES = ("complementary", "hes")
 ROUNDING_BASE = 5
 
 EXACT_COUNTS_SQL = """
