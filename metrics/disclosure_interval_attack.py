@@ -22,8 +22,9 @@ exactly there, as metrics.disclosure_attack checks them; else those whose rounde
 (of every member, hidden ones too) add up within what rounding explains. The second may
 take a relation that does not hold (care home admissions counted only at area level, people
 of unknown age), which narrows bounds wrongly: `contradictions` counts the rows whose
-bounds then crossed, and the attack is only sound when it is 0. Used by the HES tests and
-bench/disclosure.py.
+bounds then crossed, and the attack is only sound when it is 0. Used by the HES tests,
+bench/disclosure.py, and the HES rule's interval audit (metrics.disclosure_interval_audit),
+which runs `attack_rows` on the publish workspace's rows.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class Bounds:
     lower: np.ndarray
     upper: np.ndarray
     counted: np.ndarray  # the quantity is a count of this row (not a sum of scores, not NULL)
+    whole: np.ndarray  # the quantity is a whole number (not a mean population)
+    relations: sparse.coo_matrix  # the relations used (holding in the exact counts)
     rounds: int  # rounds of narrowing until nothing changed (MAXIMUM_ROUNDS: stopped there)
 
 
@@ -101,6 +104,13 @@ def interval_attack(snapshot: str, exact: str | None = None) -> IntervalAttack:
     rows, matrix = read_published(snapshot)
     if exact is not None:
         rows = _with_exact_counts(rows, exact)
+    return attack_rows(rows, matrix)
+
+
+def attack_rows(rows: pd.DataFrame, matrix: sparse.csr_matrix) -> IntervalAttack:
+    """The attack on `rows` (method, numerator, denominator, suppressed, optionally
+    exact_numerator and exact_denominator; the threshold in `attrs`), numbered as the
+    columns of `matrix`, the relations × rows coefficients of every relation between them."""
     threshold = int(rows.attrs["threshold"])
     method = rows["method"].to_numpy()
     counted = {
@@ -147,7 +157,7 @@ def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int) -> Boun
         new_upper = np.where(whole, np.floor(new_upper + EPSILON), new_upper)
         changed = bool(((new_lower > lower + EPSILON) | (new_upper < upper - EPSILON)).any())
         lower, upper = np.maximum(lower, new_lower), np.minimum(upper, new_upper)
-    return Bounds(lower, upper, counted, rounds)
+    return Bounds(lower, upper, counted, whole, relations, rounds)
 
 
 def _starting_bounds(values, hidden, slack, threshold: int) -> tuple[np.ndarray, np.ndarray]:
@@ -171,9 +181,19 @@ def _holding(matrix: sparse.csr_matrix, values, counted, slack) -> sparse.csr_ma
 
 
 def _narrowed(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's bounds from each of its relations: sum(coefficient × count) = 0, so a
-    member's term is minus the others', which lie between the sums of their terms' bounds.
-    Infinite upper bounds are counted apart, so that ∞ − ∞ never arises."""
+    """Each row's bounds: the tightest that any of its relations gives (member_bounds)."""
+    member_low, member_high = member_bounds(relations, lower, upper)
+    new_lower, new_upper = lower.copy(), upper.copy()
+    np.maximum.at(new_lower, relations.col, member_low)
+    np.minimum.at(new_upper, relations.col, member_high)
+    return new_lower, new_upper
+
+
+def member_bounds(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds that each relation alone gives each of its members (an entry of
+    `relations`), from the others' bounds: sum(coefficient × count) = 0, so a member's term
+    is minus the others', which lie between the sums of their terms' bounds. Infinite upper
+    bounds are counted apart, so that ∞ − ∞ never arises."""
     relation, row, coefficient = relations.row, relations.col, relations.data
     infinite = np.isinf(upper[row])
     finite_upper = np.where(infinite, 0.0, upper[row])
@@ -199,7 +219,4 @@ def _narrowed(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarray, n
     # when a = −1.
     member_low = np.where(positive, -others_high, others_low)
     member_high = np.where(positive, -others_low, others_high)
-    new_lower, new_upper = lower.copy(), upper.copy()
-    np.maximum.at(new_lower, row, member_low)
-    np.minimum.at(new_upper, row, member_high)
-    return new_lower, new_upper
+    return member_low, member_high
