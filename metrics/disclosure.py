@@ -20,7 +20,9 @@ left in those relations.
 
 Under the HES rule (setting `disclosure_rule = "hes"`) every count is rounded to the nearest
 5 before the values are computed (metrics.disclosure_rounding): primary suppression judges
-the exact counts, and complementary suppression is not run.
+the exact counts, complementary suppression is not run, and the interval audit
+(metrics.disclosure_interval_audit) hides more rows only where the rounded counts' bounds
+pin a small count to one value.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from metrics.disclosure_audit import determined, relation_matrix
+from metrics.disclosure_interval_audit import audit_intervals
 from metrics.disclosure_relations import build_relations
 from metrics.disclosure_rounding import exact_values
 
@@ -129,19 +132,22 @@ def mark_suppressed(
     no relation has exactly one hidden row; then, with `audit`, the relations are solved
     together and any primary count they still determine hides one more row, until none.
     Under the HES `rule` the counts published are rounded (metrics.disclosure_rounding):
-    primary suppression judges the exact counts, and there is no complementary suppression.
+    primary suppression judges the exact counts, there is no complementary suppression, and
+    `audit` is the interval audit (metrics.disclosure_interval_audit).
     """
     source = exact_values(connection) if rule == "hes" else "indicator_values"
     connection.execute(
         PRIMARY_SQL.format(levels=LEVELS_UPWARDS, source=source), {"threshold": threshold}
     )
-    if rule == "hes":
-        return
     build_relations(connection, "suppression")
     rows = _load(connection)
-    this_pass = _close_relations(rows, 0)
-    if audit:
-        _audit(rows, this_pass)
+    if rule == "hes":
+        if audit:
+            audit_intervals(connection, rows, threshold)
+    else:
+        this_pass = _close_relations(rows, 0)
+        if audit:
+            _audit(rows, this_pass)
     _store(connection, rows)
 
 
