@@ -55,6 +55,10 @@ class Bounds:
     whole: np.ndarray  # the quantity is a whole number (not a mean population)
     relations: sparse.coo_matrix  # the relations used (holding in the exact counts)
     rounds: int  # rounds of narrowing until nothing changed (MAXIMUM_ROUNDS: stopped there)
+    # The relation (an index of `relations`) that last raised each row's lower bound, and
+    # lowered its upper bound: −1 where the bound is where the row started.
+    lower_by: np.ndarray
+    upper_by: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -150,14 +154,47 @@ def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int) -> Boun
     else:
         relations = _holding(matrix, values, counted, slack)
     rounds, changed = 0, True
+    lower_by, upper_by = np.full(len(lower), -1), np.full(len(upper), -1)
+    below = -upper  # upper bounds negated, so that both are raised alike
+    active = np.ones(relations.shape[0], dtype=bool)
     while changed and rounds < MAXIMUM_ROUNDS:
         rounds += 1
-        new_lower, new_upper = _narrowed(relations, lower, upper)
-        new_lower = np.where(whole, np.ceil(new_lower - EPSILON), new_lower)
-        new_upper = np.where(whole, np.floor(new_upper + EPSILON), new_upper)
-        changed = bool(((new_lower > lower + EPSILON) | (new_upper < upper - EPSILON)).any())
-        lower, upper = np.maximum(lower, new_lower), np.minimum(upper, new_upper)
-    return Bounds(lower, upper, counted, whole, relations, rounds)
+        # Only the relations with a member whose bounds changed in the round before.
+        part = _part(relations, active)
+        member_low, member_high = member_bounds(part, lower, -below)
+        whole_member = whole[part.col]
+        member_low = np.where(whole_member, np.ceil(member_low - EPSILON), member_low)
+        member_high = np.where(whole_member, np.floor(member_high + EPSILON), member_high)
+        moved = _raise(part, lower, member_low, lower_by)
+        moved |= _raise(part, below, -member_high, upper_by)
+        changed = bool(moved.any())
+        active[:] = False
+        active[relations.row[moved[relations.col]]] = True
+    return Bounds(lower, -below, counted, whole, relations, rounds, lower_by, upper_by)
+
+
+def _part(relations: sparse.coo_matrix, active: np.ndarray) -> sparse.coo_matrix:
+    """The entries of the `active` relations (numbered as in `relations`)."""
+    if active.all():
+        return relations
+    kept = active[relations.row]
+    return sparse.coo_matrix(
+        (relations.data[kept], (relations.row[kept], relations.col[kept])), relations.shape
+    )
+
+
+def _raise(relations, bound, member_bound, reason) -> np.ndarray:
+    """Raises `bound` in place to the highest of its relations' `member_bound`s (an upper
+    bound is passed negated), recording in `reason` the relation that raised it; returns
+    which rows were raised."""
+    row = relations.col
+    new = bound.copy()
+    np.maximum.at(new, row, member_bound)
+    raised = new > bound + EPSILON
+    giving = raised[row] & (member_bound >= new[row] - EPSILON)
+    reason[row[giving]] = relations.row[giving]
+    bound[raised] = new[raised]
+    return raised
 
 
 def _starting_bounds(values, hidden, slack, threshold: int) -> tuple[np.ndarray, np.ndarray]:
