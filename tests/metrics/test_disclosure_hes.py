@@ -21,10 +21,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 
-from metrics.disclosure_interval_attack import _narrowed, interval_attack
+from metrics.disclosure import Rows
+from metrics.disclosure_interval_attack import _narrowed, attack_rows, interval_attack
+from metrics.disclosure_interval_audit import hide_until_unpinned
 from metrics.serving import open_current
 from tests.metrics.conftest import FixtureSystem
 from tests.metrics.published_system import DEATH_DAY, MONTHS
@@ -224,3 +227,80 @@ def test_a_shown_zero_total_pins_its_parts():
 def test_an_unbounded_part_leaves_the_others_unbounded_above():
     lower, upper = bounds([[1, -1, -1]], [0, 8, 0], [np.inf, 12, np.inf])
     assert (lower.tolist(), upper.tolist()) == ([8, 8, 0], [np.inf, 12, np.inf])
+
+
+# --- the interval audit --------------------------------------------------------------
+#
+# A two-way partition and its total cannot pin a count alone: a shown count c is c − 2 to
+# c + 2, so a part is bounded below by (total − 2) − (other + 2), 1 more than a multiple of
+# 5 (total and other being multiples of 5), and above by (total + 2) − (other − 2), 4 more
+# than one: the two never meet. A relation with two shown parts beside it bounds it below
+# by 6 less than a multiple of 5 (4 more than one), which an org relation's upper bound can
+# meet. So: locality L's care home residents, a hidden 4, in
+#
+#     row  what                                  exact  shown  class
+#     0    L, segment A (hidden: 4)                  4      *     13
+#     1    L, segment B                             12     10     13
+#     2    L, segment C                             12     10     13
+#     3    L, all (A + B + C)                       28     30     15
+#     4    locality M, segment A                     8     10     13
+#     5    the area (L + M), segment A              12     10     17
+#
+# The partition gives A ≥ 28 − 12 − 12 = 4 (its lower side), the area A ≤ 12 − 8 = 4 (its
+# upper side). Each side is held by one relation, whose cheapest shown rows are B (row 1)
+# and M (row 4), of the same class: the lower side is broken, by hiding B.
+
+AUDIT_EXACT = [4, 12, 12, 28, 8, 12]
+AUDIT_SHOWN = [5, 10, 10, 30, 10, 10]  # row 0's rounded count is suppressed, never shown
+AUDIT_CLASSES = [13, 13, 13, 15, 13, 17]
+# total +1, parts −1: L's partition, then the area's localities
+AUDIT_RELATIONS = [[-1, -1, -1, 1, 0, 0], [-1, 0, 0, 0, -1, 1]]
+
+
+def audit_rows(classes=AUDIT_CLASSES) -> tuple[pd.DataFrame, Rows]:
+    size = len(AUDIT_EXACT)
+    frame = pd.DataFrame({
+        "method": ["count"] * size, "numerator": np.array(AUDIT_SHOWN, dtype=float),
+        "denominator": np.nan, "exact_numerator": np.array(AUDIT_EXACT, dtype=float),
+        "exact_denominator": np.nan,
+    })  # fmt: skip
+    frame.attrs["threshold"] = 7
+    matrix = sparse.csr_matrix(np.array(AUDIT_RELATIONS, dtype=float))
+    primary = np.arange(size) == 0
+    changed_in = np.where(primary, 0, -1)
+    rows = Rows(abs(matrix), matrix, primary, primary.copy(), changed_in, np.array(classes))
+    return frame, rows
+
+
+def test_rounding_alone_pins_the_hidden_four():
+    frame, rows = audit_rows()
+    frame["suppressed"] = rows.hidden
+    found = attack_rows(frame, rows.matrix)
+    assert (found.numerator.lower[0], found.numerator.upper[0]) == (4, 4)
+    assert found.small_counts.tolist() == [True, False, False, False, False, False]
+
+
+def test_the_audit_hides_the_cheapest_row_of_the_side_it_breaks():
+    frame, rows = audit_rows()
+    assert hide_until_unpinned(frame, rows) == 1
+    assert np.flatnonzero(rows.hidden).tolist() == [0, 1]
+    assert rows.changed_in.tolist() == [0, 1, -1, -1, -1, -1]
+    found = attack_rows(frame, rows.matrix)
+    assert not found.small_counts.any()
+    # B hidden, the partition says nothing below: A is 0 to 4, its upper side the area's.
+    assert (found.numerator.lower[0], found.numerator.upper[0]) == (0, 4)
+
+
+def test_the_audit_breaks_the_side_that_loses_least():
+    # B and C are now localities' whole populations (dearer than M): the upper side goes.
+    frame, rows = audit_rows([13, 15, 15, 15, 13, 17])
+    hide_until_unpinned(frame, rows)
+    assert np.flatnonzero(rows.hidden).tolist() == [0, 4]
+
+
+def test_the_audit_goes_around_a_board_value():
+    # M is an area's whole population (a board value); B the system's: the audit would
+    # hide B, but goes around neither, as both are on the board: it hides the cheaper, M.
+    frame, rows = audit_rows([13, 23, 23, 23, 19, 23])
+    hide_until_unpinned(frame, rows)
+    assert np.flatnonzero(rows.hidden).tolist() == [0, 4]
