@@ -109,7 +109,8 @@ class Sides:
         self.reasons = (bounds.lower_by, bounds.upper_by)
         self.size, self.hidden = len(hidden), hidden
         self.cheapest = np.full(relations.shape[0], NONE)  # class × rows + row key
-        order = np.where(hidden[self.row], NONE, classes[self.row] * self.size + self.row)
+        key = classes[self.row].astype(np.int64) * self.size + self.row  # int32 would wrap
+        order = np.where(hidden[self.row], NONE, key)
         np.minimum.at(self.cheapest, self.relation, order)
 
     def least_breaking(self, pinned: int) -> set[int]:

@@ -268,7 +268,8 @@ def audit_rows(classes=AUDIT_CLASSES) -> tuple[pd.DataFrame, Rows]:
     matrix = sparse.csr_matrix(np.array(AUDIT_RELATIONS, dtype=float))
     primary = np.arange(size) == 0
     changed_in = np.where(primary, 0, -1)
-    rows = Rows(abs(matrix), matrix, primary, primary.copy(), changed_in, np.array(classes))
+    classes = np.array(classes, dtype=np.int32)  # as metrics.disclosure reads them
+    rows = Rows(abs(matrix), matrix, primary, primary.copy(), changed_in, classes)
     return frame, rows
 
 
