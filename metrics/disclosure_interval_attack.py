@@ -217,15 +217,6 @@ def _holding(matrix: sparse.csr_matrix, values, counted, slack) -> sparse.csr_ma
     return matrix[np.flatnonzero((residual <= allowed) & ~uncounted)].tocoo()
 
 
-def _narrowed(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's bounds: the tightest that any of its relations gives (member_bounds)."""
-    member_low, member_high = member_bounds(relations, lower, upper)
-    new_lower, new_upper = lower.copy(), upper.copy()
-    np.maximum.at(new_lower, relations.col, member_low)
-    np.minimum.at(new_upper, relations.col, member_high)
-    return new_lower, new_upper
-
-
 def member_bounds(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarray, np.ndarray]:
     """The bounds that each relation alone gives each of its members (an entry of
     `relations`), from the others' bounds: sum(coefficient × count) = 0, so a member's term

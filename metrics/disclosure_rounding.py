@@ -8,7 +8,8 @@ proportion times its denominator). The exact numerator and denominator of each r
 kept in the workspace-only table `exact_counts`, which primary suppression reads
 (metrics.disclosure) and the snapshot never gets. Complementary suppression is not run:
 with the counts rounded, a parent less its shown children, or a period less its shown
-months, is a range, not a value.
+months, is a range, not a value; the interval audit (metrics.disclosure_interval_audit)
+hides more rows only where several such ranges close on a small count.
 
 What is rounded, by each indicator's method (metrics.values):
 - proportion, ratio: the numerator and the denominator;

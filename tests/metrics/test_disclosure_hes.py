@@ -26,7 +26,7 @@ import pytest
 from scipy import sparse
 
 from metrics.disclosure import Rows
-from metrics.disclosure_interval_attack import _narrowed, attack_rows, interval_attack
+from metrics.disclosure_interval_attack import attack_rows, interval_attack, member_bounds
 from metrics.disclosure_interval_audit import hide_until_unpinned
 from metrics.serving import open_current
 from tests.metrics.conftest import FixtureSystem
@@ -210,7 +210,11 @@ def test_no_small_count_is_pinned_by_the_rounded_relations(published):
 
 def bounds(relations, lower, upper):
     matrix = sparse.coo_matrix(np.array(relations, dtype=float))
-    return _narrowed(matrix, np.array(lower, dtype=float), np.array(upper, dtype=float))
+    lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
+    member_low, member_high = member_bounds(matrix, lower, upper)
+    np.maximum.at(lower, matrix.col, member_low)
+    np.minimum.at(upper, matrix.col, member_high)
+    return lower, upper
 
 
 def test_a_total_bounds_a_hidden_part():
