@@ -31,7 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.disclosure_interval_attack import IntervalAttack, attack_rows
+from metrics.disclosure_interval_attack import MAXIMUM_ROUNDS, IntervalAttack, attack_rows
+from wholesystem.errors import UserError
 
 # What the attack needs of each row of `suppression`, in row key order: the rounded counts
 # that will be published and the exact ones, which only decide which relations hold.
@@ -65,11 +66,31 @@ def hide_until_unpinned(frame: pd.DataFrame, rows, this_pass: int = 0) -> int:
     columns, the threshold in `attrs`) pins no small count; returns the last pass."""
     while True:
         frame["suppressed"] = rows.hidden
-        chosen = unpinning_rows(attack_rows(frame, rows.matrix), rows.classes)
+        found = attack_rows(frame, rows.matrix)
+        chosen = unpinning_rows(found, rows.classes)
         if not len(chosen):
+            _refuse_if_pinned(found)
             return this_pass
         this_pass += 1
         rows.hide(chosen, this_pass)
+
+
+def _refuse_if_pinned(found: IntervalAttack) -> None:
+    """Fails the publish (nothing is written) when small counts are still pinned but no
+    shown row is left to hide: a snapshot that gives counts away must not be published."""
+    pinned = sum(int(_small_pinned(found, name).sum()) for name in ("numerator", "denominator"))
+    if max(found.numerator.rounds, found.denominator.rounds) >= MAXIMUM_ROUNDS:
+        raise UserError(
+            f"the HES rule's audit stopped after {MAXIMUM_ROUNDS} rounds without settling "
+            "which counts can be worked out; nothing was published "
+            "(publish with WHOLESYSTEM_DISCLOSURE_RULE=complementary)"
+        )
+    if pinned:
+        raise UserError(
+            f"the HES rule's audit could not stop {pinned} counts from 1 to "
+            f"{found.rows.attrs['threshold']} being worked out; nothing was published "
+            "(publish with WHOLESYSTEM_DISCLOSURE_RULE=complementary)"
+        )
 
 
 def unpinning_rows(found: IntervalAttack, classes: np.ndarray) -> np.ndarray:

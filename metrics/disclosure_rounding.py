@@ -17,20 +17,32 @@ What is rounded, by each indicator's method (metrics.values):
   person-months become the rounded mean population times the months);
 - count: the count;
 - mean: the number of responses; the sum of scores and of their squares are scaled by
-  rounded / exact responses, so the mean and its spread are the exact ones but the sum
-  shown, divided by the mean, gives the rounded count;
+  rounded / exact responses for the statistics, then the mean and its limits are published
+  to the decimals shown and the sum as that mean times the rounded count (see
+  `round_shown_values`), so that no served figure carries the exact mean;
 - expected counts (indirectly standardised ratios): the system's expected count is its own
   observed count (the rates are the system's), so every org's expected count is scaled by
   the system's rounded / exact expected count in the same indicator, period and segment.
 
-Not rounded: a DSR's rate and variance, which are weighted sums of the age bands' exact
-rates (the bands' events and populations are never published); docs/metrics.md says
+A DSR's rate and variance are weighted sums of the age bands' exact rates; its value and
+limits are published to the decimals shown (`round_shown_values`). docs/metrics.md says
 what that does and does not protect.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from metrics.values import LIMIT_COLUMNS
+
 ROUNDING_BASE = 5
+# The methods whose value is not a function of the rounded counts alone: a mean (exact, with
+# its sum scaled) and a DSR (from the exact age bands). Their values and limits are published
+# to the decimals the pages show (dashboard/formats.py: three for an index, else one), since
+# at full precision a mean times each candidate count (the rounded count ± 2) lands on the
+# scores' grid (whole days, 0.001 of EQ-5D) for one candidate only, giving the exact count
+# back; and a DSR's limits with its rounded count give back its exact variance.
+VALUE_ROUNDED_METHODS = ("mean", "dsr")
 
 EXACT_COUNTS_SQL = """
 CREATE OR REPLACE TABLE exact_counts AS
@@ -102,3 +114,21 @@ def describe(rule: str | None, threshold: int) -> str:
         f"counts from 1 to {threshold} suppressed, with the cells from which one could be "
         "worked out"
     )
+
+
+def round_shown_values(statistics: dict, codes: np.ndarray, metric_ids, registry) -> None:
+    """Under the HES rule, rounds the value and limits of each mean and DSR row (in place) to
+    the decimals shown, and gives a mean's sum as that mean times its rounded count (none
+    where the mean is not published), so that neither the exact mean nor a DSR's exact
+    variance is served (VALUE_ROUNDED_METHODS)."""
+    for code, metric_id in enumerate(metric_ids):
+        indicator = registry[metric_id]
+        if indicator.method not in VALUE_ROUNDED_METHODS:
+            continue
+        rows = codes == code
+        places = 3 if "index" in (indicator.unit or "") else 1
+        for name in ("value", *LIMIT_COLUMNS):
+            statistics[name][rows] = np.round(statistics[name][rows], places)
+        if indicator.method == "mean":
+            shown = statistics["value"][rows] * statistics["denominator"][rows]
+            statistics["numerator"][rows] = shown

@@ -41,7 +41,7 @@ ADMISSION_DAYS = ("2026-01-10", "2026-02-01")
 FEBRUARY = "2026-02-01"
 
 ROWS_SQL = """
-SELECT v.*, i.method AS indicator_method, i.multiplier
+SELECT v.*, i.method AS indicator_method, i.multiplier, i.unit
 FROM indicator_values v JOIN indicators i ON i.id = v.metric_id
 """
 
@@ -309,3 +309,23 @@ def test_the_audit_goes_around_a_board_value():
     frame, rows = audit_rows([13, 23, 23, 23, 19, 23])
     hide_until_unpinned(frame, rows)
     assert np.flatnonzero(rows.hidden).tolist() == [0, 4]
+
+
+def decimals_of(values, places: int) -> bool:
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return bool(np.allclose(values, np.round(values, places), rtol=0, atol=1e-9))
+
+
+def test_means_and_dsrs_are_published_to_the_decimals_shown(rows):
+    # At full precision a mean times each candidate count (the rounded count ± 2) lands on
+    # the scores' grid for one candidate only, and a DSR's limits give back its variance.
+    for method in ("mean", "dsr"):
+        found = rows[(rows["indicator_method"] == method) & rows["value"].notna()]
+        assert len(found) > 0
+        for is_index, places in ((True, 3), (False, 1)):
+            part = found[found["unit"].str.contains("index") == is_index]
+            for column in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
+                assert decimals_of(part[column], places), (method, column)
+    means = rows[(rows["indicator_method"] == "mean") & rows["value"].notna()]
+    assert np.allclose(means["numerator"], means["value"] * means["denominator"])
