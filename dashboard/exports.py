@@ -64,13 +64,20 @@ DISCLOSURE_NOTE = (
     "out, are suppressed and shown as *; nothing in this file is derived from them."
 )
 HES_NOTE = (
-    "Counts are rounded to the nearest 5, and every value, limit and comparison is computed "
-    "from the rounded counts (HES rule)."
+    "Counts are rounded to the nearest 5, and values, limits and comparisons are computed "
+    "from the rounded counts, means and standardised rates to the decimals shown (HES rule)."
 )
 UNSUPPRESSED_NOTE = (
     "Not disclosure-controlled: small numbers are shown unsuppressed to an analyst or admin "
     "under the setting WHOLESYSTEM_ANALYSTS_SEE_SMALL_NUMBERS. Do not share this file "
     "beyond those allowed to see patient-identifiable counts."
+)
+# Under the HES rule the snapshot holds no exact count: an analyst allowed small numbers sees
+# a suppressed row's rounded counts, not the small count itself.
+HES_UNSUPPRESSED_NOTE = (
+    "Not disclosure-controlled: rows suppressed for others are shown to an analyst or admin "
+    "under the setting WHOLESYSTEM_ANALYSTS_SEE_SMALL_NUMBERS, with their rounded counts (0 "
+    "or 5 for a count from 1 to 7). Do not share this file beyond those allowed to see them."
 )
 # The builder modules registering the pages' downloads (imported by `install`).
 BUILDER_MODULES = tuple(
@@ -308,10 +315,9 @@ def version_text() -> str:
 def disclosure_note() -> str:
     """Returns the disclosure note for the signed-in user's downloads, naming the HES rule
     when the snapshot was published under it."""
-    note = DISCLOSURE_NOTE if access.masks() else UNSUPPRESSED_NOTE
     if access.snapshot_info().get("disclosure_rule") == "hes":
-        return f"{HES_NOTE} {note}"
-    return note
+        return f"{HES_NOTE} {DISCLOSURE_NOTE if access.masks() else HES_UNSUPPRESSED_NOTE}"
+    return DISCLOSURE_NOTE if access.masks() else UNSUPPRESSED_NOTE
 
 
 def xlsx_bytes(export: Export) -> bytes:

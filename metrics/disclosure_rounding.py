@@ -2,9 +2,10 @@
 nearest 5, and everything else computed from the rounded counts.
 
 Rounding happens where the data becomes aggregate, on `period_totals`, before any value,
-limit, comparison or SPC point is computed (metrics.compute.compute_aggregate), so nothing
-published gives back an exact count by arithmetic (a rate times its denominator, a
-proportion times its denominator). The exact numerator and denominator of each row are
+limit, comparison or SPC point is computed (metrics.compute.compute_aggregate), so a rate
+or a proportion times its denominator gives back only a rounded count; a mean and a DSR,
+which are not functions of the rounded counts alone, are published to the decimals shown
+(`round_shown_values`). The exact numerator and denominator of each row are
 kept in the workspace-only table `exact_counts`, which primary suppression reads
 (metrics.disclosure) and the snapshot never gets. Complementary suppression is not run:
 with the counts rounded, a parent less its shown children, or a period less its shown

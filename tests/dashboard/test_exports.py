@@ -386,6 +386,13 @@ def test_the_disclosure_note_names_the_hes_rule_when_the_snapshot_used_it(settin
     info = dict(access.snapshot_info(), disclosure_rule="hes")
     monkeypatch.setattr(access, "snapshot_info", lambda: info)
     assert exports.disclosure_note() == (
-        "Counts are rounded to the nearest 5, and every value, limit and comparison is "
-        f"computed from the rounded counts (HES rule). {exports.DISCLOSURE_NOTE}"
+        "Counts are rounded to the nearest 5, and values, limits and comparisons are computed "
+        "from the rounded counts, means and standardised rates to the decimals shown (HES "
+        f"rule). {exports.DISCLOSURE_NOTE}"
+    )
+    # An analyst allowed small numbers sees rounded counts, never the small count itself.
+    monkeypatch.setattr(access, "masks", lambda: False)
+    analyst_note = exports.disclosure_note()
+    assert analyst_note.endswith(
+        "(0 or 5 for a count from 1 to 7). Do not share this file beyond those allowed to see them."
     )
