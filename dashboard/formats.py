@@ -27,8 +27,17 @@ SUPPRESSED_NOTE = (
     "* = suppressed: a count from 1 to 7, or a value from which one could be worked out, "
     "is not shown, and nothing is worked out from it."
 )
+# Under the HES rule (docs/metrics.md) every count shown is rounded: a board member reading
+# 15 must know it stands for 13 to 17.
+HES_ROUNDING_NOTE = " Counts are rounded to the nearest 5 (HES rule)."
 SMALL_TARGET = 10.0
 RATIO = "standardised ratio"
+
+
+def suppression_note(note: str = SUPPRESSED_NOTE) -> str:
+    """Returns the note on `*`, naming the rounding when the shown snapshot used the HES rule."""
+    hes = access.snapshot_info().get("disclosure_rule") == "hes"
+    return note + (HES_ROUNDING_NOTE if hes else "")
 
 
 def is_percentage(unit: str) -> bool:

@@ -21,7 +21,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from dashboard import access, commenting, exports, session, targets_live
+from dashboard import access, commenting, exports, formats, session, targets_live
 from dashboard.figures.sparkline import sparkline_alt, sparkline_src
 from dashboard.icons import assurance_icon, variation_icon
 from dashboard.pages import board_data, commentary_panel
@@ -91,7 +91,11 @@ def layout(path: str, query: dict[str, str]):
             html.P(notice, className="nhs-muted") if notice else None,
             html.Div(actions, id="board-actions"),
             html.Div(matrix, id="board-matrix"),
-            html.P(SUPPRESSION_NOTE, id="board-suppression-note", className="nhs-muted small"),
+            html.P(
+                formats.suppression_note(SUPPRESSION_NOTE),
+                id="board-suppression-note",
+                className="nhs-muted small",
+            ),
             html.Div(table, id="board-content"),
             _freshness(months[-1]),
         ]

@@ -62,7 +62,7 @@ def render_body(code: str | None, period_type: str = DEFAULT_PERIOD) -> list | h
     return [
         _breadcrumb(view.trail, period_type),
         html.H2(f"{_org_heading(view.org)}, {view.period['label']}"),
-        html.P(formats.SUPPRESSED_NOTE, className="nhs-muted small", id="drilldown-note"),
+        html.P(formats.suppression_note(), className="nhs-muted small", id="drilldown-note"),
         # One download for the context strip and the cards: the org's indicators.
         exports.download_links("drilldown-indicators", query),
         _context(view),

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from dashboard import formats
+from dashboard import access, formats
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,18 @@ def test_level_nouns_keep_acronyms(monkeypatch):
     monkeypatch.setattr(formats.access, "level_label", lambda level: level.capitalize())
     assert formats.level_noun("locality") == "locality"
     assert formats.sentence_start(formats.plural("PCN")) == "PCNs"
+
+
+@pytest.mark.parametrize(
+    ("info", "ending"),
+    [
+        ({}, "is not shown, and nothing is worked out from it."),
+        ({"disclosure_rule": "hes"}, "from it. Counts are rounded to the nearest 5 (HES rule)."),
+    ],
+)
+def test_the_suppression_note_names_the_rounding_only_under_the_hes_rule(monkeypatch, info, ending):
+    monkeypatch.setattr(access, "snapshot_info", lambda: info)
+    assert formats.suppression_note().endswith(ending)
+    assert formats.suppression_note("* = suppressed.") == "* = suppressed." + (
+        formats.HES_ROUNDING_NOTE if info else ""
+    )
