@@ -272,6 +272,13 @@ def snapshot_info() -> dict:
     return _query("SELECT * FROM snapshot_info").iloc[0].to_dict()
 
 
+def uses_hes_rule(info: dict | None = None) -> bool:
+    """Whether the shown snapshot (or the one `info`, its snapshot_info, describes) was
+    published under the HES rule, counts rounded to 5; a snapshot without the column used
+    complementary suppression (metrics.publish)."""
+    return (snapshot_info() if info is None else info).get("disclosure_rule") == "hes"
+
+
 def indicators() -> pd.DataFrame:
     """Returns every indicator's definition, list fields decoded from JSON, in id order
     within group."""

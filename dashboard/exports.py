@@ -315,7 +315,7 @@ def version_text() -> str:
 def disclosure_note() -> str:
     """Returns the disclosure note for the signed-in user's downloads, naming the HES rule
     when the snapshot was published under it."""
-    if access.snapshot_info().get("disclosure_rule") == "hes":
+    if access.uses_hes_rule():
         return f"{HES_NOTE} {DISCLOSURE_NOTE if access.masks() else HES_UNSUPPRESSED_NOTE}"
     return DISCLOSURE_NOTE if access.masks() else UNSUPPRESSED_NOTE
 

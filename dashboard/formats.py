@@ -36,8 +36,7 @@ RATIO = "standardised ratio"
 
 def suppression_note(note: str = SUPPRESSED_NOTE) -> str:
     """Returns the note on `*`, naming the rounding when the shown snapshot used the HES rule."""
-    hes = access.snapshot_info().get("disclosure_rule") == "hes"
-    return note + (HES_ROUNDING_NOTE if hes else "")
+    return note + (HES_ROUNDING_NOTE if access.uses_hes_rule() else "")
 
 
 def is_percentage(unit: str) -> bool:

@@ -119,7 +119,7 @@ def disclosure_sentence(info: dict) -> str:
     """The snapshot's disclosure rule in words (a snapshot without the column, as every one
     before the setting, used complementary suppression)."""
     threshold = info["suppression_threshold"]
-    if info.get("disclosure_rule") == "hes":
+    if access.uses_hes_rule(info):
         return (
             f"Counts are rounded to the nearest 5, and counts from 1 to {threshold} are "
             "shown as * (HES rule)."
