@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse import csgraph
 
 from metrics.disclosure_attack import holding_exactly, read_published
 
@@ -59,6 +60,9 @@ class Bounds:
     # lowered its upper bound: −1 where the bound is where the row started.
     lower_by: np.ndarray
     upper_by: np.ndarray
+    # Each row's connected set of `relations` (rows that no relation links are sets alone):
+    # bounds never move from one set to another.
+    sets: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -111,10 +115,19 @@ def interval_attack(snapshot: str, exact: str | None = None) -> IntervalAttack:
     return attack_rows(rows, matrix)
 
 
-def attack_rows(rows: pd.DataFrame, matrix: sparse.csr_matrix) -> IntervalAttack:
+def attack_rows(
+    rows: pd.DataFrame, matrix: sparse.csr_matrix,
+    earlier: IntervalAttack | None = None, hidden_since: np.ndarray | None = None,
+) -> IntervalAttack:  # fmt: skip
     """The attack on `rows` (method, numerator, denominator, suppressed, optionally
     exact_numerator and exact_denominator; the threshold in `attrs`), numbered as the
-    columns of `matrix`, the relations × rows coefficients of every relation between them."""
+    columns of `matrix`, the relations × rows coefficients of every relation between them.
+
+    With `earlier`, the attack on the same rows and matrix before the rows `hidden_since`
+    (their positions) were hidden: only the connected sets of relations holding one of those rows
+    are narrowed again, from their starting bounds; every other set keeps the bounds and
+    reasons it reached, which are what narrowing it again would give (the sets never
+    exchange bounds), so the result is the same as a whole new attack's."""
     threshold = int(rows.attrs["threshold"])
     method = rows["method"].to_numpy()
     counted = {
@@ -126,9 +139,12 @@ def attack_rows(rows: pd.DataFrame, matrix: sparse.csr_matrix) -> IntervalAttack
         "denominator": ~np.isin(method, ("rate", "dsr")),  # mean populations are not whole
     }
     found = {
-        quantity: _narrow(rows, matrix, quantity, counted[quantity], whole[quantity], threshold)
+        quantity: _narrow(
+            rows, matrix, quantity, counted[quantity], whole[quantity], threshold,
+            None if earlier is None else (getattr(earlier, quantity), hidden_since),
+        )
         for quantity in ("numerator", "denominator")
-    }
+    }  # fmt: skip
     return IntervalAttack(rows, found["numerator"], found["denominator"])
 
 
@@ -142,21 +158,42 @@ def _with_exact_counts(rows: pd.DataFrame, exact: str) -> pd.DataFrame:
     return joined
 
 
-def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int) -> Bounds:
+def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int, resume) -> Bounds:
+    """The attack on one quantity; `resume` is None, or the earlier attack's bounds of it
+    and the rows hidden since (attack_rows)."""
     values = rows[quantity].to_numpy(float)
     counted = counted & ~np.isnan(values)
     hidden = rows["suppressed"].to_numpy(dtype=bool)
     slack = np.where(whole, WHOLE_SLACK, MEAN_SLACK)
-    lower, upper = _starting_bounds(values, hidden, slack, threshold)
-    if f"exact_{quantity}" in rows:
-        exact = rows[f"exact_{quantity}"].to_numpy(float)
-        relations = holding_exactly(matrix, np.where(counted, exact, np.nan)).tocoo()
+    bounds = (*_starting_bounds(values, hidden, slack, threshold),)
+    bounds += (np.full(len(values), -1), np.full(len(values), -1))  # lower_by, upper_by
+    if resume is None:
+        relations = _relations(rows, matrix, quantity, counted, slack)
+        sets = _connected_sets(relations, len(rows))
+        again = np.ones(len(rows), dtype=bool)
     else:
-        relations = _holding(matrix, values, counted, slack)
-    rounds, changed = 0, True
-    lower_by, upper_by = np.full(len(lower), -1), np.full(len(upper), -1)
+        earlier, hidden_since = resume
+        relations, sets = earlier.relations, earlier.sets
+        again = np.isin(sets, sets[hidden_since])
+        reached = (earlier.lower, earlier.upper, earlier.lower_by, earlier.upper_by)
+        for start, end in zip(bounds, reached, strict=True):
+            start[~again] = end[~again]
+    lower, upper, lower_by, upper_by = bounds
+    if again.all():
+        rounds = _fixed_point(relations, whole, bounds, again)
+    else:
+        rounds = _fixed_point_within(relations, whole, bounds, again)
+    return Bounds(lower, upper, counted, whole, relations, rounds, lower_by, upper_by, sets)
+
+
+def _fixed_point(relations, whole, bounds, again) -> int:
+    """Narrows `bounds` (lower, upper, lower_by, upper_by) in place over `relations`, from
+    those with a member in `again`, until nothing changes; returns the rounds taken."""
+    lower, upper, lower_by, upper_by = bounds
     below = -upper  # upper bounds negated, so that both are raised alike
-    active = np.ones(relations.shape[0], dtype=bool)
+    active = np.zeros(relations.shape[0], dtype=bool)
+    active[relations.row[again[relations.col]]] = True
+    rounds, changed = 0, True
     while changed and rounds < MAXIMUM_ROUNDS:
         rounds += 1
         # Only the relations with a member whose bounds changed in the round before.
@@ -170,7 +207,54 @@ def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int) -> Boun
         changed = bool(moved.any())
         active[:] = False
         active[relations.row[moved[relations.col]]] = True
-    return Bounds(lower, -below, counted, whole, relations, rounds, lower_by, upper_by)
+    upper[:] = -below
+    return rounds
+
+
+def _fixed_point_within(relations, whole, bounds, again) -> int:
+    """_fixed_point over the rows in `again` alone, whole connected sets (no relation
+    leaves one), renumbered so that each round costs what they cost, not what all do."""
+    rows = np.flatnonzero(again)
+    position = np.full(len(again), -1)
+    position[rows] = np.arange(len(rows))
+    kept = again[relations.col]
+    # Renumbered in the same order, so that a tie between relations is settled alike.
+    numbers, relation = np.unique(relations.row[kept], return_inverse=True)
+    part = sparse.coo_matrix(
+        (relations.data[kept], (relation, position[relations.col[kept]])),
+        shape=(len(numbers), len(rows)),
+    )
+    within = [array[rows] for array in bounds]
+    rounds = _fixed_point(part, whole[rows], within, np.ones(len(rows), dtype=bool))
+    for reason in within[2:]:  # lower_by, upper_by: back to the relations' own numbers
+        reason[reason >= 0] = numbers[reason[reason >= 0]]
+    for array, narrowed in zip(bounds, within, strict=True):
+        array[rows] = narrowed
+    return rounds
+
+
+def _relations(rows, matrix, quantity: str, counted, slack) -> sparse.coo_matrix:
+    """The relations the attack uses for `quantity` (the module docstring), in canonical
+    order (by relation, then row), which the interval audit relies on."""
+    if f"exact_{quantity}" in rows:
+        exact = rows[f"exact_{quantity}"].to_numpy(float)
+        relations = holding_exactly(matrix, np.where(counted, exact, np.nan)).tocoo()
+    else:
+        relations = _holding(matrix, rows[quantity].to_numpy(float), counted, slack)
+    relations.sum_duplicates()  # sorts, if not sorted already (no relation repeats a row)
+    return relations
+
+
+def _connected_sets(relations: sparse.coo_matrix, size: int) -> np.ndarray:
+    """A label per row: rows share one when relations link them, directly or through others."""
+    # Rows and relations as the nodes of one graph, each entry an edge between them.
+    relation_nodes = size + relations.row
+    graph = sparse.coo_matrix(
+        (np.ones(relations.nnz), (relations.col, relation_nodes)),
+        shape=(size + relations.shape[0],) * 2,
+    )
+    _, labels = csgraph.connected_components(graph, directed=False)
+    return labels[:size]
 
 
 def _part(relations: sparse.coo_matrix, active: np.ndarray) -> sparse.coo_matrix:

@@ -44,6 +44,8 @@ ROUNDING_BASE = 5
 # scores' grid (whole days, 0.001 of EQ-5D) for one candidate only, giving the exact count
 # back; and a DSR's limits with its rounded count give back its exact variance.
 VALUE_ROUNDED_METHODS = ("mean", "dsr")
+# Far below the decimals shown, far above the last bits that the order of adding up moves.
+NOISE_PLACES = 9
 
 EXACT_COUNTS_SQL = """
 CREATE OR REPLACE TABLE exact_counts AS
@@ -129,7 +131,15 @@ def round_shown_values(statistics: dict, codes: np.ndarray, metric_ids, registry
         rows = codes == code
         places = 3 if "index" in (indicator.unit or "") else 1
         for name in ("value", *LIMIT_COLUMNS):
-            statistics[name][rows] = np.round(statistics[name][rows], places)
+            statistics[name][rows] = shown_decimals(statistics[name][rows], places)
         if indicator.method == "mean":
             shown = statistics["value"][rows] * statistics["denominator"][rows]
             statistics["numerator"][rows] = shown
+
+
+def shown_decimals(values: np.ndarray, places: int) -> np.ndarray:
+    """`values` to `places` decimals, first to NOISE_PLACES: a mean half way between two
+    shown values (58.205 / 70 = 0.8315) is summed in a different order by each publish, a
+    last bit either side of the half, and would be shown as 0.831 by one and 0.832 by the
+    next; taken to NOISE_PLACES first, it is the same number every time."""
+    return np.round(np.round(values, NOISE_PLACES), places)

@@ -26,8 +26,10 @@ import pytest
 from scipy import sparse
 
 from metrics.disclosure import Rows
+from metrics.disclosure_attack import read_published
 from metrics.disclosure_interval_attack import attack_rows, interval_attack, member_bounds
 from metrics.disclosure_interval_audit import hide_until_unpinned
+from metrics.disclosure_rounding import shown_decimals
 from metrics.serving import open_current
 from tests.metrics.conftest import FixtureSystem
 from tests.metrics.published_system import DEATH_DAY, MONTHS
@@ -208,6 +210,33 @@ def test_no_small_count_is_pinned_by_the_rounded_relations(published):
     assert (found.denominator.lower[at], found.denominator.upper[at]) == ([1], [6])
 
 
+def test_an_attack_resumed_after_hiding_rows_equals_a_new_one(published):
+    # The audit narrows again only the connected sets that gained a hidden row.
+    serving = published.settings.serving_dir
+    rows, matrix = read_published(
+        str(serving / f"{(serving / 'CURRENT').read_text().strip()}.duckdb")
+    )
+    earlier = attack_rows(rows, matrix)
+    shown = np.flatnonzero(~rows["suppressed"].to_numpy(dtype=bool))
+    hidden_since = shown[:: len(shown) // 5][:5]
+    rows["suppressed"] = rows["suppressed"].to_numpy(dtype=bool) | np.isin(
+        np.arange(len(rows)), hidden_since
+    )
+    resumed = attack_rows(rows, matrix, earlier, hidden_since)
+    new = attack_rows(rows, matrix)
+    for quantity in ("numerator", "denominator"):
+        sets = getattr(earlier, quantity).sets
+        again = np.isin(sets, sets[hidden_since])
+        assert 0 < again.sum() < len(rows)  # some sets are narrowed again, not all
+        for field in ("lower", "upper", "lower_by", "upper_by", "sets"):
+            before, after = (getattr(getattr(a, quantity), field) for a in (resumed, new))
+            assert np.array_equal(before, after), (quantity, field)
+    # The rows hidden were bounded by their own shown counts, and are now by a relation
+    # (so the earlier attack's bounds would not do for them).
+    assert (earlier.numerator.upper_by[hidden_since] == -1).all()
+    assert (new.numerator.upper_by[hidden_since] >= 0).all()
+
+
 def bounds(relations, lower, upper):
     matrix = sparse.coo_matrix(np.array(relations, dtype=float))
     lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
@@ -329,3 +358,11 @@ def test_means_and_dsrs_are_published_to_the_decimals_shown(rows):
                 assert decimals_of(part[column], places), (method, column)
     means = rows[(rows["indicator_method"] == "mean") & rows["value"].notna()]
     assert np.allclose(means["numerator"], means["value"] * means["denominator"])
+
+
+def test_a_mean_half_way_is_shown_the_same_whatever_the_order_of_adding_up():
+    # 58.205 / 70 = 0.8315: summed in another order, a last bit above or below the half.
+    half = 58.205 / 70
+    noisy = np.array([np.nextafter(half, 0), half, np.nextafter(half, 1)])
+    assert shown_decimals(noisy, 3).tolist() == [shown_decimals(np.array([half]), 3)[0]] * 3
+    assert shown_decimals(np.array([0.83149, 0.83151]), 3).tolist() == [0.831, 0.832]
