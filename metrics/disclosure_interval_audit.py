@@ -57,6 +57,8 @@ def audit_intervals(connection, rows, threshold: int) -> int:
     """Hides rows of `rows` (metrics.disclosure.Rows, over the workspace's `suppression`)
     until the interval attack pins no small count; returns the last pass."""
     frame = connection.execute(ROWS_SQL).df()
+    # Read by every pass: as numpy arrays once, not converted from Arrow each time.
+    frame = frame.astype({"method": object, "numerator": float, "denominator": float})
     frame.attrs["threshold"] = threshold
     return hide_until_unpinned(frame, rows)
 
