@@ -53,26 +53,45 @@ STANDARDISED = False  # none is: ages are kept as their age band's lower bound
 
 # The status each coded event gives at the month ends where it is the person's latest event
 # of its code (on or before the month end, before the next one) and within the look-back:
-# one row per person and month with a flag per test. Each event meets only the few months
-# after it, so this grows with the events, never with people times months.
+# one row per person and month with a flag per test. An event is the latest from its own
+# month to the month before the next one's, and within the look-back to the last month end
+# less 12 months still before it, so each meets only the few months after it: this grows
+# with the events, never with people times months. Only the events the units read are
+# kept: the diabetes tests of people on the diabetes register (at any time), the
+# anticipatory care plans of people on the high-risk register.
 EVENT_MONTHS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE event_months AS
-WITH events AS (
-    SELECT person_id, code, event_date, value, {month_number_sql("event_date")} AS event_number,
-           lead(event_date) OVER (PARTITION BY person_id, code ORDER BY event_date, value)
-               AS next_date
-    FROM gp_events
-    WHERE code IN ('hba1c', 'sbp', 'dbp', 'cholesterol', 'care_plan', 'retinal_screening',
-                   'anticipatory_care_plan')
-      AND person_id IS NOT NULL AND event_date IS NOT NULL
-      AND person_id IN (SELECT person_id FROM {{registrations}})
+WITH diabetic AS (SELECT DISTINCT person_id FROM conditions WHERE condition = 'DM'),
+cohort AS (
+    SELECT r.person_id, r.high_risk_register AS high_risk, d.person_id IS NOT NULL AS diabetic
+    FROM {{registrations}} r
+    LEFT JOIN diabetic d ON d.person_id = r.person_id
+    WHERE r.high_risk_register OR d.person_id IS NOT NULL
+),
+dated AS (
+    SELECT e.person_id, e.code, e.value, e.event_date,
+           {month_number_sql("e.event_date")} AS event_number,
+           lead(e.event_date) OVER (PARTITION BY e.person_id, e.code
+                                    ORDER BY e.event_date, e.value) AS next_date
+    FROM gp_events e
+    JOIN cohort c ON c.person_id = e.person_id
+    WHERE e.event_date IS NOT NULL
+      AND (c.diabetic AND e.code IN ('hba1c', 'sbp', 'dbp', 'cholesterol', 'care_plan',
+                                     'retinal_screening')
+           OR c.high_risk AND e.code = 'anticipatory_care_plan')
+),
+events AS (
+    -- least() passes over a NULL: with no next event, the look-back alone ends it.
+    SELECT person_id, code, value, event_number,
+           least({month_number_sql("next_date")} - 1,
+                 {_last_covered("event_date", "event_number", LOOK_BACK_MONTHS)})
+               AS last_number
+    FROM dated
 ),
 latest AS (
     SELECT e.person_id, e.code, e.value, w.month
     FROM events e
-    JOIN register_windows w
-      ON w.month_number BETWEEN e.event_number AND e.event_number + {LOOK_BACK_MONTHS}
-    WHERE (e.next_date IS NULL OR e.next_date > w.month_end) AND e.event_date > w.cut_12
+    JOIN register_windows w ON w.month_number BETWEEN e.event_number AND e.last_number
 )
 SELECT person_id, month,
     max(CASE WHEN code = 'hba1c' AND value <= $hba1c THEN 1 ELSE 0 END) AS hba1c_ok,
@@ -123,11 +142,39 @@ screened AS (
 )
 """
 
+# Each diabetes indicator's status of a person on the register at a month end: 1 or 0, or
+# NULL when the person is not in the indicator's denominator that month (hba1c leaves out
+# the moderately and severely frail; structured education counts people whose first DM
+# diagnosis was 9 to 21 months before). `e` is the person's event_months row, `s` their
+# structured education referral.
+DIABETES_STATUSES = {
+    "dm_hba1c_control": "CASE WHEN coalesce(d.frailty, '') NOT IN ('moderate', 'severe') "
+    "THEN coalesce(e.hba1c_ok, 0) END",
+    "dm_bp_control": "coalesce(e.sbp_ok * e.dbp_ok, 0)",
+    "dm_cholesterol_control": "coalesce(e.chol_ok, 0)",
+    "dm_triple_target": "coalesce(e.triple_hba1c_ok * e.sbp_ok * e.dbp_ok * e.triple_chol_ok, 0)",
+    "dm_care_plan": "coalesce(e.plan_ok, 0)",
+    "dm_retinal_screening": "coalesce(e.retinal_ok, 0)",
+    "dm_structured_education": "CASE WHEN s.diagnosed_on > d.cut_21 AND s.diagnosed_on <= d.cut_9 "
+    "THEN s.referred END",
+}
+DIABETES_METRICS = "(VALUES " + ", ".join(f"('{m}')" for m in DIABETES_STATUSES) + ")"
+
+
+def _by_metric(column: str) -> str:
+    """SQL picking, for the diabetes indicator `k.metric_id`, the column named by its id
+    with `column`'s suffix (`s.{}`: the status itself; `c.{}_num`: its count)."""
+    cases = " ".join(f"WHEN '{m}' THEN {column.format(m)}" for m in DIABETES_STATUSES)
+    return f"CASE k.metric_id {cases} END"
+
+
 # Every register indicator's person-months: each cohort's people and the months it counts
-# them, one row per indicator with 1 or 0 for the numerator. Each row depends only on the
-# person's own rows and its month's window, which is what lets an incremental publish
-# (metrics.incremental) keep them person by person, and a full one count them a batch of
-# practices at a time: `{registrations}` is the registrations table or a batch's cut of it.
+# them. The diabetes register's person-months carry a status per indicator (one row for all
+# seven, which share the register as their cohort); the others are one row per indicator
+# with 1 or 0 for the numerator. Each row depends only on the person's own rows and its
+# month's window, which is what lets an incremental publish (metrics.incremental) keep them
+# person by person, and a full one count them a batch of practices at a time:
+# `{registrations}` is the registrations table or a batch's cut of it.
 PERSON_MONTHS_CTES = f"""
 WITH diabetes AS (
     -- People on the diabetes register at each month end while registered.
@@ -138,26 +185,7 @@ WITH diabetes AS (
     {on_register_at_month_end("register_windows", "{registrations}")}
     WHERE c.condition = 'DM'
 ),
-diabetes_units AS (
-    SELECT k.metric_id, d.month, d.gpprac, d.sex, d.person_id, d.profile_id, d.months_old,
-           CASE k.metric_id
-               WHEN 'dm_hba1c_control' THEN e.hba1c_ok
-               WHEN 'dm_bp_control' THEN e.sbp_ok * e.dbp_ok
-               WHEN 'dm_cholesterol_control' THEN e.chol_ok
-               WHEN 'dm_triple_target' THEN e.triple_hba1c_ok * e.sbp_ok * e.dbp_ok
-                                            * e.triple_chol_ok
-               WHEN 'dm_care_plan' THEN e.plan_ok
-               ELSE e.retinal_ok END AS ok
-    FROM diabetes d
-    LEFT JOIN event_months e ON e.person_id = d.person_id AND e.month = d.month
-    CROSS JOIN (VALUES ('dm_hba1c_control'), ('dm_bp_control'), ('dm_cholesterol_control'),
-                       ('dm_triple_target'), ('dm_care_plan'), ('dm_retinal_screening'))
-        AS k(metric_id)
-    WHERE k.metric_id <> 'dm_hba1c_control'
-       OR coalesce(d.frailty, '') NOT IN ('moderate', 'severe')
-),
--- Structured education: the cohort is people on the register at the month end, the
--- diagnosis date their first DM diagnosis.
+-- Structured education: the diagnosis date is the person's first DM diagnosis.
 diagnosed AS (
     SELECT person_id, min(diagnosed_on) AS diagnosed_on FROM conditions
     WHERE condition = 'DM' AND person_id IN (SELECT person_id FROM {{registrations}})
@@ -172,11 +200,12 @@ educated AS (
      AND e.event_date BETWEEN d.diagnosed_on AND d.diagnosed_on + INTERVAL 9 MONTH
     GROUP BY d.person_id, d.diagnosed_on
 ),
-education_units AS (
-    SELECT 'dm_structured_education' AS metric_id, r.month, r.gpprac, r.sex, r.person_id,
-           r.profile_id, r.months_old, e.referred AS ok
-    FROM diabetes r JOIN educated e ON e.person_id = r.person_id
-    WHERE e.diagnosed_on > r.cut_21 AND e.diagnosed_on <= r.cut_9
+diabetes_statuses AS (
+    SELECT d.month, d.gpprac, d.sex, d.person_id, d.profile_id, d.months_old,
+           {", ".join(f"{status} AS {metric}" for metric, status in DIABETES_STATUSES.items())}
+    FROM diabetes d
+    LEFT JOIN event_months e ON e.person_id = d.person_id AND e.month = d.month
+    LEFT JOIN educated s ON s.person_id = d.person_id
 ),
 -- Children who reached 8 (or 18) months of age in the 12 months to the month end. With
 -- only the month of birth, a child "reaches" an age in the month it falls in, and a dose
@@ -218,33 +247,53 @@ high_risk_units AS (
     LEFT JOIN event_months e ON e.person_id = r.person_id AND e.month = m.month
     WHERE r.high_risk_register
 ),
-person_months AS (
-    SELECT * FROM diabetes_units
-    UNION ALL SELECT * FROM education_units
-    UNION ALL SELECT * FROM immunisation_units
+other_person_months AS (
+    SELECT * FROM immunisation_units
     UNION ALL SELECT * FROM high_risk_units
 )
 """
 AGE_IN_YEARS = "CAST(floor(months_old / 12) AS INTEGER)"
+AGE_CLASS = age_class_sql(AGE_IN_YEARS)
 # A full publish adds the person-months up by the profile registrations carry as it goes,
 # rather than joining every person-month to its profile afterwards (insert_by_profile). The
 # practice is a grouping column, so a batch of practices adds up to the same rows as all.
+# The diabetes person-months are added up once for all seven of their indicators, each a
+# numerator and a denominator column, and only then turned into a row per indicator.
 UNITS_SQL = (
     INSERT_UNITS
     + f""", profile_id)
-{PERSON_MONTHS_CTES}
-SELECT metric_id, month, gpprac, NULL, NULL, {age_class_sql(AGE_IN_YEARS)} AS age_lo, sex,
-       sum(coalesce(ok, 0)), count(*), NULL, profile_id
-FROM person_months
-GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
+{PERSON_MONTHS_CTES},
+diabetes_counts AS (
+    SELECT month, gpprac, {AGE_CLASS} AS age_lo, sex, profile_id,
+           {", ".join(f"sum({m}) AS {m}_num, count({m}) AS {m}_den" for m in DIABETES_STATUSES)}
+    FROM diabetes_statuses
+    GROUP BY month, gpprac, age_lo, sex, profile_id
+),
+counts AS (
+    SELECT k.metric_id, c.month, c.gpprac, c.age_lo, c.sex, c.profile_id,
+           {_by_metric("c.{}_num")} AS num, {_by_metric("c.{}_den")} AS den
+    FROM diabetes_counts c CROSS JOIN {DIABETES_METRICS} AS k(metric_id)
+    UNION ALL
+    SELECT metric_id, month, gpprac, {AGE_CLASS} AS age_lo, sex, profile_id, sum(ok), count(*)
+    FROM other_person_months
+    GROUP BY metric_id, month, gpprac, age_lo, sex, profile_id
+)
+SELECT metric_id, month, gpprac, NULL, NULL, age_lo, sex, num, den, NULL, profile_id
+FROM counts WHERE den > 0
 """
 )
 # The same person-months one by one (units columns but profile_id), for the units cache.
 PERSON_UNITS_SQL = f"""
-{PERSON_MONTHS_CTES}
+{PERSON_MONTHS_CTES},
+person_months AS (
+    SELECT k.metric_id, s.month, s.gpprac, s.sex, s.person_id, s.profile_id, s.months_old,
+           {_by_metric("s.{}")} AS ok
+    FROM diabetes_statuses s CROSS JOIN {DIABETES_METRICS} AS k(metric_id)
+    UNION ALL SELECT * FROM other_person_months
+)
 SELECT metric_id, month, gpprac, NULL, person_id, {AGE_IN_YEARS}, sex,
-       CAST(coalesce(ok, 0) AS DOUBLE), 1.0, NULL
-FROM person_months
+       CAST(ok AS DOUBLE), 1.0, NULL
+FROM person_months WHERE ok IS NOT NULL
 """.format(registrations="registrations")
 
 # All the person-months at once outgrew DuckDB's default publish memory limit (2GB) at 5.8

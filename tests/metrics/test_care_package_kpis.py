@@ -106,6 +106,20 @@ def test_a_resolved_diabetes_diagnosis_leaves_the_register(hba1c_frame):
     assert kpi(hba1c_frame, "dm_care_plan")["denominator"] == 7
 
 
+def test_the_look_back_starts_after_the_month_end_a_year_before(tmp_path_factory):
+    # February 2025's 12 months start after 28 February 2024 (its end less a year): an
+    # HbA1c on 29 February 2024 (L1) is in them, one on 28 February 2024 (L2) is not.
+    # January's start after 31 January 2024 (both in), March's after 31 March 2024 (none).
+    system = FixtureSystem(tmp_path_factory.mktemp("system"), ("2025-01", "2025-02", "2025-03"))
+    for pid, day in (("L1", "2024-02-29"), ("L2", "2024-02-28")):
+        diabetic(system, pid)
+        event(system, pid, day, "hba1c", 50)
+    frame = system.compute()
+    assert_proportion(kpi(frame, "dm_hba1c_control", "2025-01-01"), 2, 2)
+    assert_proportion(kpi(frame, "dm_hba1c_control", "2025-02-01"), 1, 2)
+    assert_proportion(kpi(frame, "dm_hba1c_control", "2025-03-01"), 0, 2)
+
+
 # --- dm_bp_control, dm_cholesterol_control, dm_triple_target -------------------------------
 
 
