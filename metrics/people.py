@@ -80,8 +80,11 @@ CREATE OR REPLACE TABLE profile_labels AS
 # segment, which also carries every age limit an indicator uses), standardisation band
 # (ESP 2013: age // 5, 90+ together), sex, profile and the two flags denominators need.
 # Registers and context measures count from here. Each person's registered months are cut
-# where their age class or band changes (age_keys), the pieces are counted, and only the
-# counted pieces are spread over their months: people are never expanded month by month.
+# where their age class or band changes (age_keys), and people are never expanded month by
+# month: each piece adds one at its first month and takes one away after its last
+# (`changes`, netted per cell), a running sum gives each cell's count from one change to
+# the next (`runs`), and only those runs are spread over their months, each month of a
+# cell coming from exactly one run, so no month-by-month total is added up again.
 PROFILE_POP_SQL = """
 CREATE OR REPLACE TABLE profile_pop AS
 WITH pieces AS (
@@ -92,18 +95,33 @@ WITH pieces AS (
                 ELSE least(r.last_number, r.birth_number + 12 * k.age_to + 11) END AS to_number
     FROM registrations r CROSS JOIN age_keys k
 ),
-counted AS (
-    SELECT gpprac, sex, profile_id, resident, high_risk, age_lo, band, from_number, to_number,
-           count(*) AS persons
-    FROM pieces WHERE from_number <= to_number
-    GROUP BY gpprac, sex, profile_id, resident, high_risk, age_lo, band, from_number, to_number
+changes AS (
+    SELECT gpprac, sex, profile_id, resident, high_risk, age_lo, band, month_number,
+           sum(change) AS change
+    FROM (SELECT p.gpprac, p.sex, p.profile_id, p.resident, p.high_risk, p.age_lo, p.band,
+                 CASE WHEN e.change > 0 THEN p.from_number ELSE p.to_number + 1 END
+                     AS month_number, e.change
+          FROM pieces p CROSS JOIN (VALUES (1), (-1)) AS e(change)
+          WHERE p.from_number <= p.to_number)
+    GROUP BY gpprac, sex, profile_id, resident, high_risk, age_lo, band, month_number
+),
+runs AS (
+    SELECT gpprac, sex, profile_id, resident, high_risk, age_lo, band,
+           month_number AS from_number,
+           lead(month_number) OVER ({cell}) - 1 AS to_number,
+           sum(change) OVER ({cell} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+               AS persons
+    FROM changes
 )
-SELECT m.month, c.gpprac, c.age_lo, c.band, c.sex, c.profile_id, c.resident, c.high_risk,
-       CAST(sum(c.persons) AS DOUBLE) AS persons
-FROM counted c
-JOIN month_numbers m ON m.month_number BETWEEN c.from_number AND c.to_number
-GROUP BY m.month, c.gpprac, c.age_lo, c.band, c.sex, c.profile_id, c.resident, c.high_risk
-"""
+SELECT m.month, r.gpprac, r.age_lo, r.band, r.sex, r.profile_id, r.resident, r.high_risk,
+       CAST(r.persons AS DOUBLE) AS persons
+FROM runs r
+JOIN month_numbers m ON m.month_number BETWEEN r.from_number AND r.to_number
+WHERE r.persons <> 0
+""".format(
+    cell="PARTITION BY gpprac, sex, profile_id, resident, high_risk, age_lo, band "
+    "ORDER BY month_number"
+)
 
 AGE_KEYS_SQL = """
 CREATE OR REPLACE TABLE age_keys AS

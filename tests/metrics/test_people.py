@@ -5,7 +5,16 @@ import datetime
 import duckdb
 import pytest
 
-from metrics.people import CONDITIONS, NO_DEPRIVATION, age_key_sql, has_table, person_labels_sql
+from metrics.people import (
+    AGE_KEYS_SQL,
+    CONDITIONS,
+    NO_DEPRIVATION,
+    PROFILE_POP_SQL,
+    age_key_sql,
+    age_keys,
+    has_table,
+    person_labels_sql,
+)
 from metrics.segments import age_band_sql
 
 
@@ -89,3 +98,40 @@ def test_condition_labels_follow_the_conditions():
         ).fetchone()
     assert CONDITIONS == ("DM", "COPD", "HF", "DEM")
     assert row == (None, None, "condition:HF", None, None)
+
+
+# Month numbers 24000..24011 (2000-01 to 2000-12). Two people of one profile turn 18 at
+# 24005, one registered throughout, the other from 24003 to 24006; a third, aged 70, of
+# another profile, is registered for 24000 and 24001 only.
+REGISTRATIONS = """
+CREATE TABLE month_numbers AS
+SELECT (DATE '2000-01-01' + INTERVAL (n) MONTH)::DATE AS month, 24000 + n AS month_number
+FROM range(12) t(n);
+CREATE TABLE registrations AS SELECT * FROM (VALUES
+    ('P1', '1', 1, false, NULL::BOOLEAN, 23789, 24000, 24011),
+    ('P1', '1', 1, false, NULL, 23789, 24003, 24006),
+    ('P1', '2', 2, NULL, true, 23160, 24000, 24001),
+    ('P1', '2', 2, NULL, true, 23160, 24003, 24002)
+) t(gpprac, sex, profile_id, care_home_resident, high_risk_register, birth_number,
+    first_number, last_number);
+"""
+
+
+def test_profile_pop_counts_each_month_by_age_class_without_expanding_people():
+    with duckdb.connect() as connection:
+        connection.execute(REGISTRATIONS)
+        connection.register("age_keys_frame", age_keys())
+        connection.execute(AGE_KEYS_SQL)
+        connection.execute(PROFILE_POP_SQL)
+        rows = connection.execute(
+            """
+            SELECT m.month_number, p.age_lo, p.band, p.sex, p.profile_id, p.resident,
+                   p.high_risk, p.persons
+            FROM profile_pop p JOIN month_numbers m USING (month)
+            ORDER BY p.profile_id, m.month_number
+            """
+        ).fetchall()
+    teenagers = [(n, 0, 3, "1", 1, False, False, 1.0 + (n >= 24003)) for n in range(24000, 24005)]
+    adults = [(n, 18, 3, "1", 1, False, False, 1.0 + (n <= 24006)) for n in range(24005, 24012)]
+    aged_70 = [(n, 65, 14, "2", 2, False, True, 1.0) for n in (24000, 24001)]
+    assert rows == teenagers + adults + aged_70
