@@ -257,6 +257,27 @@ def test_exact_poisson_edges():
     assert all(math.isnan(v) for v in exact_poisson_ci(-2))
 
 
+def test_exact_poisson_of_repeated_counts_is_each_count_on_its_own():
+    # The quantiles are worked out once per distinct count: every row still gets its own.
+    counts = np.array([3.0, 0.0, 3.0, 9.0, -1.0, np.nan, 0.0, 9.0])
+    lower, upper = exact_poisson_ci(counts, 0.998)
+    alone = [exact_poisson_ci(count, 0.998) for count in counts]
+    np.testing.assert_array_equal(lower, [limits[0] for limits in alone])
+    np.testing.assert_array_equal(upper, [limits[1] for limits in alone])
+    assert upper[0] == pytest.approx(scipy_stats.chi2.ppf(0.999, 8) / 2, rel=1e-15)
+
+
+def test_mean_of_repeated_counts_is_each_mean_on_its_own():
+    totals, squares = np.array([10.0, 12.0, 30.0, 5.0]), np.array([60.0, 80.0, 400.0, 25.0])
+    counts = np.array([2.0, 2.0, 3.0, 1.0])
+    together = mean_ci(totals, squares, counts)
+    alone = [mean_ci(*row) for row in zip(totals, squares, counts, strict=True)]
+    np.testing.assert_array_equal(np.column_stack(together), alone)
+    assert together[1][2] == pytest.approx(
+        10 - scipy_stats.t.ppf(0.975, 2) * math.sqrt(50 / 3), rel=1e-12
+    )
+
+
 # Rates
 
 
