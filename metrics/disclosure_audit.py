@@ -19,6 +19,7 @@ the factor, not the cube of a component's unknowns. An equation with a single un
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.sparse import linalg as sparse_linalg
@@ -41,7 +42,8 @@ BATCH_UNKNOWNS = 250_000
 def relation_matrix(relation, row_key, coefficient, rows: int) -> sparse.csr_matrix:
     """Returns the relations × rows matrix of coefficients (a matrix row for each distinct
     relation id, in the order of the ids)."""
-    ids, numbered = np.unique(relation, return_inverse=True)
+    # The same numbers as np.unique's, by hashing rather than sorting every member.
+    numbered, ids = pd.factorize(relation, sort=True)
     shape = (len(ids), rows)
     return sparse.csr_matrix((coefficient.astype(float), (numbered, row_key)), shape=shape)
 
@@ -59,7 +61,7 @@ def determined(
     unknowns = matrix[:, columns].tocsr()
     unknowns.eliminate_zeros()
     unknowns = unknowns[np.diff(unknowns.indptr) > 0]
-    count, labels = csgraph.connected_components(_touching(unknowns), directed=False)
+    count, labels = _components(unknowns)
     result = np.zeros(len(hidden), dtype=bool)
     solve = np.ones(count, dtype=bool)
     if before is not None:
@@ -67,16 +69,21 @@ def determined(
         solve[labels[~before[0][columns]]] = True
         result[columns] = before[1][columns] & ~solve[labels]
     # An unknown in no equation is alone in its component, and never determined.
-    solve[labels[np.diff(unknowns.tocsc().indptr) == 0]] = False
+    solve[labels[np.bincount(unknowns.indices, minlength=len(columns)) == 0]] = False
     for batch in _batches(labels, count, solve):
         result[columns[batch]] = _null_space_is_zero(unknowns[:, batch])
     return result
 
 
-def _touching(system: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Returns the unknowns × unknowns pattern of sharing an equation."""
+def _components(system: sparse.csr_matrix) -> tuple[int, np.ndarray]:
+    """Returns the number of connected sets of unknowns (linked by sharing an equation) and
+    each unknown's set, numbered in the order of their first unknowns. The graph links each
+    unknown to its equations (as many links as entries), not to every unknown it meets."""
     pattern = abs(system)
-    return (pattern.T @ pattern).tocsr()
+    graph = sparse.bmat([[None, pattern.T], [pattern, None]], format="csr")
+    count, labels = csgraph.connected_components(graph, directed=False)
+    # Every equation holds an unknown, so the unknowns (first) number every set.
+    return count, labels[: system.shape[1]]
 
 
 def _batches(labels: np.ndarray, count: int, solve: np.ndarray):
@@ -125,6 +132,6 @@ def component_sizes(matrix: sparse.csr_matrix, hidden: np.ndarray) -> list[int]:
     unknowns = unknowns[np.diff(unknowns.indptr) > 0]
     if unknowns.shape[0] == 0:
         return []
-    count, labels = csgraph.connected_components(_touching(unknowns), directed=False)
+    count, labels = _components(unknowns)
     used = np.unique(labels[unknowns.indices])
     return sorted(np.bincount(labels, minlength=count)[used].tolist(), reverse=True)

@@ -22,6 +22,9 @@ from __future__ import annotations
 from metrics.segments import PARTITIONS
 
 PERIODS_OF_MONTHS = ("quarter", "board", "fy")
+# The kinds of relation, numbered by their place here: a segment kind for each partition.
+FIXED_KINDS = ("org", "months", "fy quarter", "fy board", "quarter less board")
+KINDS = (FIXED_KINDS[0], *(f"segment {kind}" for kind in PARTITIONS), *FIXED_KINDS[1:])
 LEVEL_PARENTS = (
     "('practice', 'network'), ('network', 'locality'), ('locality', 'area'), ('area', 'system')"
 )
@@ -30,22 +33,24 @@ LEVEL_PARENTS = (
 # segment and accumulate; `period_months` names the months of each published period.
 RELATIONS_SQL = """
 CREATE OR REPLACE TEMP TABLE relation_members AS
-WITH rows AS (SELECT * FROM {rows}),
+-- Read from the table at each use: a materialised copy of its rows is slower to join.
+WITH rows AS NOT MATERIALIZED (SELECT * FROM {rows}),
 level_parents(level, parent_level) AS (VALUES {level_parents}),
 org AS (
-    SELECT 'org' AS kind, p.row_key AS total, c.row_key AS part
+    SELECT {org} AS kind, p.row_key AS total, c.row_key AS part
     FROM rows c JOIN level_parents USING (level)
     JOIN rows p ON p.level = parent_level AND p.org_code = c.parent_code
      AND p.metric_id = c.metric_id AND p.period_type = c.period_type
      AND p.period_start = c.period_start AND p.segment = c.segment
 ),
 partition AS (
-    SELECT 'segment ' || split_part(c.segment, ':', 1), p.row_key, c.row_key
+    SELECT {segment} + list_position([{partitions}], split_part(c.segment, ':', 1)) - 1,
+           p.row_key, c.row_key
     FROM rows p JOIN rows c USING (metric_id, period_type, period_start, level, org_code)
     WHERE p.segment = 'all' AND split_part(c.segment, ':', 1) IN ({partitions})
 ),
 months AS (
-    SELECT 'months', p.row_key, c.row_key
+    SELECT {months}, p.row_key, c.row_key
     FROM rows p
     JOIN period_months pm USING (period_type, period_start)
     JOIN rows c ON c.period_type = 'month' AND c.period_start = pm.month
@@ -54,7 +59,8 @@ months AS (
     WHERE p.period_type IN ({periods}) AND (p.accumulate = 'sum' OR pm.is_last_month)
 ),
 within_year AS (
-    SELECT 'fy ' || c.period_type, p.row_key, c.row_key
+    SELECT CASE c.period_type WHEN 'quarter' THEN {fy_quarter} ELSE {fy_board} END,
+           p.row_key, c.row_key
     FROM rows p JOIN rows c USING (metric_id, level, org_code, segment)
     WHERE p.period_type = 'fy' AND p.accumulate = 'sum' AND c.period_type IN ('quarter', 'board')
       AND c.period_start >= p.period_start AND c.period_start < p.period_start + INTERVAL 12 MONTH
@@ -77,8 +83,8 @@ quarter_board AS (
      AND m.segment = q.segment
 ),
 overlap AS (
-    SELECT 'quarter less board', quarter, board FROM quarter_board
-    UNION ALL SELECT 'quarter less board', quarter, month FROM quarter_board
+    SELECT {quarter_less_board}, quarter, board FROM quarter_board
+    UNION ALL SELECT {quarter_less_board}, quarter, month FROM quarter_board
 ),
 parts AS (
     SELECT * FROM org UNION ALL SELECT * FROM partition
@@ -87,12 +93,15 @@ parts AS (
 ),
 numbered AS (
     -- A relation is its kind and its total: numbered without a sort of every member.
-    SELECT total * {kinds} + list_position({kind_names}, kind) - 1 AS relation, kind, total, part
-    FROM parts
+    SELECT total * {kinds} + kind AS relation, kind, part FROM parts
 )
-SELECT DISTINCT relation, kind, total AS row_key, 1 AS coefficient FROM numbered
+-- Kinds are numbers (KINDS) until here, and each relation's total is found from its
+-- number, so that only one number is made distinct (strings cost a third more).
+SELECT relation, {kind_names}[relation % {kinds} + 1] AS kind, relation // {kinds} AS row_key,
+       1 AS coefficient
+FROM (SELECT DISTINCT relation FROM numbered)
 UNION ALL
-SELECT relation, kind, part, -1 FROM numbered
+SELECT relation, {kind_names}[kind + 1], part, -1 FROM numbered
 """
 
 
@@ -101,15 +110,15 @@ def build_relations(connection, rows: str, rolling12: bool = False) -> None:
     over the rows of table `rows`; with `rolling12`, rolling 12-month totals are sums of
     their months too (they overlap, so they are not protected; see docs/metrics.md)."""
     periods = PERIODS_OF_MONTHS + (("rolling12",) if rolling12 else ())
-    kinds = ["org", *(f"segment {kind}" for kind in PARTITIONS)]
-    kinds += ["months", "fy quarter", "fy board", "quarter less board"]
     connection.execute(
         RELATIONS_SQL.format(
             rows=rows,
             level_parents=LEVEL_PARENTS,
             partitions=", ".join(f"'{kind}'" for kind in PARTITIONS),
             periods=", ".join(f"'{period}'" for period in periods),
-            kinds=len(kinds),
-            kind_names="[" + ", ".join(f"'{kind}'" for kind in kinds) + "]",
+            kinds=len(KINDS),
+            kind_names="[" + ", ".join(f"'{kind}'" for kind in KINDS) + "]",
+            segment=KINDS.index(f"segment {PARTITIONS[0]}"),
+            **{kind.replace(" ", "_"): KINDS.index(kind) for kind in FIXED_KINDS},
         )
     )

@@ -330,3 +330,40 @@ def test_one_suppressed_quarter_of_a_year_takes_the_smallest_other_quarter_with_
         ("quarter", "2025-07"),
         ("quarter", "2025-10"),
     }
+
+
+def test_each_relation_names_its_kind_and_its_total():
+    # The kinds are numbered in the SQL and named at the end: the names and totals must
+    # come back right from the relation's number.
+    rows = [  # row key: (period_type, month, level, org, parent, segment)
+        ("month", 2, "system", "SYSTEM", None, "all"),
+        ("month", 2, "area", "A1", "SYSTEM", "all"),
+        ("month", 2, "area", "A2", "SYSTEM", "all"),
+        ("month", 2, "system", "SYSTEM", None, "sex:F"),
+        ("month", 2, "system", "SYSTEM", None, "sex:M"),
+        ("quarter", 1, "system", "SYSTEM", None, "all"),
+        ("month", 1, "system", "SYSTEM", None, "all"),
+        ("month", 3, "system", "SYSTEM", None, "all"),
+    ]
+    with duckdb.connect() as connection:
+        build_calendar(connection, date(2026, 1, 1), date(2026, 3, 1))
+        connection.execute(
+            "CREATE TABLE keyed (row_key BIGINT, metric_id VARCHAR, period_type VARCHAR, "
+            "period_start DATE, level VARCHAR, org_code VARCHAR, parent_code VARCHAR, "
+            "segment VARCHAR, accumulate VARCHAR)"
+        )
+        for key, (period_type, month, level, org, parent, segment) in enumerate(rows):
+            connection.execute(
+                "INSERT INTO keyed VALUES (?, 'm', ?, make_date(2026, ?, 1), ?, ?, ?, ?, 'sum')",
+                [key, period_type, month, level, org, parent, segment],
+            )
+        build_relations(connection, "keyed")
+        found = connection.execute(
+            "SELECT kind, list((row_key, coefficient) ORDER BY row_key) "
+            "FROM relation_members GROUP BY relation, kind ORDER BY kind"
+        ).fetchall()
+    assert found == [
+        ("months", [(0, -1), (5, 1), (6, -1), (7, -1)]),  # the quarter less its months
+        ("org", [(0, 1), (1, -1), (2, -1)]),
+        ("segment sex", [(0, 1), (3, -1), (4, -1)]),
+    ]
