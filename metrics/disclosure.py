@@ -173,13 +173,22 @@ def _close_relations(rows: Rows, this_pass: int) -> int:
     every relation with exactly one hidden row has its cheapest visible row hidden, a row
     that also closes other such relations first."""
     transposed = rows.members.T.tocsr()
+    hidden_in = rows.members @ rows.hidden.astype(np.int32)  # hidden rows per relation
     while True:
         this_pass += 1
-        lonely = (rows.members @ rows.hidden.astype(np.int32)) == 1
-        open_relations = transposed @ lonely.astype(np.int32)
-        chosen = rows.cheapest(np.flatnonzero(lonely), open_relations)
+        lonely = np.flatnonzero(hidden_in == 1)
+        # Counted over these relations' members, and below over the relations of the rows
+        # just hidden: a product with the whole matrix each pass cost most of the passes.
+        open_relations = _counts(rows.members[lonely].indices, len(rows.hidden))
+        chosen = rows.cheapest(lonely, open_relations)
         if not rows.hide(chosen, this_pass):
             return this_pass
+        hidden_in += _counts(transposed[chosen].indices, len(hidden_in))
+
+
+def _counts(keys: np.ndarray, size: int) -> np.ndarray:
+    """Returns how many times each number from 0 to `size` − 1 is in `keys`."""
+    return np.bincount(keys, minlength=size).astype(np.int32)
 
 
 def _audit(rows: Rows, this_pass: int) -> None:
