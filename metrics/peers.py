@@ -117,35 +117,25 @@ def _level_groups(frame: pd.DataFrame, peers: int) -> pd.DataFrame:
     return pairs[pairs["rank"] <= peers].drop(columns="tie")
 
 
-# The benchmark of every practice and network row: the median of the unsuppressed peers'
-# values, with the number used; the verdicts by compare.py's one rule, as for the parent.
-# Only the usable rows of the peer levels, with only their keys and value, are joined to
-# the peer groups (each row is repeated once per org it is a peer of), and the median is
-# the mean of the middle one or two by a window rather than DuckDB's `median` aggregate:
-# a window spills under the memory limit where a holistic aggregate's state does not
-# (at 10 million spells the aggregate over every column ran out of memory). The mean of
-# the middle values is exactly what `median` returns for DOUBLE.
+# The rows a benchmark may be taken from: the peer levels' published, unsuppressed values
+# (the month a TIMESTAMP, so that it reaches pandas through Arrow as datetime64).
+USABLE_SQL = """
+SELECT metric_id, period_type, period_start::TIMESTAMP AS period_start, level, org_code,
+       segment, value
+FROM snap.indicator_values
+WHERE list_contains($levels, level) AND NOT suppressed AND value IS NOT NULL
+  AND NOT isnan(value)
+"""
+BENCHMARK_KEYS = ["metric_id", "period_type", "period_start", "segment"]
+BENCHMARK_CELLS = 20_000_000  # peer values gathered at once (160 MB): bounds the memory
+
+# The verdicts of every practice and network row against its peer benchmark (computed in
+# numpy by `peer_benchmarks`, registered as `peer_benchmarks`), by compare.py's one rule,
+# as for the parent.
 PEER_VALUES_SQL = """
 CREATE TABLE snap.peer_values AS
-WITH usable AS (
-    SELECT metric_id, period_type, period_start, level, org_code AS peer_code, segment, value
-    FROM snap.indicator_values
-    WHERE list_contains($levels, level) AND NOT suppressed AND value IS NOT NULL
-      AND NOT isnan(value)
-),
-ranked AS (
-    SELECT u.metric_id, u.period_type, u.period_start, u.level, g.org_code, u.segment, u.value,
-           row_number() OVER (PARTITION BY u.metric_id, u.period_type, u.period_start, u.level,
-                                           g.org_code, u.segment ORDER BY u.value) AS position,
-           count(*) OVER (PARTITION BY u.metric_id, u.period_type, u.period_start, u.level,
-                                       g.org_code, u.segment) AS used
-    FROM usable u JOIN snap.peer_groups g USING (level, peer_code)
-),
-benchmarks AS (
-    SELECT metric_id, period_type, period_start, level, org_code, segment,
-           avg(value) AS median_value, any_value(used) AS peers_used
-    FROM ranked WHERE position IN ((used + 1) // 2, (used + 2) // 2)
-    GROUP BY ALL
+WITH benchmarks AS (  -- the months were fetched as timestamps
+    SELECT * REPLACE (period_start::DATE AS period_start) FROM peer_benchmarks
 ),
 judged AS (
     SELECT o.metric_id, o.period_type, o.period_start, o.level, o.org_code, o.segment,
@@ -154,7 +144,8 @@ judged AS (
            o.lower_998, o.upper_998, m.polarity
     FROM snap.indicator_values o
     JOIN snap.indicators m ON m.id = o.metric_id
-    LEFT JOIN benchmarks b USING (metric_id, period_type, period_start, level, org_code, segment)
+    LEFT JOIN benchmarks b
+      USING (metric_id, period_type, period_start, level, org_code, segment)
     WHERE list_contains($levels, o.level)
 )
 SELECT metric_id, period_type, period_start, level, org_code, segment, peer_value, peers_used,
@@ -163,6 +154,59 @@ SELECT metric_id, period_type, period_start, level, org_code, segment, peer_valu
 FROM judged
 ORDER BY metric_id, level, org_code, segment, period_type, period_start
 """
+
+
+def peer_benchmarks(usable: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Returns, for each org with peers and each indicator, period and segment in which any
+    of its peers has a usable value, the median of those values (`median_value`) and how
+    many there are (`peers_used`). `usable` has USABLE_SQL's columns; `groups` is `nearest`'s.
+    """
+    frames = [
+        _level_benchmarks(usable[usable["level"] == level], level_groups)
+        for level, level_groups in groups.groupby("level", sort=True)
+    ]
+    columns = [*BENCHMARK_KEYS, "level", "org_code", "median_value", "peers_used"]
+    return pd.concat([usable.iloc[:0].assign(median_value=0.0, peers_used=0), *frames],
+                     ignore_index=True)[columns]  # fmt: skip
+
+
+def _level_benchmarks(usable: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """One level's benchmarks: its usable values as a (key, org) matrix, each org's peers'
+    columns gathered and sorted, and the middle one or two averaged, as SQL's median."""
+    key = usable.groupby(BENCHMARK_KEYS, sort=False, dropna=False).ngroup().to_numpy()
+    keys = usable.iloc[np.unique(key, return_index=True)[1]][BENCHMARK_KEYS]
+    orgs = pd.Index(pd.concat([usable["org_code"], groups["peer_code"]]).unique())
+    values = np.full((len(keys), len(orgs) + 1), np.nan)  # the last column: no peer
+    values[key, orgs.get_indexer(usable["org_code"])] = usable["value"].to_numpy(float)
+    members, member = np.unique(groups["org_code"].to_numpy(), return_inverse=True)
+    peers = np.full((len(members), groups["rank"].max()), len(orgs))
+    peers[member, groups["rank"].to_numpy() - 1] = orgs.get_indexer(groups["peer_code"])
+    median, used = _medians(values, peers)
+    kept = used.ravel() > 0
+    return keys.iloc[np.repeat(np.arange(len(keys)), len(members))[kept]].assign(
+        level=groups["level"].iloc[0], org_code=np.tile(members, len(keys))[kept],
+        median_value=median.ravel()[kept], peers_used=used.ravel()[kept],
+    ).reset_index(drop=True)  # fmt: skip
+
+
+def _medians(values: np.ndarray, peers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per key (row of `values`) and org (row of `peers`, its peers' columns): the median
+    of the peers' values that are not NaN, and how many there are. Orgs are taken a block
+    at a time, so that the gathered values stay within BENCHMARK_CELLS."""
+    block = max(1, BENCHMARK_CELLS // max(1, len(values) * peers.shape[1]))
+    medians, counts = [], []
+    for first in range(0, len(peers), block):
+        gathered = values[:, peers[first : first + block]]  # a copy: sorted in place
+        gathered.sort(axis=2)  # NaN last
+        used = np.count_nonzero(~np.isnan(gathered), axis=2)
+        low = np.maximum(used - 1, 0) // 2  # the middle one or two, 0-based
+        middle = [np.take_along_axis(gathered, at[..., None], axis=2)[..., 0]
+                  for at in (low, used // 2)]  # fmt: skip
+        # (a + b) / 2, as SQL's avg of the two (and x for one: (x + x) / 2 is x).
+        medians.append((middle[0] + middle[1]) / 2)
+        counts.append(used)
+    return np.hstack(medians), np.hstack(counts)
+
 
 VARIABLES_SCHEMA = (
     "level VARCHAR, org_code VARCHAR, list_size DOUBLE, pct_aged_65plus DOUBLE, "
@@ -179,8 +223,13 @@ def write_peers(connection) -> None:
     _copy(connection, "snap.peer_variables", variables[["level", "org_code", *COLUMNS]],
           VARIABLES_SCHEMA)  # fmt: skip
     _copy(connection, "snap.peer_groups", groups, GROUPS_SCHEMA)
+    levels = list(PEER_LEVELS)
+    # Through Arrow: `.df()` would turn each string into a Python object on the way.
+    usable = connection.sql(USABLE_SQL, params={"levels": levels}).to_arrow_table().to_pandas()
+    connection.register("peer_benchmarks", peer_benchmarks(usable, groups))
     connection.execute(COMPARE_MACRO)
-    connection.execute(PEER_VALUES_SQL, {"minimum": MIN_PEERS_USED, "levels": list(PEER_LEVELS)})
+    connection.execute(PEER_VALUES_SQL, {"minimum": MIN_PEERS_USED, "levels": levels})
+    connection.unregister("peer_benchmarks")
 
 
 def _copy(connection, name: str, frame: pd.DataFrame, schema: str) -> None:

@@ -164,6 +164,53 @@ def test_an_org_with_a_suppressed_variable_has_no_peers_and_is_nobodys_peer():
     assert pd.isna(peer_row(connection, "P09")["peer_value"])
 
 
+def usable_rows(values: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """Usable rows (USABLE_SQL's columns) of indicator m1, monthly in 2024, segment 'all'."""
+    (codes, months), value = zip(*values, strict=True), list(values.values())
+    return pd.DataFrame({
+        "metric_id": "m1", "period_type": "month", "period_start": pd.to_datetime(months),
+        "level": "practice", "org_code": codes, "segment": "all", "value": value,
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize("cells", [peers.BENCHMARK_CELLS, 1])  # 1: one org at a time
+def test_peer_benchmarks_are_the_medians_of_the_peers_usable_values(monkeypatch, cells):
+    monkeypatch.setattr(peers, "BENCHMARK_CELLS", cells)
+    groups = pd.DataFrame({
+        "level": "practice", "org_code": ["A", "A", "A", "A", "B", "B"],
+        "peer_code": ["B", "C", "D", "E", "A", "C"], "rank": [1, 2, 3, 4, 1, 2],
+        "distance": 1.0,
+    })  # fmt: skip
+    # January: A's peers B C D E have 4, 1, 3 and 10 (median 3.5); B's peers A and C have
+    # 2 and 1 (median 1.5). February: only C and E have a value: A's median is 6.5, and
+    # B's is C's 5 alone. March: only A has a value: B's benchmark is A's 7, and A has
+    # none. F is nobody's peer: its 99 counts nowhere.
+    usable = usable_rows({
+        ("A", "2024-01-01"): 2.0, ("B", "2024-01-01"): 4.0, ("C", "2024-01-01"): 1.0,
+        ("D", "2024-01-01"): 3.0, ("E", "2024-01-01"): 10.0, ("C", "2024-02-01"): 5.0,
+        ("E", "2024-02-01"): 8.0, ("A", "2024-03-01"): 7.0, ("F", "2024-01-01"): 99.0,
+    })  # fmt: skip
+    benchmarks = peers.peer_benchmarks(usable, groups)
+    found = {
+        (row.org_code, row.period_start.month): (row.median_value, row.peers_used)
+        for row in benchmarks.itertuples()
+    }
+    assert found == {
+        ("A", 1): (3.5, 4), ("B", 1): (1.5, 2), ("A", 2): (6.5, 2), ("B", 2): (5.0, 1),
+        ("B", 3): (7.0, 1),
+    }  # fmt: skip
+    assert set(benchmarks["level"]) == {"practice"}
+
+
+def test_no_peer_groups_give_no_benchmarks():
+    empty = peers.nearest(pd.DataFrame(columns=["level", "org_code", *peers.COLUMNS]))
+    benchmarks = peers.peer_benchmarks(usable_rows({("A", "2024-01-01"): 1.0}), empty)
+    assert benchmarks.empty
+    assert list(benchmarks.columns) == [
+        *peers.BENCHMARK_KEYS, "level", "org_code", "median_value", "peers_used",
+    ]  # fmt: skip
+
+
 # The whole published sample: every benchmark is the median of its row's unsuppressed
 # peers, and every verdict follows from the value's interval and that benchmark.
 SAMPLE_SQL = """
