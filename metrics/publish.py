@@ -130,8 +130,7 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
     with stage(report, "SPC charts"):
         annotations = annotations_frame(settings, registry)
         # The monthly frame is passed, not kept here, so that chart_series can let it go.
-        monthly = connection.execute(MONTHLY_VALUES_SQL)
-        points, summary = chart_series(monthly.df(), registry, annotations)
+        points, summary = chart_series(_monthly_values(connection), registry, annotations)
     with stage(report, "writing the snapshot"):
         _write_snapshot(connection, path, registry, settings, stamp, points, summary)
         del points  # ~1 GB at 10 million spells: not held through the peer groups
@@ -167,14 +166,23 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
     connection.execute(SNAPSHOT_INFO_SQL.format(rule=RULE_COLUMN if "rule" in info else ""), info)
 
 
-# Each monthly value with its disclosure flag: SPC treats a suppressed month as a gap.
+# Each monthly value with its disclosure flag: SPC treats a suppressed month as a gap. The
+# month is a TIMESTAMP so that it reaches pandas through Arrow as datetime64, as `.df()`
+# gave it.
 MONTHLY_VALUES_SQL = """
-SELECT v.metric_id, v.period_type, v.level, v.org_code, v.segment, v.period_start, v.value,
-       s.suppressed
+SELECT v.metric_id, v.period_type, v.level, v.org_code, v.segment,
+       v.period_start::TIMESTAMP AS period_start, v.value, s.suppressed
 FROM indicator_values v
 JOIN suppression s USING (metric_id, period_type, period_start, level, org_code, segment)
 WHERE v.period_type = 'month'
 """
+
+
+def _monthly_values(connection) -> pd.DataFrame:
+    """The monthly values for the charts, through Arrow: a third of the CPU of `.df()`,
+    which turns each string into a Python object on the way (~400,000 rows a sample)."""
+    return connection.sql(MONTHLY_VALUES_SQL).to_arrow_table().to_pandas(self_destruct=True)
+
 
 SUPPRESSED_COUNT_SQL = "SELECT count(*) FILTER (suppressed) FROM snap.indicator_values"
 
