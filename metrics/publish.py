@@ -146,11 +146,8 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
     feeds, quarantine = feed_status_frames(connection)
     connection.execute(f"ATTACH {sql_text(path)} AS snap")
     connection.execute(SUPPRESSED_VALUES_SQL)
-    # The frame is read once, straight into the snapshot's sorted table: a workspace copy
-    # of it first only compressed ~0.4 million rows to read them back.
-    connection.register("spc_points", points)
+    _register_table(connection, "spc_points", points)
     connection.execute(SPC_POINTS_SQL)
-    connection.unregister("spc_points")
     _register_table(connection, "snap.spc_summary", summary, SUMMARY_SCHEMA)
     tables = {
         "indicators": indicators_frame(registry),
@@ -197,28 +194,20 @@ FROM computed_values v JOIN metric_props m USING (metric_id);
 
 
 # Each row also carries whether its parent's and the system's rows are suppressed, so a
-# reader can hide parent_value and system_value without joining the table to itself. The
-# three flags are found on the narrow suppression rows (which carry each row's parent code),
-# and the wide values rows are joined once, to those.
+# reader can hide parent_value and system_value without joining the table to itself.
 SUPPRESSED_VALUES_SQL = """
 CREATE TABLE snap.indicator_values AS
-WITH flags AS (
-    SELECT s.metric_id, s.period_type, s.period_start, s.level, s.org_code, s.segment,
-           s.suppressed, coalesce(ps.suppressed, false) AS parent_suppressed,
-           coalesce(ss.suppressed, false) AS system_suppressed
-    FROM suppression s
-    LEFT JOIN suppression ps
-      ON ps.metric_id = s.metric_id AND ps.period_type = s.period_type
-     AND ps.period_start = s.period_start AND ps.segment = s.segment
-     AND ps.org_code = s.parent_code
-    LEFT JOIN suppression ss
-      ON ss.metric_id = s.metric_id AND ss.period_type = s.period_type
-     AND ss.period_start = s.period_start AND ss.segment = s.segment AND ss.level = 'system'
-)
-SELECT v.* EXCLUDE (denominator_is_count, accumulate), f.suppressed, f.parent_suppressed,
-       f.system_suppressed
+SELECT v.* EXCLUDE (denominator_is_count, accumulate), s.suppressed,
+       coalesce(ps.suppressed, false) AS parent_suppressed,
+       coalesce(ss.suppressed, false) AS system_suppressed
 FROM indicator_values v
-JOIN flags f USING (metric_id, period_type, period_start, level, org_code, segment)
+JOIN suppression s USING (metric_id, period_type, period_start, level, org_code, segment)
+LEFT JOIN suppression ps
+  ON ps.metric_id = v.metric_id AND ps.period_type = v.period_type
+ AND ps.period_start = v.period_start AND ps.segment = v.segment AND ps.org_code = v.parent_code
+LEFT JOIN suppression ss
+  ON ss.metric_id = v.metric_id AND ss.period_type = v.period_type
+ AND ss.period_start = v.period_start AND ss.segment = v.segment AND ss.level = 'system'
 ORDER BY v.metric_id, v.level, v.org_code, v.segment, v.period_type, v.period_start
 """
 
