@@ -8,7 +8,7 @@ counted from the patient index: people registered at each month end with that la
 `care_home_residents` indicators count registered patients flagged as care home residents.
 Segment rows keep the standardisation band and sex, so that standardised indicators can be
 standardised within a segment too (metrics.periods). Orgs, segments and indicators are
-carried as numbers (metrics.keys).
+carried as numbers (metrics.keys). The working tables are temporary (metrics.cells says why).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ SEX_SEGMENT_SQL = "CASE {sex} WHEN '1' THEN 'sex:male' ELSE 'sex:female' END"
 # once per distinct (kind, ages) and joined to the indicators at the end. A spec is
 # `detailed` (keeps the standardisation band and sex) when a standardised indicator uses it.
 SPECS_SQL = """
-CREATE OR REPLACE TABLE denominator_specs AS
+CREATE OR REPLACE TEMP TABLE denominator_specs AS
 SELECT denominator_kind, age_lo, age_hi, detailed,
        dense_rank() OVER (ORDER BY denominator_kind, age_lo, age_hi) AS spec_id
 FROM (SELECT denominator_kind, age_lo, age_hi,
@@ -50,7 +50,7 @@ FROM (SELECT denominator_kind, age_lo, age_hi,
 """
 
 POPULATION_CELLS_SQL = """
-CREATE OR REPLACE TABLE population_cells AS
+CREATE OR REPLACE TEMP TABLE population_cells AS
 WITH placed AS (
     SELECT r.spec_id, r.age_lo, r.age_hi, p.month, pk.practice_no, pk.network_no,
            pk.locality_no, pk.area_no, p.sex, p.age_from, p.age_to, p.patients
@@ -81,38 +81,53 @@ FROM placed WHERE sex IN ('1', '2') GROUP BY ALL
 # Registered patients from the patient index (metrics.people's profile_pop): every segment
 # for care home residents, the profile segments for the registered population. Band and sex
 # are kept only for detailed specs: the others are added up without them (level_pop takes
-# their totals), so that fewer rows are multiplied by the profile labels.
+# their totals). Care home residents are few and are placed in their specs first. The
+# profile segments count every registered patient, so their rows are labelled and added up
+# to locality, age, sex and segment before the specs are joined: joined first, the specs
+# doubled the 2.8 million patient rows of the sample before the labels multiplied them.
 PATIENT_CELLS_SQL = """
-CREATE OR REPLACE TABLE patient_cells AS
-WITH placed AS (
-    SELECT r.spec_id, r.denominator_kind, pk.month, pk.practice_no, pk.network_no,
-           pk.locality_no, pk.area_no, q.age_lo, CASE WHEN r.detailed THEN q.band END AS band,
-           CASE WHEN r.detailed THEN q.sex END AS sex, q.sex AS sex_code, q.profile_id,
-           q.persons
+CREATE OR REPLACE TEMP TABLE patient_cells AS
+WITH residents AS (
+    SELECT r.spec_id, pk.month, pk.practice_no, pk.network_no, pk.locality_no, pk.area_no,
+           q.age_lo, CASE WHEN r.detailed THEN q.band END AS band,
+           CASE WHEN r.detailed THEN q.sex END AS sex, q.sex AS sex_code, q.persons
     FROM profile_pop q
     JOIN practice_keys pk ON pk.month = q.month AND pk.practice_code = q.gpprac
     JOIN denominator_specs r
-      ON q.age_lo BETWEEN r.age_lo AND r.age_hi
-     AND (r.denominator_kind = 'registered_population' OR q.resident)
+      ON q.age_lo BETWEEN r.age_lo AND r.age_hi AND r.denominator_kind = 'care_home_residents'
+    WHERE q.resident
+),
+labelled AS (
+    SELECT pk.month, pk.locality_no, pk.area_no, q.age_lo, q.band, q.sex, q.resident,
+           l.segment_no, sum(q.persons) AS persons
+    FROM profile_pop q
+    JOIN practice_keys pk ON pk.month = q.month AND pk.practice_code = q.gpprac
+    JOIN profile_segments l USING (profile_id)
+    GROUP BY ALL
 )
 SELECT spec_id, month, practice_no, network_no, locality_no, area_no,
        NULL::INTEGER AS band, NULL::VARCHAR AS sex, {all_segment} AS segment_no,
        sum(persons) AS pop
-FROM placed WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
+FROM residents GROUP BY ALL
 UNION ALL
 SELECT spec_id, month, NULL, NULL, locality_no, area_no, band, sex, a.segment_no,
        sum(persons)
-FROM placed JOIN {age_segments} a(segment_no, lo, hi) ON a.lo = placed.age_lo
-WHERE denominator_kind = 'care_home_residents' GROUP BY ALL
+FROM residents JOIN {age_segments} a(segment_no, lo, hi) ON a.lo = residents.age_lo
+GROUP BY ALL
 UNION ALL
 SELECT spec_id, month, NULL, NULL, locality_no, area_no, band, sex, {sex_code_segment},
        sum(persons)
-FROM placed WHERE denominator_kind = 'care_home_residents' AND sex_code IN ('1', '2')
+FROM residents WHERE sex_code IN ('1', '2')
 GROUP BY ALL
 UNION ALL
-SELECT spec_id, month, NULL, NULL, locality_no, area_no, band, sex, l.segment_no,
-       sum(persons)
-FROM placed JOIN profile_segments l USING (profile_id) GROUP BY ALL
+SELECT r.spec_id, s.month, NULL, NULL, s.locality_no, s.area_no,
+       CASE WHEN r.detailed THEN s.band END, CASE WHEN r.detailed THEN s.sex END,
+       s.segment_no, sum(s.persons)
+FROM labelled s
+JOIN denominator_specs r
+  ON s.age_lo BETWEEN r.age_lo AND r.age_hi
+ AND (r.denominator_kind = 'registered_population' OR s.resident)
+GROUP BY ALL
 """
 
 # A view: periods reads it once, so the rows for every indicator are never materialised.
@@ -138,7 +153,7 @@ WHERE NOT w.standardise
 
 # Each spec's population without the standardisation band and sex.
 SPEC_TOTALS_SQL = """
-CREATE OR REPLACE TABLE spec_totals AS
+CREATE OR REPLACE TEMP TABLE spec_totals AS
 SELECT spec_id, month, org_no, segment_no, sum(pop) AS pop
 FROM spec_pop GROUP BY spec_id, month, org_no, segment_no
 """
@@ -164,8 +179,9 @@ def build_level_denominators(connection) -> None:
     )
     source = "(SELECT * FROM population_cells UNION ALL SELECT * FROM patient_cells)"
     connection.execute(
-        "CREATE OR REPLACE TABLE spec_pop AS\n"
+        "CREATE OR REPLACE TEMP TABLE spec_pop AS\n"
         + roll_up_sql(source, "spec_id, month, band, sex", "sum(pop) AS pop")
     )
+    connection.execute("DROP TABLE population_cells; DROP TABLE patient_cells")  # memory
     connection.execute(SPEC_TOTALS_SQL)
     connection.execute(LEVEL_POP_SQL)

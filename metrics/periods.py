@@ -9,7 +9,8 @@ metrics.values); indirectly standardised ratios use the system's age- and sex-sp
 rates in the same segment month by month, so that a period's expected count is the sum of
 its months' (METRICS.md, "Statistics"; docs/metrics.md, "Segments"). Indicators, periods,
 orgs and segments are carried as numbers (metrics.keys) until `period_totals`, which gives
-their codes back.
+their codes back. The working tables are temporary (metrics.cells says why); `period_totals`
+is not, as the aggregate part reads it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from metrics.reference_data import esp2013
 # period_cells is then half the size. One row per key and month, expected counts included,
 # because the rolling 12-month window counts rows, not months.
 MONTHLY_CELLS_SQL = """
-CREATE OR REPLACE TABLE monthly_cells AS
+CREATE OR REPLACE TEMP TABLE monthly_cells AS
 WITH system_rates AS (
     SELECT metric_no, month, segment_no, band, sex, coalesce(sum(num), 0) / sum(pop) AS rate
     FROM (
@@ -62,7 +63,7 @@ GROUP BY 1, 2, 3, 4, 5
 
 # Months, quarters, board periods and financial years: each month joins the periods it is in.
 CALENDAR_PERIODS_SQL = """
-CREATE OR REPLACE TABLE period_cells AS
+CREATE OR REPLACE TEMP TABLE period_cells AS
 SELECT c.metric_no, pm.period_no, c.org_no, c.segment_no, c.band, sum(c.num) AS num,
        sum(c.den) AS den, sum(c.sumsq) AS sumsq, sum(c.person_months) AS person_months,
        sum(c.expected) AS expected
@@ -115,7 +116,7 @@ WHERE w.num_12 IS NOT NULL OR w.den_12 IS NOT NULL OR w.person_months_12 IS NOT 
 # for the whole population and within every segment but the age bands. A band with no
 # person-years adds nothing (a segment such as frailty:severe has few young people).
 STANDARDISED_SQL = """
-CREATE OR REPLACE TABLE standardised AS
+CREATE OR REPLACE TEMP TABLE standardised AS
 WITH by_band AS (
     SELECT metric_no, period_no, org_no, segment_no, band,
            coalesce(sum(num), 0) AS events, sum(person_months) / 12 AS person_years
@@ -170,3 +171,5 @@ def build_period_totals(connection) -> None:
     connection.execute(ROLLING_PERIODS_SQL)
     connection.execute(STANDARDISED_SQL.format(not_age_band=not_age_band("segment_no")))
     connection.execute(PERIOD_TOTALS_SQL)
+    # Temporary tables are held in memory: dropped once read (metrics.cells).
+    connection.execute("DROP TABLE monthly_cells; DROP TABLE period_cells; DROP TABLE standardised")

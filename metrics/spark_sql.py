@@ -50,7 +50,9 @@ def _plan(statement: exp.Expression) -> Plan:
         query = _spark(statement.expression)
         return Plan("insert", target.name, query, names, bool(statement.args.get("by_name")))
     if isinstance(statement, exp.Drop):
-        return Plan("drop", statement.this.name)
+        # sqlglot (30) lists the tables of a DROP TABLE; one table a statement here.
+        (table,) = statement.args.get("tables") or [statement.this]
+        return Plan("drop", table.name)
     return Plan("query", sql=_spark(statement))
 
 

@@ -8,9 +8,13 @@ The hierarchy: AR1 ─ L1 ─ U00001 (A00001, A00002), U00002 (A00003); AR2 ─ 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
+from metrics.compute import HANDOFF_TABLES, compute_person_level
+from metrics.workspace import open_workspace
 from tests.metrics.conftest import FixtureSystem, value
 
 
@@ -193,3 +197,30 @@ def test_no_segment_rows_below_locality(segment_frame):
     segmented = segment_frame[(segment_frame["metric_id"] == "decedents_nel_last_100_days")
                               & (segment_frame["segment"] == "condition:DM")]  # fmt: skip
     assert set(segmented["level"]) == {"locality", "area", "system"}
+
+
+# --- the counting stages' working tables ----------------------------------------------------
+
+WORKING_TABLES = {
+    "unit_cells", "mask_segments", "segment_cells", "population_cells", "patient_cells",
+    "monthly_cells", "period_cells", "standardised",
+}  # fmt: skip
+TOTALS_SQL = """SELECT num, den FROM period_totals
+WHERE metric_id = 'nel_last_100_days' AND org_code = 'A00001' AND period_type = 'month'
+  AND period_start = DATE '2026-02-01' AND segment = 'all'"""
+
+
+def test_the_counting_stages_drop_their_working_tables(tmp_path_factory):
+    """They are temporary, so held in memory (metrics.cells): dropped once read, while the
+    hand-off tables stay with the counts."""
+    system = new_system(tmp_path_factory)
+    death(system, "D1", "A00001", admissions=2)
+    system.load()
+    with open_workspace(system.settings) as connection:
+        compute_person_level(connection, system.settings, date(2026, 11, 22))
+        listed = connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        tables = {name for (name,) in listed}
+        totals = connection.execute(TOTALS_SQL).fetchone()
+    assert not tables & WORKING_TABLES
+    assert set(HANDOFF_TABLES) <= tables
+    assert totals == (2, 1)

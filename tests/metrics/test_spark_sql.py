@@ -57,6 +57,11 @@ def test_statements_become_plans():
     assert plans[1].by_name and plans[2].columns == ("num",)
 
 
+def test_a_drop_becomes_a_plan_per_statement():
+    plans = translate("DROP TABLE unit_cells; DROP TABLE segment_cells", None)
+    assert [(p.kind, p.name) for p in plans] == [("drop", "unit_cells"), ("drop", "segment_cells")]
+
+
 def test_the_warehouse_exports_as_one_parquet_file_per_table(system, tmp_path):
     system.load()
     written = dict(export_parquet(system.settings, tmp_path / "parquet"))
