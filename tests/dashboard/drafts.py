@@ -15,6 +15,10 @@ from metrics.serving import snapshot_path
 from wholesystem.settings import Settings
 
 DOUBLED = ("numerator", "value", "lower_95", "upper_95", "lower_998", "upper_998")
+# A draft's version, later than any snapshot a test run publishes: those are named by the
+# clock, and a draft must sort after the released one (a name of one day's date,
+# snapshot-20261206T090000000000Z, sorted before the sample published after 09:00 that day).
+DRAFT_VERSION = "snapshot-20991231T000000000000Z"
 
 
 def add_draft(settings: Settings, released: str, draft: str, factor: float = 2.0) -> str:

@@ -15,7 +15,7 @@ import pytest
 from dashboard import access, formats
 from dashboard.scope import Scope
 from metrics import serving
-from tests.dashboard.drafts import add_draft
+from tests.dashboard.drafts import DRAFT_VERSION, add_draft
 from tests.e2e.browser import (
     axe_violations,
     describe,
@@ -27,7 +27,7 @@ from tests.e2e.browser import (
 from wholesystem.settings import Settings
 
 PASSWORD = "Kestrel-Lantern-4471"
-DRAFT = "snapshot-20261206T090000000000Z"
+DRAFT = DRAFT_VERSION
 PAGE = "/indicator/bed_days"  # its summary names the whole system's latest value
 
 

@@ -12,11 +12,11 @@ from dashboard import access, users
 from dashboard.app import create_app
 from metrics import serving
 from tests.dashboard.api.conftest import PASSWORD
-from tests.dashboard.drafts import add_draft
+from tests.dashboard.drafts import DRAFT_VERSION, add_draft
 from wholesystem import api_tokens
 from wholesystem.settings import Settings
 
-DRAFT = "snapshot-20261206T090000000000Z"
+DRAFT = DRAFT_VERSION
 VALUES = "/api/v1/values?metric=bed_days&level=system&period_type=fy"
 
 
