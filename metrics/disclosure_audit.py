@@ -61,7 +61,7 @@ def determined(
     unknowns = matrix[:, columns].tocsr()
     unknowns.eliminate_zeros()
     unknowns = unknowns[np.diff(unknowns.indptr) > 0]
-    count, labels = _components(unknowns)
+    count, labels = connected_sets(unknowns)
     result = np.zeros(len(hidden), dtype=bool)
     solve = np.ones(count, dtype=bool)
     if before is not None:
@@ -75,7 +75,7 @@ def determined(
     return result
 
 
-def _components(system: sparse.csr_matrix) -> tuple[int, np.ndarray]:
+def connected_sets(system: sparse.csr_matrix) -> tuple[int, np.ndarray]:
     """Returns the number of connected sets of unknowns (linked by sharing an equation) and
     each unknown's set, numbered in the order of their first unknowns. The graph links each
     unknown to its equations (as many links as entries), not to every unknown it meets."""
@@ -132,6 +132,6 @@ def component_sizes(matrix: sparse.csr_matrix, hidden: np.ndarray) -> list[int]:
     unknowns = unknowns[np.diff(unknowns.indptr) > 0]
     if unknowns.shape[0] == 0:
         return []
-    count, labels = _components(unknowns)
+    count, labels = connected_sets(unknowns)
     used = np.unique(labels[unknowns.indices])
     return sorted(np.bincount(labels, minlength=count)[used].tolist(), reverse=True)

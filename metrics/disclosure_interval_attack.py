@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse import csgraph
 
 from metrics.disclosure_attack import holding_exactly, read_published
+from metrics.disclosure_audit import connected_sets
 
 # How far a published count may be from its exact one: 2 for a whole count rounded to 5,
 # 2.5 for a mean population (person-months / months, not whole).
@@ -169,7 +169,7 @@ def _narrow(rows, matrix, quantity: str, counted, whole, threshold: int, resume)
     bounds += (np.full(len(values), -1), np.full(len(values), -1))  # lower_by, upper_by
     if resume is None:
         relations = _relations(rows, matrix, quantity, counted, slack)
-        sets = _connected_sets(relations, len(rows))
+        _, sets = connected_sets(relations)
         again = np.ones(len(rows), dtype=bool)
     else:
         earlier, hidden_since = resume
@@ -243,18 +243,6 @@ def _relations(rows, matrix, quantity: str, counted, slack) -> sparse.coo_matrix
         relations = _holding(matrix, rows[quantity].to_numpy(float), counted, slack)
     relations.sum_duplicates()  # sorts, if not sorted already (no relation repeats a row)
     return relations
-
-
-def _connected_sets(relations: sparse.coo_matrix, size: int) -> np.ndarray:
-    """A label per row: rows share one when relations link them, directly or through others."""
-    # Rows and relations as the nodes of one graph, each entry an edge between them.
-    relation_nodes = size + relations.row
-    graph = sparse.coo_matrix(
-        (np.ones(relations.nnz), (relations.col, relation_nodes)),
-        shape=(size + relations.shape[0],) * 2,
-    )
-    _, labels = csgraph.connected_components(graph, directed=False)
-    return labels[:size]
 
 
 def _part(relations: sparse.coo_matrix, active: np.ndarray) -> sparse.coo_matrix:
