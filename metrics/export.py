@@ -20,15 +20,15 @@ import csv
 import json
 import math
 import sys
+from contextlib import closing
 
-import duckdb
 import numpy as np
 
 from metrics.calendar import PERIOD_TYPES
 from metrics.disclosure_rounding import describe
 from metrics.registry import LEVELS
 from metrics.segments import ALL, SEGMENT_LEVELS, segment_kind
-from metrics.serving import open_current
+from metrics.serving import disclosure_rule, open_current
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -76,22 +76,13 @@ def export_rows(settings: Settings, metric: str, level: str, org: str | None = N
     return [EXPORT_COLUMNS] + [_format_row(row, suppress) for row in found]
 
 
-RULE_SQL = "SELECT suppression_threshold, disclosure_rule FROM snapshot_info"
-
-
 def rounding_statement(settings: Settings) -> str | None:
     """The HES rule in words when the current snapshot was published under it (`export`
     prints it to stderr, beside the CSV); None under complementary suppression."""
     connection, _ = open_current(settings)
-    try:
-        found = connection.execute(RULE_SQL).fetchone()
-    except duckdb.BinderException:  # no column: complementary suppression (metrics.publish)
-        found = None
-    finally:
-        connection.close()
-    if found is None or found[1] != "hes":
-        return None
-    return describe(found[1], found[0])
+    with closing(connection):
+        threshold, rule = disclosure_rule(connection)
+    return describe(rule, threshold) if rule == "hes" else None
 
 
 def masked_cells(

@@ -303,3 +303,17 @@ def open_version(settings: Settings, version: str):
             "run `wholesystem publish` to write a new one"
         ) from None
     return connection
+
+
+def disclosure_rule(connection) -> tuple[int, str]:
+    """The open snapshot's suppression threshold and disclosure rule: 'complementary' where
+    it has no `disclosure_rule` column (metrics.publish records the rule only when it is not
+    the default)."""
+    try:
+        return connection.execute(RULE_SQL).fetchone()
+    except duckdb.BinderException:
+        threshold = connection.execute("SELECT suppression_threshold FROM snapshot_info")
+        return threshold.fetchone()[0], "complementary"
+
+
+RULE_SQL = "SELECT suppression_threshold, disclosure_rule FROM snapshot_info"

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import calendar, serving
+from metrics.disclosure_rounding import ROUNDING_BASE
 from wholesystem import schemes
 from wholesystem.errors import UserError
 from wholesystem.schemes import Scheme, SchemeError
@@ -221,6 +222,18 @@ def _open(settings: Settings, version: str | None):
     return serving.open_version(settings, version), version
 
 
+def _check_exact_counts(connection) -> None:
+    """UserError for a snapshot published under the HES rule: its counts are rounded to the
+    nearest 5, and a network paid on 55 of 95 instead of 57 of 95 would be paid wrongly."""
+    if serving.disclosure_rule(connection)[1] == "hes":
+        version = connection.execute("SELECT version FROM snapshot_info").fetchone()[0]
+        raise UserError(
+            f"payments need exact counts, but snapshot {version} has its counts rounded to the "
+            f"nearest {ROUNDING_BASE} (HES rule); publish with disclosure_rule = "
+            '"complementary" to work out payments'
+        )
+
+
 def _check_period(connection, period: str) -> tuple[date, ...]:
     """The period's months; UserError, listing the snapshot's periods, for a period that
     is not one or is not complete in the snapshot."""
@@ -241,6 +254,7 @@ def _check_period(connection, period: str) -> tuple[date, ...]:
 def _read(connection, scheme: Scheme, period: str) -> tuple[tuple[date, ...], dict]:
     """The period's months, and the snapshot's rows its payments are worked from (by name:
     `READS`, and the gain share's frame and notes)."""
+    _check_exact_counts(connection)
     months = _check_period(connection, period)
     _register_scheme(connection, scheme, months)
     read = {name: connection.execute(sql).df() for name, sql in READS.items()}

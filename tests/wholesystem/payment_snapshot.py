@@ -63,6 +63,8 @@ def build(data_dir: Path, suppressed: tuple = (), new_practice: bool = False) ->
             columns=["month", "practice_code", "network_code"],
         ),
         "period_months": _period_months(),
+        # A default publish's: complementary suppression, no disclosure_rule column.
+        "snapshot_info": pd.DataFrame([(VERSION, 7)], columns=["version", "suppression_threshold"]),
         "org_units": pd.DataFrame(
             [("network", "N1", "North PCN"), ("network", "N2", "South PCN")]
             + [("practice", p, f"Practice {p}") for p in [*LISTS, NEW_PRACTICE]],

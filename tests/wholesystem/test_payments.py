@@ -279,6 +279,21 @@ def test_shortfalls_follow_the_snapshots_definitions_not_the_registry(tmp_path):
     assert row(result.kpis, network_code="N1", metric_id="dm_hba1c_control")["attainment"] == 600
 
 
+def test_a_snapshot_with_counts_rounded_under_the_hes_rule_is_refused(tmp_path):
+    settings = payment_snapshot.build(tmp_path / "data")
+    path = serving.snapshot_path(settings, payment_snapshot.VERSION)
+    with duckdb.connect(str(path)) as connection:  # as metrics.publish writes under hes
+        connection.execute("ALTER TABLE snapshot_info ADD COLUMN disclosure_rule VARCHAR")
+        connection.execute("UPDATE snapshot_info SET disclosure_rule = 'hes'")
+    with pytest.raises(UserError) as refused:
+        payments.compute(settings, scheme(), Q1)
+    assert str(refused.value) == (
+        f"payments need exact counts, but snapshot {payment_snapshot.VERSION} has its counts "
+        'rounded to the nearest 5 (HES rule); publish with disclosure_rule = "complementary" '
+        "to work out payments"
+    )
+
+
 def test_masked_withholds_a_suppressed_kpi_and_every_figure_that_would_reveal_it(suppressed):
     result = payments.masked(payments.compute(suppressed, scheme(), Q1))
     bp = row(result.kpis, network_code="N2", metric_id="dm_bp_control")
