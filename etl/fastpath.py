@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.insert import insert_sql
+from etl.insert import insert_sql, run_insert
 from etl.reader import raw_select
 from etl.revisions import remove_replaced
 from etl.source import Source
@@ -126,7 +126,7 @@ def try_fast_load(
     total = _row_count(connection, source, lines)
     if total == 0:
         return None
-    inserted = connection.execute(insert_sql(source, load_id, native=True)).fetchone()[0]
+    inserted = run_insert(connection, insert_sql(source, load_id, native=True))
     if _keys_repeat(connection, source, load_id):
         return None  # the full validation names the lines
     quarantined = 0

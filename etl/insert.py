@@ -5,9 +5,18 @@ rows are never held in a staging table. The reader parses dates and numbers nati
 cheapest way DuckDB has); the full validation has already counted the rows it accepts, and
 the insert must arrive at the same count, or it is redone with every value typed from text
 exactly as validation typed it.
+
+The INSERT lets DuckDB write rows in whatever order its threads finish them: a warehouse
+table's row order means nothing (its readers order or group), and not keeping the file's
+order costs about a tenth less CPU. Line numbers never come from the warehouse table.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import duckdb
 
 from etl.reader import raw_select
 from etl.source import Source
@@ -33,16 +42,41 @@ def insert_sql(source: Source, load_id: int, native: bool, skip_unreadable: bool
     return insert_from_sql(source, load_id, f"({row_checks_sql(source.feed, reader, native)})")
 
 
+@contextlib.contextmanager
+def in_any_order(connection) -> Iterator[None]:
+    """Inserts inside the block need not keep the file's row order."""
+    connection.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        keep_file_order(connection)
+
+
+def keep_file_order(connection) -> None:
+    """Restores DuckDB's default order, on which staging and the numbered reader rely.
+
+    A SET outlives a rollback but cannot run in a transaction a failed statement aborted,
+    so the caller's rollback calls this again."""
+    with contextlib.suppress(duckdb.TransactionException):
+        connection.execute("RESET preserve_insertion_order")
+
+
+def run_insert(connection, sql: str) -> int:
+    """Runs an INSERT of `insert_sql` or `insert_from_sql` in any order; returns its count."""
+    with in_any_order(connection):
+        return connection.execute(sql).fetchone()[0]
+
+
 def insert_accepted(connection, source: Source, load_id: int, expected: int) -> None:
     """Inserts the rows validation accepted by reading the file again; checks the count."""
     if source.format == "csv":
         native = insert_sql(source, load_id, native=True, skip_unreadable=True)
-        if connection.execute(native).fetchone()[0] == expected:
+        if run_insert(connection, native) == expected:
             return
         # The reader skipped or kept a row differently from validation (say, a padded date):
         # validation's typing is the definition, so insert again exactly that way.
         connection.execute(f"DELETE FROM {source.feed.table} WHERE load_id = {load_id}")
-    inserted = connection.execute(insert_sql(source, load_id, native=False)).fetchone()[0]
+    inserted = run_insert(connection, insert_sql(source, load_id, native=False))
     if inserted != expected:
         raise RuntimeError(
             f"{source.path}: validation accepted {expected} rows but {inserted} were inserted"

@@ -22,7 +22,7 @@ from etl.ae_feeds import attendance_notes
 from etl.epcn import apply_epcn, apply_practice_map
 from etl.fastpath import fast_path_applies, try_fast_load
 from etl.fingerprint import fingerprint
-from etl.insert import insert_accepted, insert_from_sql
+from etl.insert import insert_accepted, insert_from_sql, keep_file_order
 from etl.reader import parquet_header
 from etl.revisions import remove_replaced
 from etl.source import Source, inspect
@@ -176,6 +176,7 @@ def _drop_bad_tables(connection) -> None:
 def _rollback(connection) -> None:
     with contextlib.suppress(duckdb.TransactionException):  # failed before BEGIN
         connection.execute("ROLLBACK")
+    keep_file_order(connection)  # an INSERT that failed could not restore it
 
 
 def _write(connection, source: Source, counts: StageCounts, load_id: int) -> LoadResult:

@@ -64,3 +64,30 @@ def test_a_file_with_bad_rows_takes_the_one_pass_and_quarantines_them_by_line(tm
     assert not any("validating" in message for message in messages[1:])
     assert (result.counts.rows_read, result.counts.rows_quarantined) == (41, 1)
     assert quarantine(settings) == [("apc.csv", 7, "gpprac", "BAD", "invalid_practice_code")]
+
+
+def test_after_a_failed_one_pass_the_full_validation_reads_rows_in_file_order(
+    tmp_path, settings, monkeypatch
+):
+    """The one pass inserts in any order; when its INSERT fails (a date the first rows did
+    not show), the rollback restores file order, from which staging numbers the lines."""
+    import etl.fastpath
+    import etl.load
+
+    monkeypatch.setattr(etl.fastpath, "SAMPLE_ROWS", 5)
+    orders: list[bool] = []
+    real_stage = etl.load.stage
+
+    def stage_noting_the_order(connection, source, threshold):
+        setting = "SELECT current_setting('preserve_insertion_order')"
+        orders.append(connection.execute(setting).fetchone()[0])
+        return real_stage(connection, source, threshold)
+
+    monkeypatch.setattr(etl.load, "stage", stage_noting_the_order)
+    rows = apc_rows(5000)  # the reader parses the first rows in vectors of 2,048
+    rows[4000]["admidate"] = "3rd Jan"
+    messages: list[str] = []
+    etl.load.load_files([write_csv(tmp_path / "late.csv", rows)], settings, report=messages.append)
+    assert any("the one pass could not account for every row" in m for m in messages)
+    assert orders == [True]
+    assert quarantine(settings) == [("late.csv", 4002, "admidate", "3rd Jan", "invalid_date")]
