@@ -91,19 +91,19 @@ def _list_bad_rows(connection, source: Source, load_id: int) -> int:
     INSERT left out, read again and numbered by the reader; returns how many.
 
     A row was left out when no row of this load has its key (the keys inserted are known to
-    be distinct), which is far cheaper to test than every rule again. A bad row sharing its
-    key with an accepted one is not listed, so the caller's count no longer adds up.
+    be distinct), which is far cheaper to test than every rule again; comparing the keys'
+    hashes with NOT IN is cheaper still than NOT EXISTS on the keys (one integer each, never
+    NULL). A bad row sharing its key, or its key's hash, with an accepted one is not listed,
+    so the caller's count no longer adds up.
     """
     feed = source.feed
     numbered = raw_select(source, native=True, numbered=True)
     texts = ", ".join(f"CAST(raw_{c.name} AS VARCHAR) AS raw_{c.name}" for c in feed.columns)
-    same_key = " AND ".join(f"kept.{name} = file.{name}" for name in feed.key)
+    key = f"hash({', '.join(feed.key)})"
     connection.execute(
         f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
-            SELECT row_index, {texts} FROM ({typed_select(feed, numbered, native=True)}) file
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {feed.table} kept WHERE kept.load_id = {load_id} AND {same_key}
-            )"""
+            SELECT row_index, {texts} FROM ({typed_select(feed, numbered, native=True)})
+            WHERE {key} NOT IN (SELECT {key} FROM {feed.table} WHERE load_id = {load_id})"""
     )
     return connection.execute("SELECT count(*) FROM bad_raw").fetchone()[0]
 
