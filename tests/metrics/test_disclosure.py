@@ -87,6 +87,30 @@ def test_the_threshold_is_a_setting():
     assert suppressed(rows, threshold=10) == {("SYSTEM", "all"): True}
 
 
+def test_suppression_carries_the_columns_asked_for_and_drops_the_relations():
+    # publish carries each row's value_row, to find its values row by number.
+    with duckdb.connect() as connection:
+        connection.execute(VALUES_TABLE)
+        connection.execute("ALTER TABLE indicator_values ADD COLUMN value_row BIGINT")
+        build_calendar(connection, date(2026, 2, 1), date(2026, 2, 1))
+        connection.execute(
+            "INSERT INTO indicator_values VALUES "
+            "('m', 'month', DATE '2026-02-01', 'practice', 'P1', 'all', 'N', 3, 100, true, "
+            "'ratio', 'sum', 11), "
+            "('m', 'month', DATE '2026-02-01', 'practice', 'P2', 'all', 'N', 40, 100, true, "
+            "'ratio', 'sum', 12), "
+            "('m', 'month', DATE '2026-02-01', 'network', 'N', 'all', NULL, 43, 100, true, "
+            "'ratio', 'sum', 10)"
+        )
+        mark_suppressed(connection, 7, carry=("value_row",))
+        found = connection.execute(
+            "SELECT org_code, value_row, suppressed FROM suppression ORDER BY org_code"
+        ).fetchall()
+        tables = connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    assert found == [("N", 10, False), ("P1", 11, True), ("P2", 12, True)]
+    assert ("relation_members",) not in tables
+
+
 def test_one_suppressed_practice_takes_the_next_smallest_sibling_with_it():
     flags = suppressed([
         Row("practice", "P1", "U1", 3),  # primary
