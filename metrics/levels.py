@@ -20,14 +20,15 @@ LEVEL_COLUMNS = {
 }
 
 
-def roll_up_sql(source: str, keys: str, measures: str) -> str:
-    """Returns SQL adding `measures` from `source` up to every level.
+def roll_up_sql(source: str, keys: str, measures: str, levels=tuple(LEVEL_COLUMNS)) -> str:
+    """Returns SQL adding `measures` from `source` up to each of `levels` (every level).
 
     `source` must have the four org number columns and `segment_no`; `keys` are the other
     grouping columns; the result has `org_no` besides them.
     """
     parts = []
-    for level, column in LEVEL_COLUMNS.items():
+    for level in levels:
+        column = LEVEL_COLUMNS[level]
         where = f"{column} IS NOT NULL" if level != "system" else "true"
         if level not in SEGMENT_LEVELS:
             where += f" AND segment_no = {ALL_SEGMENT}"
