@@ -62,15 +62,23 @@ GROUP BY 1, 2, 3, 4, 5
 """
 
 # Months, quarters, board periods and financial years: each month joins the periods it is in.
+# A month period is its one month's row as it is (monthly_cells has one row per key and
+# month): only the longer periods add up, so the month rows, half of them, skip the hash table.
 CALENDAR_PERIODS_SQL = """
 CREATE OR REPLACE TEMP TABLE period_cells AS
+SELECT c.metric_no, pm.period_no, c.org_no, c.segment_no, c.band, c.num, c.den, c.sumsq,
+       c.person_months, c.expected
+FROM monthly_cells c
+JOIN period_month_keys pm ON pm.month = c.month AND pm.period_type = 'month'
+UNION ALL
 SELECT c.metric_no, pm.period_no, c.org_no, c.segment_no, c.band, sum(c.num) AS num,
        sum(c.den) AS den, sum(c.sumsq) AS sumsq, sum(c.person_months) AS person_months,
        sum(c.expected) AS expected
 FROM monthly_cells c
 JOIN metric_keys p ON p.metric_no = c.metric_no
 JOIN period_month_keys pm
-  ON pm.month = c.month AND pm.period_type <> 'rolling12' AND (p.summed OR pm.is_last_month)
+  ON pm.month = c.month AND pm.period_type NOT IN ('rolling12', 'month')
+ AND (p.summed OR pm.is_last_month)
 GROUP BY ALL
 """
 
@@ -132,14 +140,20 @@ WHERE b.person_years > 0 AND m.dsr
 GROUP BY ALL
 """
 
-# The hand-off table (metrics.compute.HANDOFF_TABLES): the numbers become codes again.
+# The hand-off table (metrics.compute.HANDOFF_TABLES): the numbers become codes again. Only
+# directly standardised indicators' cells have bands to add up; the others' have one row per
+# key already (at 10 million spells, nine rows in ten), which skip the hash table.
 PERIOD_TOTALS_SQL = """
 CREATE OR REPLACE TABLE period_totals AS
 WITH totals AS (
-    SELECT metric_no, period_no, org_no, segment_no, coalesce(sum(num), 0) AS num,
-           sum(den) AS den, sum(sumsq) AS sumsq, sum(person_months) AS person_months,
-           sum(expected) AS expected
-    FROM period_cells GROUP BY ALL
+    SELECT metric_no, period_no, org_no, segment_no, coalesce(num, 0) AS num, den, sumsq,
+           person_months, expected
+    FROM period_cells WHERE metric_no NOT IN (SELECT metric_no FROM metric_keys WHERE dsr)
+    UNION ALL
+    SELECT metric_no, period_no, org_no, segment_no, coalesce(sum(num), 0), sum(den),
+           sum(sumsq), sum(person_months), sum(expected)
+    FROM period_cells WHERE metric_no IN (SELECT metric_no FROM metric_keys WHERE dsr)
+    GROUP BY ALL
 )
 SELECT m.metric_id, p.period_type, p.period_start, p.period_end, p.months, o.level,
        o.org_code, g.segment, t.num, t.den, t.sumsq, t.person_months, t.expected, s.dsr_rate,
