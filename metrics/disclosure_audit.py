@@ -19,10 +19,11 @@ the factor, not the cube of a component's unknowns. An equation with a single un
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.sparse import linalg as sparse_linalg
+
+from metrics.disclosure_relations import relation_numbers
 
 # A projection smaller than this is zero: it is ~1e-14 where an unknown is determined and
 # ~1e-3 or more where it is not (the random vectors have unit variance).
@@ -41,10 +42,9 @@ BATCH_UNKNOWNS = 250_000
 
 def relation_matrix(relation, row_key, coefficient, rows: int) -> sparse.csr_matrix:
     """Returns the relations × rows matrix of coefficients (a matrix row for each distinct
-    relation id, in the order of the ids)."""
-    # The same numbers as np.unique's, by hashing rather than sorting every member.
-    numbered, ids = pd.factorize(relation, sort=True)
-    shape = (len(ids), rows)
+    relation id of metrics.disclosure_relations, in the order of the ids)."""
+    numbered, relations = relation_numbers(relation, coefficient == 1)
+    shape = (relations, rows)
     return sparse.csr_matrix((coefficient.astype(float), (numbered, row_key)), shape=shape)
 
 

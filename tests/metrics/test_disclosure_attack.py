@@ -20,6 +20,7 @@ from bench.disclosure import BLANKED_SQL, HEADLINE_IDS, blanked
 from metrics import disclosure_audit
 from metrics.disclosure_attack import attack
 from metrics.disclosure_audit import determined
+from metrics.disclosure_relations import KINDS, relation_numbers
 
 
 def snapshot_of(settings) -> str:
@@ -151,3 +152,13 @@ def test_sets_solved_in_batches_give_the_same_answer(monkeypatch):
     monkeypatch.setattr(disclosure_audit, "BATCH_UNKNOWNS", 1)
     assert determined(TWO_QUARTERS, hidden).tolist() == whole.tolist()
     assert np.flatnonzero(whole).tolist() == [2, 7]
+
+
+def test_relations_are_numbered_by_their_ids_in_order():
+    # Ids are total × len(KINDS) + kind; each relation's total is the member marked.
+    kinds = len(KINDS)
+    relation = np.array([5 * kinds + 2, 3 * kinds, 5 * kinds + 2, 5 * kinds, 3 * kinds, 5 * kinds])
+    is_total = np.array([True, True, False, True, False, False])
+    numbers, count = relation_numbers(relation, is_total)
+    assert numbers.tolist() == [2, 0, 2, 1, 0, 1]
+    assert count == 3
