@@ -81,8 +81,13 @@ def rounding_statement(settings: Settings) -> str | None:
     prints it to stderr, beside the CSV); None under complementary suppression."""
     connection, _ = open_current(settings)
     with closing(connection):
-        threshold, rule = disclosure_rule(connection)
-    return describe(rule, threshold) if rule == "hes" else None
+        if disclosure_rule(connection) != "hes":
+            return None
+        threshold = connection.execute(THRESHOLD_SQL).fetchone()[0]
+    return describe("hes", threshold)
+
+
+THRESHOLD_SQL = "SELECT suppression_threshold FROM snapshot_info"
 
 
 def masked_cells(

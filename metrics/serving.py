@@ -305,15 +305,10 @@ def open_version(settings: Settings, version: str):
     return connection
 
 
-def disclosure_rule(connection) -> tuple[int, str]:
-    """The open snapshot's suppression threshold and disclosure rule: 'complementary' where
-    it has no `disclosure_rule` column (metrics.publish records the rule only when it is not
-    the default)."""
+def disclosure_rule(connection) -> str:
+    """The open snapshot's disclosure rule: 'complementary' where it has no `disclosure_rule`
+    column (metrics.publish records the rule only when it is not the default)."""
     try:
-        return connection.execute(RULE_SQL).fetchone()
+        return connection.execute("SELECT disclosure_rule FROM snapshot_info").fetchone()[0]
     except duckdb.BinderException:
-        threshold = connection.execute("SELECT suppression_threshold FROM snapshot_info")
-        return threshold.fetchone()[0], "complementary"
-
-
-RULE_SQL = "SELECT suppression_threshold, disclosure_rule FROM snapshot_info"
+        return "complementary"

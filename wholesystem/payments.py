@@ -225,7 +225,7 @@ def _open(settings: Settings, version: str | None):
 def _check_exact_counts(connection) -> None:
     """UserError for a snapshot published under the HES rule: its counts are rounded to the
     nearest 5, and a network paid on 55 of 95 instead of 57 of 95 would be paid wrongly."""
-    if serving.disclosure_rule(connection)[1] == "hes":
+    if serving.disclosure_rule(connection) == "hes":
         version = connection.execute("SELECT version FROM snapshot_info").fetchone()[0]
         raise UserError(
             f"payments need exact counts, but snapshot {version} has its counts rounded to the "
