@@ -6,19 +6,14 @@ cheapest way DuckDB has); the full validation has already counted the rows it ac
 the insert must arrive at the same count, or it is redone with every value typed from text
 exactly as validation typed it.
 
-The INSERT lets DuckDB write rows in whatever order its threads finish them: a warehouse
-table's row order means nothing (its readers order or group), and not keeping the file's
-order costs about a tenth less CPU. Line numbers never come from the warehouse table.
+The INSERT need not keep the file's row order (etl.row_order): line numbers never come
+from the warehouse table.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import duckdb
-
 from etl.reader import raw_select
+from etl.row_order import in_any_order
 from etl.source import Source
 from etl.stage import accepted_rows
 from etl.validate import row_checks_sql
@@ -40,25 +35,6 @@ def insert_sql(source: Source, load_id: int, native: bool, skip_unreadable: bool
     """INSERT of the file's accepted rows, read and checked straight from the file."""
     reader = raw_select(source, native=native, skip_unreadable=skip_unreadable)
     return insert_from_sql(source, load_id, f"({row_checks_sql(source.feed, reader, native)})")
-
-
-@contextlib.contextmanager
-def in_any_order(connection) -> Iterator[None]:
-    """Inserts inside the block need not keep the file's row order."""
-    connection.execute("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        keep_file_order(connection)
-
-
-def keep_file_order(connection) -> None:
-    """Restores DuckDB's default order, on which staging and the numbered reader rely.
-
-    A SET outlives a rollback but cannot run in a transaction a failed statement aborted,
-    so the caller's rollback calls this again."""
-    with contextlib.suppress(duckdb.TransactionException):
-        connection.execute("RESET preserve_insertion_order")
 
 
 def run_insert(connection, sql: str) -> int:

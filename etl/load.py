@@ -22,9 +22,10 @@ from etl.ae_feeds import attendance_notes
 from etl.epcn import apply_epcn, apply_practice_map
 from etl.fastpath import fast_path_applies, try_fast_load
 from etl.fingerprint import fingerprint
-from etl.insert import insert_accepted, insert_from_sql, keep_file_order
+from etl.insert import insert_accepted, insert_from_sql
 from etl.reader import parquet_header
 from etl.revisions import remove_replaced
+from etl.row_order import keep_file_order
 from etl.source import Source, inspect
 from etl.spells import derive_spells
 from etl.stage import StageCounts, accepted_rows, record_quarantine, stage, warnings

@@ -19,6 +19,7 @@ revised episodes were in before (their earlier rows are gone by then).
 from __future__ import annotations
 
 from etl.hes import invalid_dates_note, pseudo_practice_note
+from etl.row_order import in_any_order
 
 SPELL_KEY = """CASE WHEN epistat <> '3' THEN NULL
      WHEN susspellid IS NOT NULL THEN 'HES:S:' || susspellid
@@ -127,11 +128,8 @@ def _multi_episode_spells_sql() -> str:
 def derive_spells(connection, load_id: int) -> list[str]:
     """Re-derives the spells the episodes of `load_id` touch; returns notes for the summary."""
     # Spells have no file order to keep, and inserts that need not keep one are cheaper.
-    connection.execute("SET preserve_insertion_order = false")
-    try:
+    with in_any_order(connection):
         return _derive(connection, load_id)
-    finally:
-        connection.execute("RESET preserve_insertion_order")
 
 
 def _derive(connection, load_id: int) -> list[str]:

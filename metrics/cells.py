@@ -116,7 +116,7 @@ SEGMENT_CELLS_SQL = "CREATE OR REPLACE TEMP TABLE segment_cells AS\n" + SEGMENTE
     zero_orgs="pk.practice_no, pk.network_no, pk.locality_no, pk.area_no",
     zero_places="practice_keys", band="dsr_band", sex="NULL::VARCHAR", all_kind=0,
     segment_kind=1, profile_kind=2,
-    all_segment="{all_segment}",
+    all_segment=ALL_SEGMENT,
 )  # fmt: skip
 
 BELOW_SYSTEM = tuple(level for level in LEVEL_COLUMNS if level != "system")
@@ -133,7 +133,7 @@ GROUP BY ALL
         orgs="0", segment_orgs="0", profile_orgs="0", zero_orgs="0",
         zero_places="(SELECT DISTINCT month FROM practice_keys)", band="band", sex="sex",
         all_kind=3, segment_kind=3,
-        profile_kind=4, all_segment="{all_segment}",
+        profile_kind=4, all_segment=ALL_SEGMENT,
     ),
 )  # fmt: skip
 
@@ -150,7 +150,7 @@ def build_level_numerators(connection) -> None:
         )
     )
     connection.execute(MASK_SEGMENTS_SQL)
-    connection.execute(SEGMENT_CELLS_SQL.format(all_segment=ALL_SEGMENT))
+    connection.execute(SEGMENT_CELLS_SQL)
     below_system = roll_up_sql(
         "segment_cells", "metric_no, month, band, sex",
         "sum(num) AS num, sum(den) AS den, sum(sumsq) AS sumsq", levels=BELOW_SYSTEM,
@@ -159,7 +159,7 @@ def build_level_numerators(connection) -> None:
         "CREATE OR REPLACE TEMP TABLE level_num AS\n"
         + below_system
         + "\nUNION ALL\n"
-        + SYSTEM_NUM_SQL.format(all_segment=ALL_SEGMENT)
+        + SYSTEM_NUM_SQL
     )
     # Temporary tables are held in memory: dropped once read, they leave room for the rest.
     connection.execute("DROP TABLE unit_cells; DROP TABLE mask_segments; DROP TABLE segment_cells")
