@@ -116,6 +116,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m metrics.snapshot_diff FIRST.duckdb SECOND.duckdb")
         return 2
+    missing = [path for path in argv if not Path(path).is_file()]
+    if missing:
+        print(f"snapshot_diff: there is no snapshot file {missing[0]}", file=sys.stderr)
+        return 2
     found = differences(Path(argv[0]), Path(argv[1]))
     print("\n".join(found) if found else "identical")
     return 1 if found else 0

@@ -92,3 +92,12 @@ def test_lists_of_floats_agree_element_by_element_to_the_tolerance(tmp_path, row
     second = _lists(tmp_path / "b.duckdb", list(reversed(rows)))
     assert differences(first, first) == []
     assert (differences(first, second) == []) is same
+
+
+def test_a_missing_file_is_one_sentence_not_a_traceback(tmp_path, capsys):
+    first = tmp_path / "first.duckdb"
+    duckdb.connect(str(first)).close()
+    gone = tmp_path / "gone.duckdb"
+    assert main([str(first), str(gone)]) == 2
+    assert capsys.readouterr().err == f"snapshot_diff: there is no snapshot file {gone}\n"
+    assert not gone.exists()
