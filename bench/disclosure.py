@@ -33,6 +33,7 @@ import duckdb
 
 from metrics.disclosure_attack import attack
 from metrics.disclosure_interval_attack import interval_attack
+from metrics.serving import disclosure_rule, rounded_indicators
 
 HEADLINE_IDS = (
     "bed_days", "nel_last_100_days", "decedents_nel_last_100_days", "acsc_chronic",
@@ -84,16 +85,13 @@ def blanked(snapshot: str, where: str, exact: str | None = None) -> tuple[int, i
         return connection.execute(EXACT_BLANKED_SQL.format(above=above, where=where)).fetchone()
 
 
-def rule_of(snapshot: str) -> str:
-    """The snapshot's disclosure rule (no column: complementary, metrics.publish)."""
+def rule_of(snapshot: str) -> tuple[str, list[str]]:
+    """The snapshot's disclosure rule (no column: complementary, metrics.publish) and the
+    indicators whose counts it rounds (metrics.serving.rounded_indicators)."""
     with duckdb.connect() as connection:
         connection.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
-        try:
-            return connection.execute("SELECT disclosure_rule FROM snap.snapshot_info").fetchone()[
-                0
-            ]
-        except duckdb.BinderException:
-            return "complementary"
+        connection.execute("USE snap")
+        return disclosure_rule(connection), rounded_indicators(connection)
 
 
 def main() -> None:
@@ -108,8 +106,8 @@ def main() -> None:
     arguments = parser.parse_args()
     serving = arguments.data_dir / "serving"
     snapshot = str(serving / f"{(serving / 'CURRENT').read_text().strip()}.duckdb")
-    rule = rule_of(snapshot)
-    print(f"disclosure rule: {rule}")
+    rule, rounded = rule_of(snapshot)
+    print(f"disclosure rule: {rule} (counts rounded: {', '.join(rounded) or 'none'})")
     headline = "metric_id IN ({})".format(", ".join(f"'{i}'" for i in HEADLINE_IDS))
     group = "metric_id IN (SELECT id FROM snap.indicators WHERE \"group\" = 'northumbria')"
     judgements = [("published", None)] + ([("exact", arguments.exact)] if arguments.exact else [])
@@ -118,8 +116,11 @@ def main() -> None:
         print(f"blanked, headline ids, months ({judged} counts): {hidden} of {shown}")
         hidden, shown = blanked(snapshot, group, exact)
         print(f"blanked, Northumbria group, every period ({judged} counts): {hidden} of {shown}")
-    if rule == "hes":
+    # Relations never join two indicators: the interval attack plays the relations of the
+    # indicators whose counts are rounded, the exact attack those of the others.
+    if rounded:
         _interval_attack(snapshot, arguments.exact)
+    if rule == "hes":
         return
     for rolling12 in (False, True) if arguments.rolling12 else (False,):
         _exact_attack(snapshot, rolling12)
@@ -142,7 +143,7 @@ def _exact_attack(snapshot: str, rolling12: bool) -> None:
 def _interval_attack(snapshot: str, exact: str | None) -> None:
     started = time.perf_counter()
     found = interval_attack(snapshot, exact)
-    hidden = found.rows["suppressed"].to_numpy(dtype=bool)
+    hidden = found.rows["suppressed"].to_numpy(dtype=bool) & found.judged
     threshold = int(found.rows.attrs["threshold"])
     for quantity in ("numerator", "denominator"):
         bounds = getattr(found, quantity)

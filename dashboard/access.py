@@ -273,10 +273,35 @@ def snapshot_info() -> dict:
 
 
 def uses_hes_rule(info: dict | None = None) -> bool:
-    """Whether the shown snapshot (or the one `info`, its snapshot_info, describes) was
-    published under the HES rule, counts rounded to 5; a snapshot without the column used
+    """Whether the shown snapshot (or the one `info`, its snapshot_info, describes) rounds the
+    counts of any indicator to 5 (HES rule); a snapshot without the column used
     complementary suppression (metrics.publish)."""
-    return (snapshot_info() if info is None else info).get("disclosure_rule") == "hes"
+    return bool(rounded_indicators(info))
+
+
+def rounded_indicators(info: dict | None = None) -> list[str]:
+    """The ids of the indicators whose counts the snapshot rounds (HES rule): every one under
+    'hes', those `rounded_indicators` lists under 'mixed', none otherwise."""
+    info = snapshot_info() if info is None else info
+    rule = info.get("disclosure_rule")
+    if rule == "mixed":
+        return list(info["rounded_indicators"])
+    return list(indicators()["id"]) if rule == "hes" else []
+
+
+def rounded_counts(info: dict | None = None) -> str:
+    """Which counts are rounded, to open a sentence: "Counts" when every indicator's are,
+    else the groups wholly rounded ("Counts of the Northumbria group's indicators") and the
+    titles of any other indicator rounded."""
+    rounded = set(rounded_indicators(info))
+    every = indicators()
+    if rounded >= set(every["id"]):
+        return "Counts"
+    whole = every.groupby("group")["id"].agg(lambda ids: set(ids) <= rounded)
+    groups = list(whole[whole].index)
+    named = [f"the {group.replace('_', ' ').capitalize()} group's indicators" for group in groups]
+    named += list(every[every["id"].isin(rounded) & ~every["group"].isin(groups)]["title"])
+    return "Counts of " + ", ".join(named)
 
 
 def indicators() -> pd.DataFrame:

@@ -64,7 +64,7 @@ DISCLOSURE_NOTE = (
     "out, are suppressed and shown as *; nothing in this file is derived from them."
 )
 HES_NOTE = (
-    "Counts are rounded to the nearest 5, and values, limits and comparisons are computed "
+    "{counts} are rounded to the nearest 5, and values, limits and comparisons are computed "
     "from the rounded counts, means and standardised rates to the decimals shown (HES rule)."
 )
 UNSUPPRESSED_NOTE = (
@@ -316,7 +316,8 @@ def disclosure_note() -> str:
     """Returns the disclosure note for the signed-in user's downloads, naming the HES rule
     when the snapshot was published under it."""
     if access.uses_hes_rule():
-        return f"{HES_NOTE} {DISCLOSURE_NOTE if access.masks() else HES_UNSUPPRESSED_NOTE}"
+        rounding = HES_NOTE.format(counts=access.rounded_counts())
+        return f"{rounding} {DISCLOSURE_NOTE if access.masks() else HES_UNSUPPRESSED_NOTE}"
     return DISCLOSURE_NOTE if access.masks() else UNSUPPRESSED_NOTE
 
 

@@ -29,14 +29,16 @@ SUPPRESSED_NOTE = (
 )
 # Under the HES rule (docs/metrics.md) every count shown is rounded: a board member reading
 # 15 must know it stands for 13 to 17.
-HES_ROUNDING_NOTE = " Counts are rounded to the nearest 5 (HES rule)."
+HES_ROUNDING_NOTE = " {counts} are rounded to the nearest 5 (HES rule)."
 SMALL_TARGET = 10.0
 RATIO = "standardised ratio"
 
 
 def suppression_note(note: str = SUPPRESSED_NOTE) -> str:
     """Returns the note on `*`, naming the rounding when the shown snapshot used the HES rule."""
-    return note + (HES_ROUNDING_NOTE if access.uses_hes_rule() else "")
+    if not access.uses_hes_rule():
+        return note
+    return note + HES_ROUNDING_NOTE.format(counts=access.rounded_counts())
 
 
 def is_percentage(unit: str) -> bool:

@@ -24,7 +24,11 @@ from metrics.calendar import build_calendar, coverage
 from metrics.cells import build_level_numerators
 from metrics.compare import build_comparisons
 from metrics.denominators import build_level_denominators
-from metrics.disclosure_rounding import round_period_totals, round_shown_values
+from metrics.disclosure_rounding import (
+    round_period_totals,
+    round_shown_values,
+    rounded_metrics,
+)
 from metrics.families import (
     UNITS_COLUMNS,
     ae_attendances,
@@ -151,11 +155,12 @@ def compute_aggregate(connection, context: Context, report: Report | None = None
     `indicator_values` (values, limits, parents, benchmarks and comparisons). Under the HES
     rule the counts are rounded first, so that everything is computed from rounded counts
     (metrics.disclosure_rounding; on either engine, as this part always runs in DuckDB)."""
-    if context.settings.disclosure_rule == "hes":
+    rounded = rounded_metrics(context.registry, context.settings.disclosure_rule)
+    if rounded:
         with stage(report, "rounding counts (HES rule)"):
-            round_period_totals(connection)
+            round_period_totals(connection, rounded)
     with stage(report, "values and limits"):
-        build_values(connection, context.registry, context.settings.disclosure_rule == "hes")
+        build_values(connection, context.registry, rounded)
     with stage(report, "comparisons"):
         build_comparisons(connection)
 
@@ -191,9 +196,10 @@ SELECT t.*, s.* FROM period_totals t POSITIONAL JOIN statistics_frame s
 FLAGS = ("age_band", "metric")  # the input columns that are not floats
 
 
-def build_values(connection, registry, hes_rule: bool = False) -> None:
+def build_values(connection, registry, rounded: list[str] = ()) -> None:
     """Creates `valued`: period_totals with value, limits and ISR columns (metrics.values);
-    under the HES rule, means and DSRs as shown (disclosure_rounding.round_shown_values)."""
+    for the indicators under the HES rule (`rounded`), means and DSRs as shown
+    (disclosure_rounding.round_shown_values)."""
     metrics = sorted(registry)
     inputs = connection.execute(STATISTICS_INPUT_SQL, {"metrics": metrics}).fetchnumpy()
     # Each fetched column is let go as soon as it is converted: at 10 million spells the
@@ -201,8 +207,8 @@ def build_values(connection, registry, hes_rule: bool = False) -> None:
     columns = {name: np.asarray(inputs.pop(name)) for name in FLAGS}
     columns.update({name: _floats(inputs.pop(name)) for name in list(inputs)})
     statistics = add_values(columns, metrics, registry)
-    if hes_rule:
-        round_shown_values(statistics, columns["metric"], metrics, registry)
+    if rounded:
+        round_shown_values(statistics, columns["metric"], metrics, registry, rounded)
     del columns
     # NaN (undefined) is published as NULL, as it was when the frame was pandas'.
     table = pa.table({name: pa.array(column, from_pandas=True)

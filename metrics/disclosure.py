@@ -18,15 +18,18 @@ has one more row hidden in each relation it is in (every shown row of them, if i
 determined after a round), and the whole repeats until none is, or until no shown row is
 left in those relations.
 
-Under the HES rule (setting `disclosure_rule = "hes"`) every count is rounded to the nearest
-5 before the values are computed (metrics.disclosure_rounding): primary suppression judges
-the exact counts, complementary suppression is not run, and the interval audit
-(metrics.disclosure_interval_audit) hides more rows only where the rounded counts' bounds
-pin a small count to one value.
+Under the HES rule (setting `disclosure_rule = "hes"`, or an indicator's own
+`[indicators.<id>] disclosure_rule`) the indicator's counts are rounded to the nearest 5
+before its values are computed (metrics.disclosure_rounding): primary suppression judges
+the exact counts, complementary suppression is not run on its relations, and the interval
+audit (metrics.disclosure_interval_audit) hides more rows only where the rounded counts'
+bounds pin a small count to one value. Relations never join two indicators, so each
+indicator's rows are controlled by its own rule alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -124,7 +127,7 @@ class Rows:
 
 
 def mark_suppressed(
-    connection, threshold: int, *, audit: bool = True, rule: str = "complementary",
+    connection, threshold: int, *, audit: bool = True, rounded: list[str] = (),
     carry: tuple[str, ...] = (),
 ) -> None:  # fmt: skip
     """Creates the `suppression` table: the row keys and whether each row is suppressed,
@@ -133,23 +136,24 @@ def mark_suppressed(
     Primary suppression first, then complementary suppression over every relation until
     no relation has exactly one hidden row; then, with `audit`, the relations are solved
     together and any primary count they still determine hides one more row, until none.
-    Under the HES `rule` the counts published are rounded (metrics.disclosure_rounding):
-    primary suppression judges the exact counts, there is no complementary suppression, and
-    `audit` is the interval audit (metrics.disclosure_interval_audit).
+    The indicators `rounded` names are under the HES rule, their counts published rounded
+    (metrics.disclosure_rounding): primary suppression judges their exact counts, there is
+    no complementary suppression in their relations, and their `audit` is the interval
+    audit (metrics.disclosure_interval_audit).
     """
-    source = exact_values(connection) if rule == "hes" else "indicator_values"
+    source = exact_values(connection) if rounded else "indicator_values"
     carried = "".join(f", {column}" for column in carry)
     sql = PRIMARY_SQL.format(levels=LEVELS_UPWARDS, source=source, carried=carried)
     connection.execute(sql, {"threshold": threshold})
     build_relations(connection, "suppression")
     rows = _load(connection)
-    if rule == "hes":
+    exact, rounding = _by_rule(connection, rows, rounded)
+    if exact is not None:
+        this_pass = _close_relations(exact, 0)
         if audit:
-            audit_intervals(connection, rows, threshold)
-    else:
-        this_pass = _close_relations(rows, 0)
-        if audit:
-            _audit(rows, this_pass)
+            _audit(exact, this_pass)
+    if rounding is not None and audit:
+        audit_intervals(connection, rounding, threshold)
     _store(connection, rows)
     # A temp table, held in memory (840 MB at 10 million spells) that the snapshot's sort
     # would otherwise have to spill around.
@@ -171,6 +175,28 @@ def _load(connection) -> Rows:
     changed_in = np.where(primary, 0, -1)
     pattern = abs(matrix).astype(np.int32)
     return Rows(pattern, matrix, primary, primary.copy(), changed_in, classes)
+
+
+def _by_rule(connection, rows: Rows, rounded: list[str]) -> tuple[Rows | None, Rows | None]:
+    """`rows` with only the relations of exact indicators, and with only those of the
+    `rounded` ones (None where no indicator is under that rule). Both share `rows`' flags, so
+    a row hidden through either is hidden in `rows`; a relation joins rows of one indicator."""
+    if not rounded:
+        return rows, None
+    keys = connection.execute(
+        "SELECT row_key FROM suppression WHERE list_contains($rounded, metric_id)",
+        {"rounded": list(rounded)},
+    ).fetchnumpy()["row_key"]
+    if len(keys) == len(rows.hidden):  # every indicator rounded
+        return None, rows
+    in_rounded = rows.members @ _indicator(keys, len(rows.hidden)) > 0
+    exact = _with_relations(rows, np.flatnonzero(~in_rounded))
+    return exact, _with_relations(rows, np.flatnonzero(in_rounded))
+
+
+def _with_relations(rows: Rows, relations: np.ndarray) -> Rows:
+    """`rows` with only `relations` (sharing its flags, which hiding changes in place)."""
+    return dataclasses.replace(rows, members=rows.members[relations], matrix=rows.matrix[relations])
 
 
 def _close_relations(rows: Rows, this_pass: int) -> int:

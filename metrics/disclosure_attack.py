@@ -20,6 +20,7 @@ from scipy import sparse
 
 from metrics.disclosure_audit import determined, relation_matrix
 from metrics.disclosure_relations import build_relations
+from metrics.serving import rounded_indicators
 
 ROWS_SQL = """
 CREATE TEMP TABLE attacked AS
@@ -62,8 +63,11 @@ class Recovered:
 
 
 def attack(snapshot: str, rolling12: bool = False) -> Recovered:
-    """Returns what the published rows of the snapshot file give away."""
+    """Returns what the published rows of the snapshot file give away. The counts of
+    indicators the snapshot rounds (HES rule) are not what they add up to, so only the
+    relations of the others are solved (metrics.disclosure_interval_attack plays those)."""
     rows, matrix = read_published(snapshot, rolling12)
+    matrix = relations_under(rows, matrix, rounded=False)
     hidden = rows["suppressed"].to_numpy(dtype=bool)
     found = {
         quantity: determined(holding_exactly(matrix, rows[quantity].to_numpy(float)), hidden)
@@ -75,8 +79,9 @@ def attack(snapshot: str, rolling12: bool = False) -> Recovered:
 def read_published(
     snapshot: str, rolling12: bool = False
 ) -> tuple[pd.DataFrame, sparse.csr_matrix]:
-    """Returns the snapshot's rows (numbered by row_key, with the threshold in `attrs`) and
-    the relations × rows matrix of every relation between them (metrics.disclosure_relations)."""
+    """Returns the snapshot's rows (numbered by row_key, with the threshold and the ids of the
+    indicators whose counts it rounds in `attrs`) and the relations × rows matrix of every
+    relation between them (metrics.disclosure_relations)."""
     with duckdb.connect() as connection:
         connection.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
         connection.execute(ROWS_SQL, {"rolling12": rolling12})
@@ -89,10 +94,23 @@ def read_published(
         members = connection.execute(
             "SELECT relation, row_key, coefficient FROM relation_members"
         ).fetchnumpy()
+        connection.execute("USE snap")
+        rows.attrs["rounded"] = rounded_indicators(connection)
     matrix = relation_matrix(
         members["relation"], members["row_key"], members["coefficient"], len(rows)
     )
     return rows, matrix
+
+
+def relations_under(rows: pd.DataFrame, matrix, *, rounded: bool):
+    """The relations of `matrix` between rows of indicators whose counts the snapshot rounds
+    (`rounded`), or between rows of the others: a relation joins rows of one indicator.
+    Every relation where the snapshot rounds every indicator's counts or none's."""
+    of_rounded = rows["metric_id"].isin(rows.attrs["rounded"]).to_numpy()
+    if of_rounded.all() or not of_rounded.any():
+        return matrix
+    in_rounded = (abs(matrix) @ of_rounded.astype(np.int32)) > 0
+    return matrix[np.flatnonzero(in_rounded == rounded)]
 
 
 def holding_exactly(matrix, values: np.ndarray):

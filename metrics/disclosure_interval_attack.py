@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from metrics.disclosure_attack import holding_exactly, read_published
+from metrics.disclosure_attack import holding_exactly, read_published, relations_under
 from metrics.disclosure_audit import connected_sets
 
 # How far a published count may be from its exact one: 2 for a whole count rounded to 5,
@@ -73,10 +73,20 @@ class IntervalAttack:
     numerator: Bounds
     denominator: Bounds
 
+    @property
+    def judged(self) -> np.ndarray:
+        """The rows whose counts are rounded: where the snapshot rounds some indicators'
+        only (`attrs["rounded"]`, metrics.disclosure_attack.read_published), theirs; the
+        others' counts are exact, in no relation used here, and judged by the exact attack."""
+        rounded = self.rows.attrs.get("rounded")
+        if not rounded:
+            return np.ones(len(self.rows), dtype=bool)
+        return self.rows["metric_id"].isin(rounded).to_numpy()
+
     def pinned(self, quantity: str) -> np.ndarray:
-        """Suppressed rows whose `quantity` the attacker has pinned to one value."""
+        """Suppressed rows (of `judged`) whose `quantity` the attacker pinned to one value."""
         bounds = getattr(self, quantity)
-        hidden = self.rows["suppressed"].to_numpy(dtype=bool)
+        hidden = self.rows["suppressed"].to_numpy(dtype=bool) & self.judged
         return hidden & bounds.counted & (bounds.upper - bounds.lower < 0.5)
 
     @property
@@ -98,9 +108,10 @@ class IntervalAttack:
         )
 
     def contradictions(self, quantity: str) -> int:
-        """Rows whose bounds crossed (a relation used that does not hold): 0 if all held."""
+        """Rows (of `judged`) whose bounds crossed (a relation used that does not hold): 0 if
+        all held."""
         bounds = getattr(self, quantity)
-        return int((bounds.lower > bounds.upper + EPSILON).sum())
+        return int(((bounds.lower > bounds.upper + EPSILON) & self.judged).sum())
 
 
 KEYS = ["metric_id", "period_type", "period_start", "level", "org_code", "segment"]
@@ -108,8 +119,11 @@ KEYS = ["metric_id", "period_type", "period_start", "level", "org_code", "segmen
 
 def interval_attack(snapshot: str, exact: str | None = None) -> IntervalAttack:
     """Returns the bounds that the relations give every count of the snapshot file; with
-    `exact`, a default-rule snapshot of the same data, only relations holding there."""
+    `exact`, a default-rule snapshot of the same data, only relations holding there. Where
+    the snapshot rounds some indicators' counts only, only their relations are used (the
+    others' counts are exact: metrics.disclosure_attack solves their relations)."""
     rows, matrix = read_published(snapshot)
+    matrix = relations_under(rows, matrix, rounded=True)
     if exact is not None:
         rows = _with_exact_counts(rows, exact)
     return attack_rows(rows, matrix)

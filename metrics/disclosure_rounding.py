@@ -67,6 +67,7 @@ WITH scaled AS (
                PARTITION BY t.metric_id, t.period_type, t.period_start, t.segment
            ) AS system_expected
     FROM period_totals t JOIN metric_props m USING (metric_id)
+    WHERE list_contains($rounded, t.metric_id)
 )
 SELECT * EXCLUDE (method, rounded_den, system_expected) REPLACE (
     CASE WHEN method <> 'mean' THEN round(num / {base}) * {base}
@@ -82,6 +83,8 @@ SELECT * EXCLUDE (method, rounded_den, system_expected) REPLACE (
          ELSE expected END AS expected
 )
 FROM scaled
+UNION ALL
+SELECT * FROM period_totals WHERE NOT list_contains($rounded, metric_id)
 """
 
 # What primary suppression judges under the HES rule: the published rows with their exact
@@ -94,10 +97,19 @@ JOIN exact_counts e USING (metric_id, period_type, period_start, level, org_code
 """
 
 
-def round_period_totals(connection) -> None:
-    """Keeps the exact counts in `exact_counts`, then rounds `period_totals` in place."""
+def rounded_metrics(registry: dict, setting: str | None) -> list[str]:
+    """The ids of the indicators published under the HES rule, sorted, given the setting
+    `disclosure_rule` (metrics.registry DISCLOSURE_RULES says which rule wins)."""
+    return sorted(
+        metric_id for metric_id, indicator in registry.items() if indicator.rule(setting) == "hes"
+    )
+
+
+def round_period_totals(connection, rounded: list[str]) -> None:
+    """Keeps the exact counts in `exact_counts`, then rounds the rows of `period_totals` of
+    the indicators `rounded` names in place (the others stay exact)."""
     connection.execute(EXACT_COUNTS_SQL)
-    connection.execute(ROUNDED_TOTALS_SQL.format(base=ROUNDING_BASE))
+    connection.execute(ROUNDED_TOTALS_SQL.format(base=ROUNDING_BASE), {"rounded": rounded})
 
 
 def exact_values(connection) -> str:
@@ -119,14 +131,16 @@ def describe(rule: str | None, threshold: int) -> str:
     )
 
 
-def round_shown_values(statistics: dict, codes: np.ndarray, metric_ids, registry) -> None:
+def round_shown_values(
+    statistics: dict, codes: np.ndarray, metric_ids, registry, rounded: list[str]
+) -> None:
     """Under the HES rule, rounds the value and limits of each mean and DSR row (in place) to
     the decimals shown, and gives a mean's sum as that mean times its rounded count (none
     where the mean is not published), so that neither the exact mean nor a DSR's exact
     variance is served (VALUE_ROUNDED_METHODS)."""
     for code, metric_id in enumerate(metric_ids):
         indicator = registry[metric_id]
-        if indicator.method not in VALUE_ROUNDED_METHODS:
+        if indicator.method not in VALUE_ROUNDED_METHODS or metric_id not in rounded:
             continue
         rows = codes == code
         places = 3 if "index" in (indicator.unit or "") else 1

@@ -28,7 +28,7 @@ from metrics.calendar import PERIOD_TYPES
 from metrics.disclosure_rounding import describe
 from metrics.registry import LEVELS
 from metrics.segments import ALL, SEGMENT_LEVELS, segment_kind
-from metrics.serving import disclosure_rule, open_current
+from metrics.serving import open_current, rounded_indicators
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
 
@@ -76,12 +76,12 @@ def export_rows(settings: Settings, metric: str, level: str, org: str | None = N
     return [EXPORT_COLUMNS] + [_format_row(row, suppress) for row in found]
 
 
-def rounding_statement(settings: Settings) -> str | None:
-    """The HES rule in words when the current snapshot was published under it (`export`
-    prints it to stderr, beside the CSV); None under complementary suppression."""
+def rounding_statement(settings: Settings, metric: str) -> str | None:
+    """The HES rule in words when the current snapshot rounds `metric`'s counts under it
+    (`export` prints it to stderr, beside the CSV); None under complementary suppression."""
     connection, _ = open_current(settings)
     with closing(connection):
-        if disclosure_rule(connection) != "hes":
+        if metric not in rounded_indicators(connection):
             return None
         threshold = connection.execute(THRESHOLD_SQL).fetchone()[0]
     return describe("hes", threshold)

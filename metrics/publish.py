@@ -24,6 +24,7 @@ import pandas as pd
 from metrics.building import building_marker
 from metrics.compute import Report, stage
 from metrics.disclosure import mark_suppressed
+from metrics.disclosure_rounding import rounded_metrics
 from metrics.engine import check_engine_settings, compute_on_engine
 from metrics.peers import write_peers
 from metrics.people import has_table
@@ -126,8 +127,9 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
     connection.execute(PUBLISHABLE_SQL.format(columns=columns))
     rows = connection.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
     with stage(report, "disclosure control"):
+        rounded = rounded_metrics(registry, settings.disclosure_rule)
         mark_suppressed(connection, settings.suppression_threshold,
-                        rule=settings.disclosure_rule, carry=("value_row",))  # fmt: skip
+                        rounded=rounded, carry=("value_row",))  # fmt: skip
     with stage(report, "SPC charts"):
         annotations = annotations_frame(settings, registry)
         # The monthly frame is passed, not kept here, so that chart_series can let it go.
@@ -165,8 +167,8 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
         _register_table(connection, f"snap.{name}", frame)
     for name in ("org_units", "practice_months", "months", "period_months"):
         connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
-    info = _info(settings, *stamp)
-    connection.execute(SNAPSHOT_INFO_SQL.format(rule=RULE_COLUMN if "rule" in info else ""), info)
+    info = _info(settings, *stamp) | _rule_info(registry, settings.disclosure_rule)
+    connection.execute(SNAPSHOT_INFO_SQL.format(rule=RULE_COLUMNS if "rule" in info else ""), info)
 
 
 # Each monthly value with its disclosure flag: SPC treats a suppressed month as a gap. The
@@ -256,10 +258,11 @@ SELECT $version AS version, $created AS created_at, (SELECT min(month) FROM mont
        (SELECT max(month) FROM months) AS last_month, $threshold AS suppression_threshold,
        $value_set AS eq5d_5l_value_set, $draft AS draft, $published_by AS published_by{rule}
 """
-# The disclosure rule is recorded only when it is not the default: a snapshot without the
-# column (every snapshot before the setting, and every default one since) used
-# complementary suppression, and a default publish writes what it wrote before.
-RULE_COLUMN = ", $rule AS disclosure_rule"
+# The disclosure rule is recorded only when some indicator is under the HES rule: a snapshot
+# without the columns (every snapshot before the setting, and every default one since) used
+# complementary suppression, and a default publish writes what it wrote before. The rule is
+# 'hes' when every indicator is under it, else 'mixed'; `rounded_indicators` lists them.
+RULE_COLUMNS = ", $rule AS disclosure_rule, $rounded::VARCHAR[] AS rounded_indicators"
 
 
 def _info(settings: Settings, version: str, draft: bool, published_by: str) -> dict:
@@ -271,9 +274,15 @@ def _info(settings: Settings, version: str, draft: bool, published_by: str) -> d
         "threshold": settings.suppression_threshold,
         "value_set": settings.eq5d_5l_value_set,
     }
-    if settings.disclosure_rule != "complementary":
-        info["rule"] = settings.disclosure_rule
     return info
+
+
+def _rule_info(registry: dict, rule: str) -> dict:
+    """The disclosure rule's columns of `snapshot_info` (RULE_COLUMNS), none by default."""
+    rounded = rounded_metrics(registry, rule)
+    if not rounded:
+        return {}
+    return {"rule": "hes" if len(rounded) == len(registry) else "mixed", "rounded": rounded}
 
 
 def _register_table(connection, name: str, frame: pd.DataFrame, schema: str = "") -> None:

@@ -35,6 +35,12 @@ REQUIRED_FIELDS = (
 # The optional `[spc]` table: months of each monthly series left out of the SPC mean and
 # limits, the first N (a lead-in the caveats call biased) and the latest N (still revised).
 SPC_KEYS = ("lead_in_months", "provisional_months")
+# The disclosure rules (metrics.disclosure, metrics.disclosure_rounding). An indicator's is,
+# first found: `[indicators.<id>] disclosure_rule` in the configuration, the setting
+# `disclosure_rule` (every indicator's, when set), its definition's `disclosure_rule`
+# (the board's Northumbria indicators: "hes"), else "complementary". So a board's counts are
+# rounded while the KPIs a payment scheme pays on stay exact.
+DISCLOSURE_RULES = ("complementary", "hes")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,12 @@ class Indicator:
     provisional_months: int = 0
     target: Target = Target()
     parameters: dict = field(default_factory=dict)
+    disclosure_rule: str = "complementary"  # the definition's (DISCLOSURE_RULES)
+    configured_rule: str | None = None  # `[indicators.<id>] disclosure_rule`, if any
+
+    def rule(self, setting: str | None) -> str:
+        """The disclosure rule this indicator is published under, given the setting's."""
+        return self.configured_rule or setting or self.disclosure_rule
 
     @property
     def improvement(self) -> str:
@@ -125,7 +137,18 @@ def build_indicator(raw: dict, overrides: dict | None = None) -> Indicator:
         isr=bool(computation.get("isr", False)),
         minimum_denominator=int(computation.get("minimum_denominator", 0)),
         **spc_months(raw), target=Target(**target), parameters=parameters,
+        disclosure_rule=_checked_rule(raw.get("disclosure_rule", "complementary"),
+                                      f"indicator definition {raw['id']}.toml: disclosure_rule"),
+        configured_rule=_checked_rule(overrides.get("disclosure_rule"),
+                                      f"configuration [indicators.{raw['id']}] disclosure_rule"),
     )  # fmt: skip
+
+
+def _checked_rule(rule: str | None, where: str) -> str | None:
+    """`rule`; raises UserError naming `where` for a rule that does not exist."""
+    if rule is not None and rule not in DISCLOSURE_RULES:
+        raise UserError(f"{where} = {rule!r} is not one of {', '.join(DISCLOSURE_RULES)}")
+    return rule
 
 
 def spc_months(raw: dict) -> dict[str, int]:
@@ -156,6 +179,7 @@ def _target_overrides(overrides: dict) -> dict:
 def _parameter_overrides(raw: dict, overrides: dict) -> dict:
     known = raw.get("parameters", {})
     unknown = set(overrides) - set(known) - {"target", "target_lower", "target_upper"}
+    unknown -= {"disclosure_rule"}
     if unknown:
         names = ", ".join(sorted(unknown))
         raise UserError(f"configuration [indicators.{raw['id']}] has unknown key(s): {names}")

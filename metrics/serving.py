@@ -306,9 +306,23 @@ def open_version(settings: Settings, version: str):
 
 
 def disclosure_rule(connection) -> str:
-    """The open snapshot's disclosure rule: 'complementary' where it has no `disclosure_rule`
-    column (metrics.publish records the rule only when it is not the default)."""
+    """The open snapshot's disclosure rule: 'hes' (every indicator's counts rounded), 'mixed'
+    (some), or 'complementary' where it has no `disclosure_rule` column (metrics.publish
+    records the rule only when some indicator is under the HES rule)."""
     try:
         return connection.execute("SELECT disclosure_rule FROM snapshot_info").fetchone()[0]
     except duckdb.BinderException:
         return "complementary"
+
+
+def rounded_indicators(connection) -> list[str]:
+    """The ids of the indicators whose counts the open snapshot rounds (the HES rule), sorted:
+    none under complementary suppression; every indicator of a 'hes' snapshot published
+    before `rounded_indicators` was recorded."""
+    if disclosure_rule(connection) == "complementary":
+        return []
+    try:
+        found = connection.execute("SELECT rounded_indicators FROM snapshot_info").fetchone()[0]
+    except duckdb.BinderException:
+        found = [metric for (metric,) in connection.execute("SELECT id FROM indicators").fetchall()]
+    return sorted(found)

@@ -563,7 +563,7 @@ def _export(arguments) -> int:
         arguments.period_type, arguments.segment, suppress=not arguments.no_suppress,
     )  # fmt: skip
     write_csv(rows)
-    statement = rounding_statement(settings)
+    statement = rounding_statement(settings, arguments.metric)
     if statement:  # beside the CSV, not in it: the columns stay fixed
         print(f"export: {statement}", file=sys.stderr)
     return 0

@@ -222,15 +222,18 @@ def _open(settings: Settings, version: str | None):
     return serving.open_version(settings, version), version
 
 
-def _check_exact_counts(connection) -> None:
-    """UserError for a snapshot published under the HES rule: its counts are rounded to the
-    nearest 5, and a network paid on 55 of 95 instead of 57 of 95 would be paid wrongly."""
-    if serving.disclosure_rule(connection) == "hes":
+def _check_exact_counts(connection, scheme: Scheme) -> None:
+    """UserError where the snapshot rounds the counts (HES rule) of an indicator the scheme
+    pays on: a network paid on 55 of 95 instead of 57 of 95 would be paid wrongly."""
+    paid = [rule.metric_id for rule in scheme.kpis]
+    paid += [scheme.gain_share.metric_id] if scheme.gain_share else []
+    rounded = [metric for metric in paid if metric in set(serving.rounded_indicators(connection))]
+    if rounded:
         version = connection.execute("SELECT version FROM snapshot_info").fetchone()[0]
         raise UserError(
-            f"payments need exact counts, but snapshot {version} has its counts rounded to the "
-            f"nearest {ROUNDING_BASE} (HES rule); publish with disclosure_rule = "
-            '"complementary" to work out payments'
+            f"payments need exact counts, but snapshot {version} has the counts of "
+            f"{', '.join(rounded)} rounded to the nearest {ROUNDING_BASE} (HES rule); publish "
+            'with disclosure_rule = "complementary" for them to work out payments'
         )
 
 
@@ -254,7 +257,7 @@ def _check_period(connection, period: str) -> tuple[date, ...]:
 def _read(connection, scheme: Scheme, period: str) -> tuple[tuple[date, ...], dict]:
     """The period's months, and the snapshot's rows its payments are worked from (by name:
     `READS`, and the gain share's frame and notes)."""
-    _check_exact_counts(connection)
+    _check_exact_counts(connection, scheme)
     months = _check_period(connection, period)
     _register_scheme(connection, scheme, months)
     read = {name: connection.execute(sql).df() for name, sql in READS.items()}

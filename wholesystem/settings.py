@@ -35,10 +35,13 @@ class Settings:
         snomed_map: a CSV mapping SNOMED CT concept ids to gp_events codes (etl.snomed).
         eq5d_5l_value_set: "england" (Devlin 2018) or "crosswalk" (van Hout 2012) for 5L.
         suppression_threshold: counts from 1 to this are suppressed (disclosure control).
-        disclosure_rule: "complementary" (the default: small counts suppressed, and other
-            cells hidden so that none can be worked out) or "hes" (small counts suppressed
-            and every count rounded to the nearest 5, values computed from the rounded
-            counts; metrics.disclosure_rounding, docs/metrics.md "Disclosure control").
+        disclosure_rule: every indicator's disclosure rule, "complementary" (small counts
+            suppressed, and other cells hidden so that none can be worked out) or "hes"
+            (small counts suppressed and every count rounded to the nearest 5, values
+            computed from the rounded counts; metrics.disclosure_rounding, docs/metrics.md
+            "Disclosure control"). None (the default): each indicator's definition says
+            (the board's Northumbria indicators "hes", the others "complementary"); an
+            `[indicators.<id>] disclosure_rule` overrides it for one indicator.
         snapshots_kept: how many serving snapshots `publish` keeps.
         publish_memory_limit: DuckDB memory limit while publishing.
         indicators: per-indicator overrides from the TOML file's `[indicators.<id>]` tables:
@@ -91,7 +94,7 @@ class Settings:
     snomed_map: Path | None = None
     eq5d_5l_value_set: str = "england"
     suppression_threshold: int = 7
-    disclosure_rule: str = "complementary"
+    disclosure_rule: str | None = None
     snapshots_kept: int = 3
     publish_memory_limit: str = "2GB"
     indicators: dict = field(default_factory=dict)

@@ -121,8 +121,8 @@ def disclosure_sentence(info: dict) -> str:
     threshold = info["suppression_threshold"]
     if access.uses_hes_rule(info):
         return (
-            f"Counts are rounded to the nearest 5, and counts from 1 to {threshold} are "
-            "shown as * (HES rule)."
+            f"{access.rounded_counts(info)} are rounded to the nearest 5, and counts from 1 to "
+            f"{threshold} are shown as * (HES rule)."
         )
     return f"Counts from 1 to {threshold} are shown as *."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from dashboard import access, formats
@@ -64,16 +65,30 @@ def test_level_nouns_keep_acronyms(monkeypatch):
     assert formats.sentence_start(formats.plural("PCN")) == "PCNs"
 
 
+INDICATORS = pd.DataFrame({
+    "id": ["bed_days", "eq5d_index", "dm_bp_control"],
+    "group": ["northumbria", "northumbria", "care_package"],
+    "title": ["Total bed days", "EQ-5D index", "Diabetes: blood pressure"],
+})  # fmt: skip
+BOARD = ["bed_days", "eq5d_index"]
+
+
 @pytest.mark.parametrize(
-    ("info", "ending"),
+    ("info", "counts"),
     [
-        ({}, "is not shown, and nothing is worked out from it."),
-        ({"disclosure_rule": "hes"}, "from it. Counts are rounded to the nearest 5 (HES rule)."),
+        ({}, None),
+        ({"disclosure_rule": "hes"}, "Counts"),
+        ({"disclosure_rule": "mixed", "rounded_indicators": BOARD},
+         "Counts of the Northumbria group's indicators"),
+        ({"disclosure_rule": "mixed", "rounded_indicators": ["bed_days"]},
+         "Counts of Total bed days"),
     ],
-)
-def test_the_suppression_note_names_the_rounding_only_under_the_hes_rule(monkeypatch, info, ending):
+)  # fmt: skip
+def test_the_suppression_note_names_the_counts_rounded_under_the_hes_rule(
+    monkeypatch, info, counts
+):
+    monkeypatch.setattr(access, "indicators", lambda: INDICATORS)
     monkeypatch.setattr(access, "snapshot_info", lambda: info)
-    assert formats.suppression_note().endswith(ending)
-    assert formats.suppression_note("* = suppressed.") == "* = suppressed." + (
-        formats.HES_ROUNDING_NOTE if info else ""
-    )
+    rounding = "" if counts is None else f" {counts} are rounded to the nearest 5 (HES rule)."
+    assert formats.suppression_note() == formats.SUPPRESSED_NOTE + rounding
+    assert formats.suppression_note("* = suppressed.") == "* = suppressed." + rounding

@@ -1,26 +1,40 @@
-"""The differencing attack on the whole published sample (metrics.disclosure_attack), and
-the board values that disclosure control blanks although their own counts are above the
-threshold.
+"""The differencing attack on the whole published sample (metrics.disclosure_attack), the
+interval attack on its rounded counts (metrics.disclosure_interval_attack), and the board
+values that disclosure control blanks although their own counts are above the threshold.
 
-The attack reads what a non-operator sees (every unsuppressed row at every level, period
-type and segment, and which rows are suppressed), writes every relation that holds exactly
-in the published counts, and solves them together (the null space of the equations over
-the suppressed rows). No count from 1 to the threshold may come out. Rolling 12-month totals overlap
-and are left out (docs/metrics.md, "Disclosure control"). It takes a minute or two.
+The sample is published by default: the Northumbria group's indicators (the board's) under
+the HES rule, counts rounded to 5, and the others' counts exact under complementary
+suppression. The exact attack reads what a non-operator sees (every unsuppressed row at
+every level, period type and segment, and which rows are suppressed), writes every
+relation of the exact indicators that holds exactly in the published counts, and solves
+them together (the null space of the equations over the suppressed rows). The interval
+attack bounds the rounded indicators' hidden counts through their relations that hold in
+the exact counts (a second publish of the same warehouse with every indicator's counts
+exact). No count from 1 to the threshold may come out of either. Rolling 12-month totals
+overlap and are left out (docs/metrics.md, "Disclosure control"). It takes a few minutes.
 """
 
 from __future__ import annotations
+
+import shutil
 
 import duckdb
 import numpy as np
 import pytest
 from scipy import sparse
 
-from bench.disclosure import BLANKED_SQL, HEADLINE_IDS, blanked
+from bench.disclosure import BLANKED_SQL, HEADLINE_IDS, blanked, rule_of
 from metrics import disclosure_audit
 from metrics.disclosure_attack import attack
 from metrics.disclosure_audit import determined
+from metrics.disclosure_interval_attack import interval_attack
 from metrics.disclosure_relations import KINDS, relation_numbers
+from metrics.publish import publish
+from metrics.registry import load_registry
+from wholesystem.settings import Settings
+
+HEADLINE = "metric_id IN ({})".format(", ".join(f"'{i}'" for i in HEADLINE_IDS))
+HEADLINE_MONTHS = f"{HEADLINE} AND period_type = 'month'"
 
 
 def snapshot_of(settings) -> str:
@@ -31,6 +45,35 @@ def snapshot_of(settings) -> str:
 @pytest.fixture(scope="module")
 def recovered(published_sample):
     return attack(snapshot_of(published_sample))
+
+
+@pytest.fixture(scope="module")
+def exact_sample(published_sample, tmp_path_factory) -> str:
+    """The same warehouse published with every indicator's counts exact (the setting
+    `disclosure_rule = "complementary"`); returns the snapshot's path."""
+    data_dir = tmp_path_factory.mktemp("exact") / "data"
+    data_dir.mkdir()
+    shutil.copy(published_sample.warehouse_path, data_dir / "warehouse.duckdb")
+    return str(publish(Settings(data_dir=data_dir, disclosure_rule="complementary")).path)
+
+
+@pytest.fixture(scope="module")
+def bounded(published_sample, exact_sample):
+    return interval_attack(snapshot_of(published_sample), exact_sample)
+
+
+def test_the_board_indicators_are_rounded_and_the_others_exact(published_sample):
+    board = sorted(i.id for i in load_registry().values() if i.group == "northumbria")
+    assert rule_of(snapshot_of(published_sample)) == ("mixed", board)
+    assert set(HEADLINE_IDS) <= set(board)
+    assert "dm_hba1c_control" not in board  # a KPI networks are paid on: exact
+
+
+def test_no_rounded_count_from_one_to_the_threshold_is_pinned(bounded):
+    assert bounded.judged.sum() > 100_000  # the rounded indicators' rows are attacked
+    assert bounded.small_counts.sum() == 0
+    assert bounded.contradictions("numerator") == bounded.contradictions("denominator") == 0
+    assert bounded.pinned("numerator").sum() > 1_000  # counts pinned, all of them to 0 or 8+
 
 
 def test_no_count_from_one_to_the_threshold_can_be_worked_out(recovered):
@@ -62,17 +105,24 @@ GROUP BY ALL
 """
 
 
-def test_headline_values_are_blanked_only_where_a_two_area_sibling_forces_it(published_sample):
+def test_no_headline_value_is_blanked_by_another_cell(published_sample, exact_sample):
     # Area- and system-level monthly values of the headline ids whose own counts are above
-    # the threshold: 15 of 971 were suppressed before complementary suppression chose the
-    # cells that lose least (a period total before a month) and ignored unpublished
-    # periods. The one left is forced: the other area's count is from 1 to 7.
-    headline = "metric_id IN ({})".format(", ".join(f"'{i}'" for i in HEADLINE_IDS))
+    # the threshold, judged on the published (rounded) counts and on the exact ones: 15 of
+    # 971 were suppressed before complementary suppression chose the cells that lose least;
+    # 1 with every count exact (below); none with the board's counts rounded.
     snapshot = snapshot_of(published_sample)
-    hidden, shown = blanked(snapshot, f"{headline} AND period_type = 'month'")
+    hidden, shown = blanked(snapshot, HEADLINE_MONTHS)
+    assert (hidden, shown > 900) == (0, True)
+    assert blanked(snapshot, HEADLINE_MONTHS, exact_sample) == (0, shown)
+
+
+def test_with_every_count_exact_the_one_headline_value_blanked_is_forced(exact_sample):
+    # Why the board's counts are rounded: under complementary suppression alone, a small
+    # count in one of the two areas forces the other area or the system out.
+    hidden, shown = blanked(exact_sample, HEADLINE_MONTHS)
     with duckdb.connect() as connection:
-        connection.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
-        rows = connection.execute(BLANKED_ROWS_SQL.format(headline=f"v.{headline}")).fetchall()
+        connection.execute(f"ATTACH '{exact_sample}' AS snap (READ_ONLY)")
+        rows = connection.execute(BLANKED_ROWS_SQL.format(headline=f"v.{HEADLINE}")).fetchall()
     assert shown > 900
     assert hidden == len(rows) == 1
     assert [(metric, siblings) for metric, _, _, number, siblings in rows if 1 <= number <= 7] == [

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from metrics import registry
+from metrics.disclosure_rounding import rounded_metrics
 from metrics.registry import (
     ACCUMULATIONS,
     DEFINITIONS_DIR,
@@ -331,3 +332,34 @@ def test_a_bad_spc_table_is_refused_naming_the_file(monkeypatch, table, message)
     monkeypatch.setattr(registry, "_raw_definitions", lambda: (("bed_days", broken),))
     with pytest.raises(UserError, match=r"bed_days\.toml: " + message):
         load_registry()
+
+
+# --- which indicators are published under the HES rule (metrics.registry DISCLOSURE_RULES) ---
+
+
+def test_by_default_the_board_indicators_are_rounded_and_the_others_exact():
+    indicators = load_registry()
+    board = sorted(i.id for i in indicators.values() if i.group == "northumbria")
+    assert len(board) == 14
+    assert rounded_metrics(indicators, None) == board
+    assert "counts rounded to the nearest 5 (HES rule)" in indicators["bed_days"].disclosure
+
+
+def test_the_setting_is_every_indicators_rule_and_a_configured_one_beats_it():
+    indicators = load_registry()
+    assert rounded_metrics(indicators, "complementary") == []
+    assert rounded_metrics(indicators, "hes") == sorted(indicators)
+    rules = {"bed_days": "complementary", "dm_bp_control": "hes"}
+    configured = load_registry({id: {"disclosure_rule": rule} for id, rule in rules.items()})
+    assert rounded_metrics(configured, "complementary") == ["dm_bp_control"]
+    assert "bed_days" not in rounded_metrics(configured, "hes")
+    assert "bed_days" not in rounded_metrics(configured, None)
+
+
+def test_a_rule_that_does_not_exist_is_one_sentence():
+    with pytest.raises(UserError) as refused:
+        load_registry({"bed_days": {"disclosure_rule": "round"}})
+    assert str(refused.value) == (
+        "configuration [indicators.bed_days] disclosure_rule = 'round' is not one of "
+        "complementary, hes"
+    )

@@ -279,19 +279,36 @@ def test_shortfalls_follow_the_snapshots_definitions_not_the_registry(tmp_path):
     assert row(result.kpis, network_code="N1", metric_id="dm_hba1c_control")["attainment"] == 600
 
 
+def rounding(settings, rule: str, rounded: list[str] | None) -> None:
+    """Records a disclosure rule in the payment snapshot, as metrics.publish writes it."""
+    path = serving.snapshot_path(settings, payment_snapshot.VERSION)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("ALTER TABLE snapshot_info ADD COLUMN disclosure_rule VARCHAR")
+        connection.execute("UPDATE snapshot_info SET disclosure_rule = $rule", {"rule": rule})
+        if rounded is not None:
+            connection.execute("ALTER TABLE snapshot_info ADD COLUMN rounded_indicators VARCHAR[]")
+            connection.execute("UPDATE snapshot_info SET rounded_indicators = $r", {"r": rounded})
+
+
 def test_a_snapshot_with_counts_rounded_under_the_hes_rule_is_refused(tmp_path):
     settings = payment_snapshot.build(tmp_path / "data")
-    path = serving.snapshot_path(settings, payment_snapshot.VERSION)
-    with duckdb.connect(str(path)) as connection:  # as metrics.publish writes under hes
-        connection.execute("ALTER TABLE snapshot_info ADD COLUMN disclosure_rule VARCHAR")
-        connection.execute("UPDATE snapshot_info SET disclosure_rule = 'hes'")
+    rounding(settings, "hes", None)  # every indicator's, as before `rounded_indicators`
     with pytest.raises(UserError) as refused:
         payments.compute(settings, scheme(), Q1)
     assert str(refused.value) == (
-        f"payments need exact counts, but snapshot {payment_snapshot.VERSION} has its counts "
-        'rounded to the nearest 5 (HES rule); publish with disclosure_rule = "complementary" '
-        "to work out payments"
+        f"payments need exact counts, but snapshot {payment_snapshot.VERSION} has the counts "
+        "of dm_hba1c_control, dm_bp_control rounded to the nearest 5 (HES rule); publish with "
+        'disclosure_rule = "complementary" for them to work out payments'
     )
+
+
+def test_a_scheme_is_refused_only_for_the_rounded_indicators_it_pays_on(tmp_path):
+    settings = payment_snapshot.build(tmp_path / "data")
+    rounding(settings, "mixed", ["bed_days", "emergency_admissions"])
+    assert payments.compute(settings, scheme(), Q1).kpis["attainment"].notna().any()
+    gain = {"share": 0.5, "cost_per_admission": 1800.0}  # on emergency_admissions
+    with pytest.raises(UserError, match="has the counts of emergency_admissions rounded"):
+        payments.compute(settings, scheme(gain=gain), Q1)
 
 
 def test_masked_withholds_a_suppressed_kpi_and_every_figure_that_would_reveal_it(suppressed):

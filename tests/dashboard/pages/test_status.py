@@ -113,8 +113,10 @@ def test_the_snapshot_version_being_shown_is_named():
     (version,) = [node for node in walk(page) if getattr(node, "id", None) == "status-version"]
     assert version.children == access.version() == access.snapshot_info()["version"]
     sentence = [node for node in walk(page) if isinstance(node, str) and "covering" in node]
-    assert sentence[0].endswith("covering November 2023 to October 2026. Counts from 1 to 7 "
-                                "are shown as *.")  # fmt: skip
+    assert sentence[0].endswith(
+        "covering November 2023 to October 2026. Counts of the Northumbria group's indicators "
+        "are rounded to the nearest 5, and counts from 1 to 7 are shown as * (HES rule)."
+    )
 
 
 def test_no_quarantine_gets_a_sentence(monkeypatch):
@@ -195,6 +197,12 @@ def test_nobody_signed_in_gets_the_viewers_page(role):
     role(None)
     header, _ = table_rows(status.layout("/status", {}), "status-feeds")
     assert header == ["Feed", "Activity covered", "Last load"]
+
+
+def test_a_snapshot_with_every_count_exact_says_so(monkeypatch):
+    info = access.snapshot_info()
+    info = {k: v for k, v in info.items() if k not in ("disclosure_rule", "rounded_indicators")}
+    assert status.disclosure_sentence(info) == "Counts from 1 to 7 are shown as *."
 
 
 def test_a_snapshot_published_under_the_hes_rule_says_so(monkeypatch):
