@@ -28,14 +28,17 @@ is pinned (or no row is found to hide: bench/disclosure.py would report what sta
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from metrics.disclosure_interval_attack import MAXIMUM_ROUNDS, IntervalAttack, attack_rows
 from wholesystem.errors import UserError
 
-# What the attack needs of each row of `suppression`, in row key order: the rounded counts
-# that will be published and the exact ones, which only decide which relations hold.
+# What the attack needs of each rounded row of `suppression` (those `exact_counts` holds),
+# in row key order: the rounded counts that will be published and the exact ones, which
+# only decide which relations hold.
 ROWS_SQL = """
 SELECT s.row_key, v.method, v.numerator, v.denominator, s.suppressed,
        e.numerator AS exact_numerator, e.denominator AS exact_denominator
@@ -54,13 +57,28 @@ BOARD_CLASS = 18
 
 
 def audit_intervals(connection, rows, threshold: int) -> int:
-    """Hides rows of `rows` (metrics.disclosure.Rows, over the workspace's `suppression`)
-    until the interval attack pins no small count; returns the last pass."""
+    """Hides rows of `rows` (metrics.disclosure.Rows, over the workspace's `suppression`,
+    with only the relations of the rounded indicators) until the interval attack pins no
+    small count; returns the last pass. Only the rounded rows are read and attacked: at 10
+    million spells all rows' frame more than doubled the publish's peak memory."""
     frame = connection.execute(ROWS_SQL).df()
+    keys = frame.pop("row_key").to_numpy()
     # Read by every pass: as numpy arrays once, not converted from Arrow each time.
     frame = frame.astype({"method": object, "numerator": float, "denominator": float})
     frame.attrs["threshold"] = threshold
-    return hide_until_unpinned(frame, rows)
+    part = _columns(rows, keys)
+    last = hide_until_unpinned(frame, part)
+    rows.hidden[keys], rows.changed_in[keys] = part.hidden, part.changed_in
+    return last
+
+
+def _columns(rows, keys: np.ndarray):
+    """`rows` over the rows `keys` only (sorted), every relation of them within those."""
+    return dataclasses.replace(
+        rows, members=rows.members[:, keys], matrix=rows.matrix[:, keys],
+        primary=rows.primary[keys], hidden=rows.hidden[keys], changed_in=rows.changed_in[keys],
+        classes=rows.classes[keys],
+    )  # fmt: skip
 
 
 def hide_until_unpinned(frame: pd.DataFrame, rows, this_pass: int = 0) -> int:

@@ -5,7 +5,7 @@ Rounding happens where the data becomes aggregate, on `period_totals`, before an
 limit, comparison or SPC point is computed (metrics.compute.compute_aggregate), so a rate
 or a proportion times its denominator gives back only a rounded count; a mean and a DSR,
 which are not functions of the rounded counts alone, are published to the decimals shown
-(`round_shown_values`). The exact numerator and denominator of each row are
+(`round_shown_values`). The exact numerator and denominator of each rounded row are
 kept in the workspace-only table `exact_counts`, which primary suppression reads
 (metrics.disclosure) and the snapshot never gets. Complementary suppression is not run:
 with the counts rounded, a parent less its shown children, or a period less its shown
@@ -54,6 +54,7 @@ SELECT t.metric_id, t.period_type, t.period_start, t.level, t.org_code, t.segmen
        CASE WHEN m.method IN ('rate', 'dsr') THEN t.person_months / t.months
             WHEN m.method <> 'count' THEN t.den::DOUBLE END AS denominator
 FROM period_totals t JOIN metric_props m USING (metric_id)
+WHERE list_contains($rounded, t.metric_id)
 """
 
 # `t.*` keeps every column and its place; only the counts change. Rounding is half away
@@ -87,13 +88,16 @@ UNION ALL
 SELECT * FROM period_totals WHERE NOT list_contains($rounded, metric_id)
 """
 
-# What primary suppression judges under the HES rule: the published rows with their exact
-# counts in place of the rounded ones.
+# What primary suppression judges: the published rows with their exact counts in place of
+# the rounded ones (the rows of indicators not rounded have only exact counts).
 EXACT_VALUES_SQL = """
 CREATE OR REPLACE TEMP VIEW exact_indicator_values AS
-SELECT v.* REPLACE (e.numerator AS numerator, e.denominator AS denominator)
+SELECT v.* REPLACE (
+    CASE WHEN e.metric_id IS NULL THEN v.numerator ELSE e.numerator END AS numerator,
+    CASE WHEN e.metric_id IS NULL THEN v.denominator ELSE e.denominator END AS denominator
+)
 FROM indicator_values v
-JOIN exact_counts e USING (metric_id, period_type, period_start, level, org_code, segment)
+LEFT JOIN exact_counts e USING (metric_id, period_type, period_start, level, org_code, segment)
 """
 
 
@@ -108,7 +112,7 @@ def rounded_metrics(registry: dict, setting: str | None) -> list[str]:
 def round_period_totals(connection, rounded: list[str]) -> None:
     """Keeps the exact counts in `exact_counts`, then rounds the rows of `period_totals` of
     the indicators `rounded` names in place (the others stay exact)."""
-    connection.execute(EXACT_COUNTS_SQL)
+    connection.execute(EXACT_COUNTS_SQL, {"rounded": rounded})
     connection.execute(ROUNDED_TOTALS_SQL.format(base=ROUNDING_BASE), {"rounded": rounded})
 
 
