@@ -18,9 +18,10 @@ has one more row hidden in each relation it is in (every shown row of them, if i
 determined after a round), and the whole repeats until none is, or until no shown row is
 left in those relations.
 
-Under the HES rule (setting `disclosure_rule = "hes"`, or an indicator's own
-`[indicators.<id>] disclosure_rule`) the indicator's counts are rounded to the nearest 5
-before its values are computed (metrics.disclosure_rounding): primary suppression judges
+Under the HES rule (each indicator's rule, metrics.registry DISCLOSURE_RULES: by default
+the board's Northumbria group; the setting `disclosure_rule` sets every indicator's, and
+`[indicators.<id>] disclosure_rule` one's) an indicator's counts are rounded to the nearest
+5 before its values are computed (metrics.disclosure_rounding): primary suppression judges
 the exact counts, complementary suppression is not run on its relations, and the interval
 audit (metrics.disclosure_interval_audit) hides more rows only where the rounded counts'
 bounds pin a small count to one value. Relations never join two indicators, so each

@@ -227,13 +227,15 @@ def _check_exact_counts(connection, scheme: Scheme) -> None:
     pays on: a network paid on 55 of 95 instead of 57 of 95 would be paid wrongly."""
     paid = [rule.metric_id for rule in scheme.kpis]
     paid += [scheme.gain_share.metric_id] if scheme.gain_share else []
-    rounded = [metric for metric in paid if metric in set(serving.rounded_indicators(connection))]
+    rounded_in_snapshot = set(serving.rounded_indicators(connection))
+    rounded = [metric for metric in paid if metric in rounded_in_snapshot]
     if rounded:
         version = connection.execute("SELECT version FROM snapshot_info").fetchone()[0]
         raise UserError(
             f"payments need exact counts, but snapshot {version} has the counts of "
-            f"{', '.join(rounded)} rounded to the nearest {ROUNDING_BASE} (HES rule); publish "
-            'with disclosure_rule = "complementary" for them to work out payments'
+            f"{', '.join(rounded)} rounded to the nearest {ROUNDING_BASE} (HES rule); set "
+            '[indicators.<id>] disclosure_rule = "complementary" for them and publish again '
+            "to work out payments"
         )
 
 

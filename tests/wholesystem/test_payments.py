@@ -297,8 +297,9 @@ def test_a_snapshot_with_counts_rounded_under_the_hes_rule_is_refused(tmp_path):
         payments.compute(settings, scheme(), Q1)
     assert str(refused.value) == (
         f"payments need exact counts, but snapshot {payment_snapshot.VERSION} has the counts "
-        "of dm_hba1c_control, dm_bp_control rounded to the nearest 5 (HES rule); publish with "
-        'disclosure_rule = "complementary" for them to work out payments'
+        "of dm_hba1c_control, dm_bp_control rounded to the nearest 5 (HES rule); set "
+        '[indicators.<id>] disclosure_rule = "complementary" for them and publish again to '
+        "work out payments"
     )
 
 
