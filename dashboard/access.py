@@ -289,6 +289,22 @@ def rounded_indicators(info: dict | None = None) -> list[str]:
     return list(indicators()["id"]) if rule == "hes" else []
 
 
+def disclosure_text(metric_id: str, info: dict | None = None) -> str:
+    """How the snapshot protects one indicator's counts, in words (the indicator page's and
+    the Definitions page's "Disclosure")."""
+    threshold = (snapshot_info() if info is None else info)["suppression_threshold"]
+    if metric_id in rounded_indicators(info):
+        return (
+            f"Counts from 1 to {threshold} are shown as *; every other count is rounded to the "
+            "nearest 5, and the values, limits and comparisons are worked out from the "
+            "rounded counts (HES rule)."
+        )
+    return (
+        f"Counts from 1 to {threshold} are shown as *, with the values from which one could "
+        "be worked out."
+    )
+
+
 def rounded_counts(info: dict | None = None) -> str:
     """Which counts are rounded, to open a sentence: "Counts" when every indicator's are,
     else the groups wholly rounded ("Counts of the Northumbria group's indicators") and the

@@ -185,6 +185,7 @@ def metadata(row: dict) -> list[tuple[str, str | list[str]]]:
         ("Levels", ", ".join(row["levels"]) or "None"),
         ("Segments", ", ".join(row["segments"]) or "None"),
         ("Caveats", [_prose(str(item)) for item in row["caveats"]] or "None"),
+        ("Disclosure", access.disclosure_text(row["id"])),
         ("References", [_prose(str(item)) for item in row["references"]] or "None"),
         ("Last reviewed", row["last_reviewed"] or "Not recorded"),
     ]

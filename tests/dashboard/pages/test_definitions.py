@@ -156,7 +156,7 @@ def test_a_card_shows_every_metadata_field():
     assert list(fields) == [
         "Id", "Group", "Description", "Why it matters", "Numerator", "Denominator", "Method",
         "Unit", "Multiplier", "Polarity", "Default target", "Sources", "Levels", "Segments",
-        "Caveats", "References", "Last reviewed",
+        "Caveats", "Disclosure", "References", "Last reviewed",
     ]  # fmt: skip
     assert fields["Id"] == "cervical_screening_25_49"
     assert fields["Group"] == "Care-package KPIs"
@@ -169,6 +169,15 @@ def test_a_card_shows_every_metadata_field():
     assert fields["Last reviewed"] == row["last_reviewed"]
     assert fields["Caveats"] == [" ".join(caveat.split()) for caveat in row["caveats"]]
     assert fields["References"] == row["references"]
+    # A KPI networks are paid on: its counts are exact (the board's are rounded, below).
+    assert fields["Disclosure"] == (
+        "Counts from 1 to 7 are shown as *, with the values from which one could be worked out."
+    )
+    board = description_list(definitions.metadata_html(access.indicator("bed_days")))
+    assert board["Disclosure"] == (
+        "Counts from 1 to 7 are shown as *; every other count is rounded to the nearest 5, and "
+        "the values, limits and comparisons are worked out from the rounded counts (HES rule)."
+    )
 
 
 def test_card_text_is_escaped_html():
