@@ -29,6 +29,7 @@ from metrics.disclosure_attack import attack
 from metrics.disclosure_audit import determined
 from metrics.disclosure_interval_attack import interval_attack
 from metrics.disclosure_relations import KINDS, relation_numbers
+from metrics.export import rounding_statement
 from metrics.publish import publish
 from metrics.registry import load_registry
 from wholesystem.settings import Settings
@@ -67,6 +68,13 @@ def test_the_board_indicators_are_rounded_and_the_others_exact(published_sample)
     assert rule_of(snapshot_of(published_sample)) == ("mixed", board)
     assert set(HEADLINE_IDS) <= set(board)
     assert "dm_hba1c_control" not in board  # a KPI networks are paid on: exact
+
+
+def test_export_states_the_rounding_only_for_a_rounded_indicator(published_sample):
+    assert rounding_statement(published_sample, "bed_days") == (
+        "counts rounded to the nearest 5; counts from 1 to 7 suppressed (HES rule)"
+    )
+    assert rounding_statement(published_sample, "dm_hba1c_control") is None
 
 
 def test_no_rounded_count_from_one_to_the_threshold_is_pinned(bounded):
