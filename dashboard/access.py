@@ -292,7 +292,8 @@ def rounded_indicators(info: dict | None = None) -> list[str]:
 def disclosure_text(metric_id: str, info: dict | None = None) -> str:
     """How the snapshot protects one indicator's counts, in words (the indicator page's and
     the Definitions page's "Disclosure")."""
-    threshold = (snapshot_info() if info is None else info)["suppression_threshold"]
+    info = snapshot_info() if info is None else info  # read once, not once per question
+    threshold = info["suppression_threshold"]
     if metric_id in rounded_indicators(info):
         return (
             f"Counts from 1 to {threshold} are shown as *; every other count is rounded to the "

@@ -258,10 +258,10 @@ SELECT $version AS version, $created AS created_at, (SELECT min(month) FROM mont
        (SELECT max(month) FROM months) AS last_month, $threshold AS suppression_threshold,
        $value_set AS eq5d_5l_value_set, $draft AS draft, $published_by AS published_by{rule}
 """
-# The disclosure rule is recorded only when some indicator is under the HES rule: a snapshot
-# without the columns (every snapshot before the setting, and every default one since) used
-# complementary suppression, and a default publish writes what it wrote before. The rule is
-# 'hes' when every indicator is under it, else 'mixed'; `rounded_indicators` lists them.
+# The disclosure rule is recorded only when some indicator is under the HES rule (by default
+# the board's: metrics.registry DISCLOSURE_RULES): a snapshot without the columns (every one
+# before the setting) used complementary suppression throughout. The rule is 'hes' when every
+# indicator is under it, else 'mixed'; `rounded_indicators` lists them.
 RULE_COLUMNS = ", $rule AS disclosure_rule, $rounded::VARCHAR[] AS rounded_indicators"
 
 
