@@ -2,9 +2,9 @@
 
 The reader parses dates and numbers natively and one INSERT applies every value rule as a
 filter, with no staging table. A clean file is done when the rows inserted equal the rows in
-the file. A file with bad rows then has only those rows listed for the quarantine, by a
-second read that keeps nothing but them (numbered by the reader, so each keeps its line);
-repeated keys are looked for in what the INSERT wrote, inside the same transaction. The
+the file. The INSERT keeps the rows it leaves out as it goes (etl.left_out), so a file
+with bad rows then needs only their lines, from a read of the file's key alone, numbered by
+the reader; repeated keys are looked for in what the INSERT wrote, inside the same transaction. The
 path is taken only when it provably accounted for every row: the rows inserted plus the
 rows quarantined must equal the rows in the file, and no key may repeat. Anything else (a
 value the reader cannot parse, a repeated key, a count that does not add up) makes the
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import duckdb
 
+from etl import left_out
 from etl.insert import insert_sql, run_insert
 from etl.reader import raw_select
 from etl.revisions import remove_replaced
@@ -86,9 +87,45 @@ def _row_count(connection, source: Source, lines: int) -> int:
     return connection.execute(f"SELECT count(*) FROM ({raw_select(source)})").fetchone()[0]
 
 
-def _list_bad_rows(connection, source: Source, load_id: int) -> int:
+def _list_bad_rows(connection, source: Source, load_id: int, kept: left_out.LeftOut) -> int:
     """Creates temp table `bad_raw` (row_index and every value as text) of the rows the
-    INSERT left out, read again and numbered by the reader; returns how many.
+    INSERT left out; returns how many. From the rows it kept, when each has its own key
+    hash; otherwise (two bad rows without a key, say) read again from the file."""
+    if kept.distinct():
+        return _number_kept_rows(connection, source, kept)
+    return _read_bad_rows(connection, source, load_id)
+
+
+def _number_kept_rows(connection, source: Source, kept: left_out.LeftOut) -> int:
+    """`bad_raw` from the rows the INSERT kept, each given its row_index by a read of the
+    file's key columns alone (the reader then parses no other column), numbered by the
+    reader. A row inserted with the key hash of a kept one is numbered too, so the count
+    no longer adds up (as for _read_bad_rows)."""
+    feed = source.feed
+    left_out.create_table(connection, kept)
+    numbered = raw_select(source, native=True, numbered=True)
+    key = f"hash({', '.join(feed.key)})"
+    # IN inside an expression is a mark join, whose hash table is the few rows kept; a plain
+    # IN is a semi join, which DuckDB builds on the file (it guesses a file has few rows).
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE left_out_lines AS
+            SELECT row_index, {key} AS key_hash FROM ({typed_select(feed, numbered, native=True)})
+            WHERE coalesce({key} IN (SELECT key_hash FROM left_out), false)"""
+    )
+    texts = ", ".join(f"texts[{i + 1}] AS raw_{c.name}" for i, c in enumerate(feed.columns))
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
+            SELECT row_index, {texts} FROM left_out_lines
+            JOIN (SELECT key_hash, from_json(texts, '["VARCHAR"]') AS texts FROM left_out)
+            USING (key_hash) ORDER BY row_index;
+            DROP TABLE left_out_lines; DROP TABLE left_out"""
+    )
+    return connection.execute("SELECT count(*) FROM bad_raw").fetchone()[0]
+
+
+def _read_bad_rows(connection, source: Source, load_id: int) -> int:
+    """Creates `bad_raw` of the rows the INSERT left out, read again and numbered by the
+    reader; returns how many.
 
     A row was left out when no row of this load has its key (the keys inserted are known to
     be distinct), which is far cheaper to test than every rule again; comparing the keys'
@@ -126,12 +163,14 @@ def try_fast_load(
     total = _row_count(connection, source, lines)
     if total == 0:
         return None
-    inserted = run_insert(connection, insert_sql(source, load_id, native=True))
+    with left_out.recording() as kept:
+        recorded = left_out.call_sql(source.feed, kept)
+        inserted = run_insert(connection, insert_sql(source, load_id, True, rejected=recorded))
     if _keys_repeat(connection, source, load_id):
         return None  # the full validation names the lines
     quarantined = 0
     if inserted != total:
-        quarantined = _account_for_bad_rows(connection, source, load_id, total - inserted)
+        quarantined = _account_for_bad_rows(connection, source, load_id, total - inserted, kept)
         if quarantined is None:
             return None
     counts = StageCounts(total, 0, quarantined, inserted)
@@ -144,14 +183,17 @@ def try_fast_load(
     return counts, remove_replaced(connection, source.feed, incoming, load_id)
 
 
-def _account_for_bad_rows(connection, source: Source, load_id: int, left_out: int) -> int | None:
-    """Lists the `left_out` rows the INSERT did not take and the rules they break (temp
-    tables `bad_raw`, `bad`, `broken`); returns how many, or None when they are not exactly
-    the rows breaking a rule. Raises `UserError` on a real NHS number among them."""
-    if _list_bad_rows(connection, source, load_id) != left_out:
+def _account_for_bad_rows(
+    connection, source: Source, load_id: int, missing: int, kept: left_out.LeftOut
+) -> int | None:
+    """Lists the `missing` rows the INSERT did not take (`kept` as it left them out) and the
+    rules they break (temp tables `bad_raw`, `bad`, `broken`); returns how many, or None
+    when they are not exactly the rows breaking a rule. Raises `UserError` on a real NHS
+    number among them."""
+    if _list_bad_rows(connection, source, load_id, kept) != missing:
         return None
     list_broken_rules(connection, source, native=True)
-    if _rows_breaking_rules(connection) != left_out:
+    if _rows_breaking_rules(connection) != missing:
         return None  # a row left out for no rule: the reader and the rules disagree
     refuse_real_nhs_numbers(connection, source)
-    return left_out
+    return missing

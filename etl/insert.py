@@ -19,22 +19,30 @@ from etl.stage import accepted_rows
 from etl.validate import row_checks_sql
 
 
-def insert_from_sql(source: Source, load_id: int, rows: str) -> str:
+def insert_from_sql(source: Source, load_id: int, rows: str, rejected: str | None = None) -> str:
     """INSERT of the accepted rows of `rows` (SQL with the typed columns, is_bad and
-    is_ignored), tagged with `load_id`; DuckDB returns the count."""
+    is_ignored), tagged with `load_id`; DuckDB returns the count. `rejected`, if given, is
+    SQL that is false and is evaluated on each bad row, and only on those (etl.left_out)."""
     feed = source.feed
     names = [name for name, _ in feed.stored_columns]
     values = [c.name for c in feed.columns if c.stored] + [d.expression for d in feed.derived]
+    accepted = accepted_rows(source)
+    if rejected is not None:
+        accepted = f"CASE WHEN is_bad THEN {rejected} ELSE {accepted} END"
     return f"""
         INSERT INTO {feed.table} ({", ".join(names)}, load_id)
-        SELECT {", ".join(values)}, {load_id} FROM {rows} WHERE {accepted_rows(source)}
+        SELECT {", ".join(values)}, {load_id} FROM {rows} WHERE {accepted}
     """
 
 
-def insert_sql(source: Source, load_id: int, native: bool, skip_unreadable: bool = False) -> str:
+def insert_sql(
+    source: Source, load_id: int, native: bool, skip_unreadable: bool = False,
+    rejected: str | None = None,
+) -> str:  # fmt: skip
     """INSERT of the file's accepted rows, read and checked straight from the file."""
     reader = raw_select(source, native=native, skip_unreadable=skip_unreadable)
-    return insert_from_sql(source, load_id, f"({row_checks_sql(source.feed, reader, native)})")
+    rows = f"({row_checks_sql(source.feed, reader, native)})"
+    return insert_from_sql(source, load_id, rows, rejected)
 
 
 def run_insert(connection, sql: str) -> int:

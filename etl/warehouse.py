@@ -10,6 +10,7 @@ import sys
 
 import duckdb
 
+from etl import left_out
 from etl.schema import create_schema
 from etl.snomed import install_mapping, read_mapping
 from etl.validate import NHS_NUMBER_MACRO
@@ -44,6 +45,7 @@ def open_warehouse(settings: Settings, progress: bool = False, read_only: bool =
     connection.execute(NHS_NUMBER_MACRO)
     if not read_only:
         create_schema(connection)
+        left_out.install(connection)
     return connection
 
 
