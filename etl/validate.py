@@ -78,12 +78,11 @@ def typing_steps(column: Column, native: bool = False) -> list[str]:
     """
     if native and column.kind in NATIVE_KINDS:
         return [_native_nulls(column)]
-    canonical = canonical_list(column)
-    if canonical is not None:
+    if canonical_list(column) is not None:
         # Most lists are written as stored; only the others pay for the normalising.
         raw = f"raw_{column.name}"
         typed = _KIND_EXPRESSIONS["code_list"].format(t=f"nullif(trim({raw}), '')")
-        return [f"CASE WHEN {canonical} THEN {raw} ELSE {typed} END"]
+        return [f"CASE WHEN canonical_{column.name} THEN {raw} ELSE {typed} END"]
     text = f"nullif(trim(raw_{column.name}), '')"
     kind = column.kind
     if kind != "code_list":
@@ -130,12 +129,26 @@ def canonical_list(column: Column) -> str | None:
     return f"regexp_full_match(raw_{column.name}, {sql_literal(f'{element}(,{element})*')})"
 
 
+def with_canonical_flags(columns, source: str) -> str:
+    """SQL yielding every column of `source` plus canonical_<name> (see canonical_list) for
+    each code list that has one: typing and the pattern check both read it, where each
+    would otherwise run the same regular expression over every row."""
+    flags = [
+        f"{canonical} AS canonical_{column.name}"
+        for column in columns
+        if (canonical := canonical_list(column)) is not None
+    ]
+    return f"SELECT *, {', '.join(flags)} FROM ({source})" if flags else source
+
+
 def typed_select(feed: Feed, source: str, native: bool = False) -> str:
-    """SQL yielding every column of `source` plus each feed column typed, by name.
+    """SQL yielding every column of `source` plus each feed column typed, by name, and the
+    code lists' canonical_ flags.
 
     Each column's steps run in successive projections, its last step in the last one; the
     intermediate columns are dropped.
     """
+    source = with_canonical_flags(feed.columns, source)
     steps = {c.name: typing_steps(c, native) for c in feed.columns}
     depth = max(len(column_steps) for column_steps in steps.values())
     intermediate = []
@@ -253,10 +266,9 @@ def _pattern_broken(column: Column) -> str:
             element += "".join("|" + re.escape(value.strip().upper()) for value in column.nulls)
         whole = rf"\s*({element})?(\s*[,;|]\s*({element})?)*\s*"
         broken = f"NOT regexp_full_match(upper(raw_{column.name}), {sql_literal(whole)})"
-        canonical = canonical_list(column)
-        return (
-            broken if canonical is None else f"CASE WHEN {canonical} THEN false ELSE {broken} END"
-        )
+        if canonical_list(column) is None:
+            return broken
+        return f"CASE WHEN canonical_{column.name} THEN false ELSE {broken} END"
     return f"NOT regexp_matches({column.name}, {sql_literal(column.pattern)})"
 
 

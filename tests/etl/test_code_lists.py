@@ -8,7 +8,13 @@ import pytest
 from etl.feeds import APC_SPELLS
 from etl.hes_feeds import HES_APC_EPISODES
 from etl.spec import Column
-from etl.validate import _KIND_EXPRESSIONS, canonical_list, column_checks, typing_steps
+from etl.validate import (
+    _KIND_EXPRESSIONS,
+    canonical_list,
+    column_checks,
+    typing_steps,
+    with_canonical_flags,
+)
 
 DIAGNOSES = APC_SPELLS.column("diag_4_concat")
 
@@ -40,7 +46,8 @@ def test_a_list_types_and_checks_as_the_full_normalising_does(raw, stored, broke
     [guarded] = typing_steps(DIAGNOSES)
     full = _KIND_EXPRESSIONS["code_list"].format(t="nullif(trim(raw_diag_4_concat), '')")
     [pattern] = [check for check in column_checks(DIAGNOSES) if check.rule == "invalid_icd10"]
-    value = "(SELECT ?::VARCHAR AS raw_diag_4_concat)"
+    # The typing step and the check read the flag that typed_select adds.
+    value = f"({with_canonical_flags([DIAGNOSES], 'SELECT ?::VARCHAR AS raw_diag_4_concat')})"
     row = duckdb.execute(
         f"SELECT {guarded}, {full}, {pattern.broken_when} FROM {value}", [raw]
     ).fetchone()
