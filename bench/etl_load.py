@@ -4,7 +4,8 @@ The baseline is `CREATE TABLE … AS SELECT * FROM read_csv(file)` into a fresh 
 no validation, quarantine, revision or logging. The targets (issue 15): the product's load
 of a clean 10-million-row file at most 1.25 times the baseline, of the copy with 1% bad rows
 at most twice, with peak memory under 2 GB. Both files take the one pass (`etl.fastpath`):
-the copy with 1% bad rows then reads only its left-out rows again for the quarantine. Run
+its INSERT keeps the rows it leaves out (`etl.left_out`), and the copy with 1% bad rows then
+reads only its key column again, numbered, to give them their lines. Run
 with `make bench` or `python -m bench.etl_load --spells 10000000 [--rounds N]`; results go
 to bench/RESULTS.md.
 """
