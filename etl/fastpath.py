@@ -1,16 +1,16 @@
 """The one pass: a file's accepted rows go straight from DuckDB's typed reader into its table.
 
 The reader parses dates and numbers natively and one INSERT applies every value rule as a
-filter, with no staging table. A clean file is done when the rows inserted equal the rows in
-the file. The INSERT keeps the rows it leaves out as it goes (etl.left_out), so a file
+filter, with no staging table. A clean file is done when the rows inserted equal the rows
+in the file. The INSERT keeps the rows it leaves out as it goes (etl.left_out), so a file
 with bad rows then needs only their lines, from a read of the file's key alone, numbered by
-the reader; repeated keys are looked for in what the INSERT wrote, inside the same transaction. The
-path is taken only when it provably accounted for every row: the rows inserted plus the
-rows quarantined must equal the rows in the file, and no key may repeat. Anything else (a
-value the reader cannot parse, a repeated key, a count that does not add up) makes the
-caller roll back and run the full validation in `etl.stage`, which names the problem. Both
-paths share the same rule declarations and listing of broken rules, so they agree on every
-row.
+the reader; repeated keys are looked for in what the INSERT wrote, inside the same
+transaction. The path is taken only when it provably accounted for every row: the rows
+inserted plus the rows quarantined must equal the rows in the file, and no key may repeat.
+Anything else (a value the reader cannot parse, a repeated key, a count that does not add
+up) makes the caller roll back and run the full validation in `etl.stage`, which names the
+problem. Both paths share the same rule declarations and listing of broken rules, so they
+agree on every row.
 """
 
 from __future__ import annotations
@@ -101,8 +101,24 @@ def _number_kept_rows(connection, source: Source, kept: left_out.LeftOut) -> int
     file's key columns alone (the reader then parses no other column), numbered by the
     reader. A row inserted with the key hash of a kept one is numbered too, so the count
     no longer adds up (as for _read_bad_rows)."""
-    feed = source.feed
     left_out.create_table(connection, kept)
+    _number_kept_keys(connection, source)
+    columns = enumerate(source.feed.columns)
+    texts = ", ".join(f"texts[{i + 1}] AS raw_{c.name}" for i, c in columns)
+    connection.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
+            SELECT row_index, {texts} FROM left_out_lines
+            JOIN (SELECT key_hash, from_json(texts, '["VARCHAR"]') AS texts FROM left_out)
+            USING (key_hash) ORDER BY row_index;
+            DROP TABLE left_out_lines; DROP TABLE left_out"""
+    )
+    return connection.execute("SELECT count(*) FROM bad_raw").fetchone()[0]
+
+
+def _number_kept_keys(connection, source: Source) -> None:
+    """Creates temp table `left_out_lines` (row_index, key_hash) of the file's rows whose
+    key hash is in temp table `left_out`."""
+    feed = source.feed
     numbered = raw_select(source, native=True, numbered=True)
     key = f"hash({', '.join(feed.key)})"
     # IN inside an expression is a mark join, whose hash table is the few rows kept; a plain
@@ -112,15 +128,6 @@ def _number_kept_rows(connection, source: Source, kept: left_out.LeftOut) -> int
             SELECT row_index, {key} AS key_hash FROM ({typed_select(feed, numbered, native=True)})
             WHERE coalesce({key} IN (SELECT key_hash FROM left_out), false)"""
     )
-    texts = ", ".join(f"texts[{i + 1}] AS raw_{c.name}" for i, c in enumerate(feed.columns))
-    connection.execute(
-        f"""CREATE OR REPLACE TEMP TABLE bad_raw AS
-            SELECT row_index, {texts} FROM left_out_lines
-            JOIN (SELECT key_hash, from_json(texts, '["VARCHAR"]') AS texts FROM left_out)
-            USING (key_hash) ORDER BY row_index;
-            DROP TABLE left_out_lines; DROP TABLE left_out"""
-    )
-    return connection.execute("SELECT count(*) FROM bad_raw").fetchone()[0]
 
 
 def _read_bad_rows(connection, source: Source, load_id: int) -> int:

@@ -19,10 +19,10 @@ import pyarrow as pa
 from etl.spec import Feed
 
 FUNCTION = "etl_left_out"
-# A file with many bad rows is rejected or quarantines them anyway; past this much text
-# (about 200,000 rows of the APC feed) the rows are read again from the file instead, so
-# that Python never holds more than a little beside DuckDB's memory limit.
-LIMIT_BYTES = 64 << 20
+# Past this much text (about 250,000 rows of the APC feed, some 70 MB of Python objects)
+# the rows are read again from the file instead, so that Python holds little beside
+# DuckDB's memory limit however many rows a file breaks.
+LIMIT_BYTES = 32 << 20
 
 
 class LeftOut:
