@@ -172,7 +172,8 @@ def try_fast_load(
         return None
     with left_out.recording() as kept:
         recorded = left_out.call_sql(source.feed, kept)
-        inserted = run_insert(connection, insert_sql(source, load_id, True, rejected=recorded))
+        sql = insert_sql(source, load_id, native=True, rejected=recorded)
+        inserted = run_insert(connection, sql)
     if _keys_repeat(connection, source, load_id):
         return None  # the full validation names the lines
     quarantined = 0
