@@ -4,6 +4,11 @@ The dashboard's unit, security and browser tests all read this snapshot, the sam
 `make demo` serves (seed 42, 36 months to October 2026). Building it takes about a
 minute, so it is kept in pytest's cache directory under a key made from the source of
 everything that shapes it (sample generator, ETL, metrics); any change there rebuilds it.
+
+Many modules build a warehouse of their own, a few hundred MB each; kept to the session's
+end they came to over 5 GB, enough to fill a CI machine's disk mid-run. So a module's (or
+class's) scratch directories go when its fixtures are torn down, and a passing test's own
+`tmp_path` when it passes (`tmp_path_retention_policy = "failed"` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from wholesystem.settings import Settings
 SAMPLE_END_MONTH = date(2026, 10, 1)
 SHAPING_PACKAGES = ("sample_data", "etl", "metrics", "wholesystem")
 ROOT = Path(__file__).resolve().parent.parent
+SCRATCH_SCOPES = ("package", "module", "class")
+_scratch_made_by: dict[int, set[Path]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +51,27 @@ def published_sample(request) -> Settings:
             os.replace(building / "data", data_dir)
             shutil.rmtree(building, ignore_errors=True)
     return Settings(data_dir=data_dir)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Notes the scratch directories a module-, class- or package-scoped fixture makes."""
+    if fixturedef.scope not in SCRATCH_SCOPES:
+        return (yield)
+    base = request.config._tmp_path_factory.getbasetemp()
+    before = set(base.iterdir())
+    try:
+        return (yield)
+    finally:
+        made = set(base.iterdir()) - before
+        if made:
+            _scratch_made_by.setdefault(id(fixturedef), set()).update(made)
+
+
+def pytest_fixture_post_finalizer(fixturedef, request) -> None:
+    """Removes them once that fixture is torn down: no later test can reach them."""
+    for path in _scratch_made_by.pop(id(fixturedef), ()):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items) -> None:

@@ -7,7 +7,9 @@ drawn by Plotly, seen on a few consecutive polls.
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -35,6 +37,31 @@ AXE_JS = """async () => (await axe.run(document, {resultTypes: ['violations']}))
 SETTLE_SECONDS = 20
 TIMEOUT_MS = 10_000
 QUIET_POLLS = 3  # consecutive idle polls, 100 ms apart, before a page counts as settled
+
+
+@contextmanager
+def serving_app(settings):
+    """Serves the dashboard on `settings` at a free local port, through werkzeug in a
+    background thread; yields its URL. `dashboard.access` reads one data directory per
+    process, and `create_app` points it at this one: the one it read before is given back
+    when the server stops, as the tests that follow (the session's server) rely on it and
+    this one's directory is removed with its module."""
+    from werkzeug.serving import make_server
+
+    from dashboard import access
+    from dashboard.app import create_app
+
+    previous = access.configured_settings() if access._reader is not None else None
+    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        if previous is not None:
+            access.configure(previous)
 
 
 def new_context(browser, base_url: str):

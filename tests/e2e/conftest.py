@@ -10,7 +10,6 @@ context serve the whole session, so the run stays short.
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from tests.e2e.browser import (
     SIGN_OUT_USER,
     USER,
     new_context,
+    serving_app,
     sign_in,
     watched,
 )
@@ -49,9 +49,6 @@ def browser():
 @pytest.fixture(scope="session")
 def base_url(published_sample, tmp_path_factory) -> str:
     """Serves the dashboard on the sample snapshot at a free local port; returns its URL."""
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
     from dashboard.users import add_user
 
     data_dir = tmp_path_factory.mktemp("e2e-data")
@@ -61,12 +58,8 @@ def base_url(published_sample, tmp_path_factory) -> str:
     add_user(settings, USER, "admin", None, PASSWORD)
     add_user(settings, SIGN_OUT_USER, "viewer", None, PASSWORD)
     add_user(settings, ANALYST_USER, "analyst", None, PASSWORD)
-    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving_app(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ values are doubled (`tests/dashboard/drafts.py`), and a viewer and an analyst.
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
 
@@ -21,6 +20,7 @@ from tests.e2e.browser import (
     describe,
     new_context,
     open_page,
+    serving_app,
     settle,
     watched,
 )
@@ -35,9 +35,6 @@ PAGE = "/indicator/bed_days"  # its summary names the whole system's latest valu
 def served(published_sample, tmp_path_factory):
     """(base URL, released version, {version: the summary's figure}) of a server whose
     data directory holds the released sample and a draft with doubled values."""
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
     from dashboard.users import add_user
 
     data_dir = tmp_path_factory.mktemp("embargo") / "data"
@@ -47,17 +44,8 @@ def served(published_sample, tmp_path_factory):
     add_draft(settings, released, DRAFT)
     add_user(settings, "vic", "viewer", None, PASSWORD)
     add_user(settings, "ana", "analyst", None, PASSWORD)
-    # `access` reads one data directory per process: the session's server is given its
-    # own back once this module is done.
-    previous = access.configured_settings() if access._reader is not None else None
-    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", released, _figures(released)
-    server.shutdown()
-    thread.join()
-    if previous is not None:
-        access.configure(previous)
+    with serving_app(settings) as url:
+        yield url, released, _figures(released)
 
 
 def _figures(released: str) -> dict[str, str]:

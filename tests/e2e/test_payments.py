@@ -5,8 +5,6 @@ browser errors and no serious accessibility violation on either page."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.e2e.browser import (
@@ -17,6 +15,7 @@ from tests.e2e.browser import (
     describe,
     new_context,
     open_page,
+    serving_app,
     settle,
     sign_in,
     watched,
@@ -30,9 +29,6 @@ QUARTER = "2026/27 Q2 (July to September 2026)"
 @pytest.fixture(scope="module")
 def payments_url(published_sample, tmp_path_factory) -> str:
     """The dashboard with the demo's two schemes in its settings, at a free local port."""
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
     from dashboard.users import add_user
 
     data_dir = tmp_path_factory.mktemp("e2e-payments") / "data"
@@ -40,12 +36,8 @@ def payments_url(published_sample, tmp_path_factory) -> str:
     (data_dir / "serving").symlink_to(published_sample.serving_dir)
     settings = Settings(data_dir=data_dir, secret_key="e2e-secret", payment_schemes=DEMO_SCHEMES)
     add_user(settings, USER, "admin", None, PASSWORD)
-    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving_app(settings) as url:
+        yield url
 
 
 @pytest.fixture
