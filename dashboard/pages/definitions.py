@@ -75,7 +75,7 @@ def show_definitions(text: str | None, selected_id: str | None):
     With no search text and an id from the URL, shows that one indicator; otherwise
     every indicator whose definition contains the text (`matching`).
     """
-    frame = access.indicators()
+    frame = described_indicators()
     text = (text or "").strip()
     if not text and selected_id:
         return _one(frame, selected_id)
@@ -86,6 +86,16 @@ def show_definitions(text: str | None, selected_id: str | None):
     count = f"{len(found)} of {len(frame)} indicators" + (f" match “{text}”." if text else ".")
     links = exports.download_links("definitions", {"q": text})
     return [links, *definition_groups(found)], count, search
+
+
+def described_indicators() -> pd.DataFrame:
+    """The indicators, each with the snapshot's disclosure sentence (`snapshot_disclosure`),
+    the snapshot's settings read once: read per card, a search cost two queries a card."""
+    frame = access.indicators().copy()
+    info = access.snapshot_info()
+    sentences = [access.disclosure_text(metric_id, info) for metric_id in frame["id"]]
+    frame["snapshot_disclosure"] = sentences
+    return frame
 
 
 def _one(frame: pd.DataFrame, metric_id: str):
@@ -185,7 +195,7 @@ def metadata(row: dict) -> list[tuple[str, str | list[str]]]:
         ("Levels", ", ".join(row["levels"]) or "None"),
         ("Segments", ", ".join(row["segments"]) or "None"),
         ("Caveats", [_prose(str(item)) for item in row["caveats"]] or "None"),
-        ("Disclosure", access.disclosure_text(row["id"])),
+        ("Disclosure", row.get("snapshot_disclosure") or access.disclosure_text(row["id"])),
         ("References", [_prose(str(item)) for item in row["references"]] or "None"),
         ("Last reviewed", row["last_reviewed"] or "Not recorded"),
     ]

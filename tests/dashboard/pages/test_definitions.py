@@ -180,6 +180,18 @@ def test_a_card_shows_every_metadata_field():
     )
 
 
+def test_a_search_reads_the_snapshot_settings_once(monkeypatch):
+    reads = []
+    real = access.snapshot_info
+    monkeypatch.setattr(access, "snapshot_info", lambda: reads.append(1) or real())
+    children, count, _ = definitions.show_definitions("", None)
+    assert count == f"{len(access.indicators())} of {len(access.indicators())} indicators."
+    assert len(reads) == 1
+    cards = [node for part in children for node in walk(part) if isinstance(node, dcc.Markdown)]
+    rounded = [card for card in cards if "(HES rule)" in card.children]
+    assert len(rounded) == len(access.rounded_indicators(real()))
+
+
 def test_card_text_is_escaped_html():
     row = dict(access.indicator("bed_days"), description="Rates <b>&</b> ratios", caveats=[])
     fields = description_list(definitions.metadata_html(row))
