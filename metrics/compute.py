@@ -183,14 +183,13 @@ SELECT t.num, t.den, t.sumsq, t.person_months, t.months::DOUBLE AS months, t.dsr
        (list_position($metrics, t.metric_id) - 1)::INTEGER AS metric
 FROM period_totals t
 """
-# The same rows in the same order (one table scanned twice in insertion order) with the
-# statistics beside them: POSITIONAL JOIN pairs them without a key or a sort. That relies on
-# the workspace keeping DuckDB's default preserve_insertion_order (only the ETL turns it off,
-# on its own connection).
-VALUED_SQL = """
-CREATE OR REPLACE TABLE valued AS
-SELECT t.*, s.* FROM period_totals t POSITIONAL JOIN statistics_frame s
-"""
+# The same rows in the same order (one table read twice in insertion order) with the
+# statistics beside them: the table's own Arrow copy with their columns appended, written
+# back in one parallel scan. That relies on the workspace keeping DuckDB's default
+# preserve_insertion_order (only the ETL turns it off, on its own connection). A POSITIONAL
+# JOIN of the table and the statistics ran on one thread: 1.0 s of the stage's 1.6 at the
+# default sample.
+VALUED_SQL = "CREATE OR REPLACE TABLE valued AS SELECT * FROM valued_frame"
 
 
 FLAGS = ("age_band", "metric")  # the input columns that are not floats
@@ -210,12 +209,13 @@ def build_values(connection, registry, rounded: list[str] = ()) -> None:
     if rounded:
         round_shown_values(statistics, columns["metric"], metrics, registry, rounded)
     del columns
-    # NaN (undefined) is published as NULL, as it was when the frame was pandas'.
-    table = pa.table({name: pa.array(column, from_pandas=True)
-                      for name, column in statistics.items()})  # fmt: skip
-    connection.register("statistics_frame", table)
+    table = connection.table("period_totals").to_arrow_table()
+    for name in list(statistics):
+        # NaN (undefined) is published as NULL, as it was when the frame was pandas'.
+        table = table.append_column(name, pa.array(statistics.pop(name), from_pandas=True))
+    connection.register("valued_frame", table)
     connection.execute(VALUED_SQL)
-    connection.unregister("statistics_frame")
+    connection.unregister("valued_frame")
 
 
 def _floats(column) -> np.ndarray:
