@@ -58,6 +58,7 @@ def pytest_fixture_setup(fixturedef, request):
     """Notes the scratch directories a module-, class- or package-scoped fixture makes."""
     if fixturedef.scope not in SCRATCH_SCOPES:
         return (yield)
+    # pytest gives no public handle on the session's base directory outside a fixture.
     base = request.config._tmp_path_factory.getbasetemp()
     before = set(base.iterdir())
     try:
