@@ -158,7 +158,11 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
     connection.unregister("spc_points")
     _register_table(connection, "snap.spc_summary", summary, SUMMARY_SCHEMA)
     tables = {
-        "indicators": indicators_frame(registry),
+        "indicators": indicators_frame(
+            registry,
+            settings.suppression_threshold,
+            rounded_metrics(registry, settings.disclosure_rule),
+        ),
         "segments": segments_frame(),
         "feed_status": feeds,
         "quarantine_by_rule": quarantine,

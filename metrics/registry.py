@@ -41,6 +41,12 @@ SPC_KEYS = ("lead_in_months", "provisional_months")
 # (the board's Northumbria indicators: "hes"), else "complementary". So a board's counts are
 # rounded while the KPIs a payment scheme pays on stay exact.
 DISCLOSURE_RULES = ("complementary", "hes")
+# A definition's `disclosure` says what is particular to the indicator ("Supplied counts",
+# "Not shown under 10 responses"); the threshold and the rule are settings, so the text
+# holds each once as a placeholder, and the snapshot gets the sentence for the threshold and
+# rule it was published under (Indicator.disclosure_sentence).
+SMALL_COUNTS, ROUNDING = "{small}", "{rounding}"
+ROUNDING_CLAUSE = ", other counts rounded to the nearest 5 (HES rule)"
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,12 @@ class Indicator:
     disclosure_rule: str = "complementary"  # the definition's (DISCLOSURE_RULES)
     configured_rule: str | None = None  # `[indicators.<id>] disclosure_rule`, if any
 
+    def disclosure_sentence(self, threshold: int, rounded: bool) -> str:
+        """How this indicator's counts are protected, for the `threshold` and the rule
+        (`rounded`: the HES rule) that a snapshot applied."""
+        sentence = self.disclosure.replace(SMALL_COUNTS, f"1–{threshold}")
+        return sentence.replace(ROUNDING, ROUNDING_CLAUSE if rounded else "")
+
     def rule(self, setting: str | None) -> str:
         """The disclosure rule this indicator is published under, given the setting's."""
         return self.configured_rule or setting or self.disclosure_rule
@@ -128,7 +140,7 @@ def build_indicator(raw: dict, overrides: dict | None = None) -> Indicator:
         denominator=raw["denominator"], sources=tuple(raw["sources"]), unit=raw["unit"],
         multiplier=float(raw["multiplier"]), polarity=raw["polarity"], method=raw["method"],
         levels=tuple(raw["levels"]), segments=tuple(raw["segments"]),
-        disclosure=raw["disclosure"], caveats=tuple(raw["caveats"]),
+        disclosure=_checked_disclosure(raw), caveats=tuple(raw["caveats"]),
         references=tuple(raw["references"]), last_reviewed=str(raw["last_reviewed"]),
         family=computation["family"], accumulate=computation["accumulate"],
         denominator_kind=computation.get("denominator", "units"),
@@ -142,6 +154,20 @@ def build_indicator(raw: dict, overrides: dict | None = None) -> Indicator:
         configured_rule=_checked_rule(overrides.get("disclosure_rule"),
                                       f"configuration [indicators.{raw['id']}] disclosure_rule"),
     )  # fmt: skip
+
+
+def _checked_disclosure(raw: dict) -> str:
+    """The definition's `disclosure`; raises UserError naming the file unless it holds
+    each placeholder once (the threshold and the rule are the snapshot's to fill in)."""
+    text = raw["disclosure"]
+    for placeholder in (SMALL_COUNTS, ROUNDING):
+        if text.count(placeholder) != 1:
+            raise UserError(
+                f"indicator definition {raw['id']}.toml: disclosure must hold {placeholder} "
+                "once, where the snapshot puts the suppression threshold ({small}: '1–7') "
+                "and, under the HES rule, its rounding ({rounding})"
+            )
+    return text
 
 
 def _checked_rule(rule: str | None, where: str) -> str | None:

@@ -40,11 +40,13 @@ GROUP BY ALL ORDER BY l.feed, rows DESC
 """
 
 
-def indicators_frame(registry) -> pd.DataFrame:
-    """Returns one row per indicator with its whole definition (lists as JSON text)."""
+def indicators_frame(registry, threshold: int, rounded: list[str]) -> pd.DataFrame:
+    """Returns one row per indicator with its whole definition (lists as JSON text), its
+    disclosure in words for the `threshold` and the indicators `rounded` (the HES rule)."""
     rows = []
     for indicator in registry.values():
         row = asdict(indicator)
+        row["disclosure"] = indicator.disclosure_sentence(threshold, indicator.id in rounded)
         target = row.pop("target")
         row.update({f"target_{key}": value for key, value in target.items()})
         row["improvement"] = indicator.improvement

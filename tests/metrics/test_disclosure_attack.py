@@ -77,6 +77,22 @@ def test_export_states_the_rounding_only_for_a_rounded_indicator(published_sampl
     assert rounding_statement(published_sample, "dm_hba1c_control") is None
 
 
+@pytest.mark.parametrize("sample", ["published_sample", "exact_sample"])
+def test_each_indicator_states_the_rule_and_threshold_its_snapshot_applied(request, sample):
+    """The snapshot's own words (served by /api/v1/indicators) name the threshold it used,
+    and the HES rule for exactly the indicators whose counts it rounded."""
+    fixture = request.getfixturevalue(sample)
+    snapshot = snapshot_of(fixture) if sample == "published_sample" else fixture
+    _, rounded = rule_of(snapshot)
+    with duckdb.connect(snapshot, read_only=True) as connection:
+        threshold = connection.execute("SELECT suppression_threshold FROM snapshot_info").fetchone()
+        texts = dict(connection.execute("SELECT id, disclosure FROM indicators").fetchall())
+    assert len(texts) == 52 and len(rounded) == (14 if sample == "published_sample" else 0)
+    for indicator, text in texts.items():
+        assert f"1–{threshold[0]}" in text and "{" not in text
+        assert ("rounded to the nearest 5 (HES rule)" in text) == (indicator in rounded)
+
+
 def test_no_rounded_count_from_one_to_the_threshold_is_pinned(bounded):
     assert bounded.judged.sum() > 100_000  # the rounded indicators' rows are attacked
     assert bounded.small_counts.sum() == 0

@@ -342,7 +342,10 @@ def test_by_default_the_board_indicators_are_rounded_and_the_others_exact():
     board = sorted(i.id for i in indicators.values() if i.group == "northumbria")
     assert len(board) == 14
     assert rounded_metrics(indicators, None) == board
-    assert "counts rounded to the nearest 5 (HES rule)" in indicators["bed_days"].disclosure
+    assert indicators["bed_days"].disclosure_sentence(7, rounded=True) == (
+        "Counts 1–7 shown as *, other counts rounded to the nearest 5 (HES rule), with the rate "
+        "and limits derived from them."
+    )
 
 
 def test_the_setting_is_every_indicators_rule_and_a_configured_one_beats_it():
@@ -363,3 +366,35 @@ def test_a_rule_that_does_not_exist_is_one_sentence():
         "configuration [indicators.bed_days] disclosure_rule = 'round' is not one of "
         "complementary, hes"
     )
+
+
+# --- the disclosure sentence follows the snapshot's threshold and rule, not the file's ---
+
+
+def test_the_disclosure_sentence_names_the_threshold_and_rounding_applied():
+    indicators = load_registry()
+    assert indicators["dm_hba1c_control"].disclosure_sentence(10, rounded=False) == (
+        "Counts 1–10 shown as *, with the percentage and limits derived from them."
+    )
+    assert indicators["eq5d_index"].disclosure_sentence(7, rounded=False) == (
+        "Not shown under 10 responses; counts 1–7 shown as *."
+    )
+    assert indicators["eq5d_index"].disclosure_sentence(5, rounded=True) == (
+        "Not shown under 10 responses; counts 1–5 shown as *, other counts rounded to the "
+        "nearest 5 (HES rule)."
+    )
+
+
+@pytest.mark.parametrize("stem", sorted(DEFINITIONS))
+def test_no_definition_fixes_the_threshold_or_the_rule_in_words(stem):
+    sentence = load_registry()[stem].disclosure_sentence(9, rounded=False)
+    assert "1–9" in sentence and "7" not in sentence and "HES" not in sentence
+    assert "{" not in sentence
+
+
+@pytest.mark.parametrize("text", ["Counts 1–7 shown as *{rounding}.", "Counts {small} shown."])
+def test_a_disclosure_without_its_placeholders_is_refused_naming_the_file(monkeypatch, text):
+    broken = copy.deepcopy(DEFINITIONS["bed_days"]) | {"disclosure": text}
+    monkeypatch.setattr(registry, "_raw_definitions", lambda: (("bed_days", broken),))
+    with pytest.raises(UserError, match=r"^indicator definition bed_days\.toml: disclosure must"):
+        load_registry()
