@@ -183,6 +183,23 @@ def test_unknown_routes_and_indicators_get_json_404(client, people):
     assert get(client, people["lead"], "/api/v1/nowhere").status_code == 404
 
 
+def test_each_indicator_states_the_disclosure_its_snapshot_applied(client, people):
+    """The sample rounds the board's counts only: a board indicator's sentence names the HES
+    rule, a KPI's does not (metrics.registry Indicator.disclosure_sentence)."""
+
+    def disclosure(metric_id: str) -> str:
+        response = get(client, people["lead"], f"/api/v1/indicators/{metric_id}")
+        return response.json["data"][0]["disclosure"]
+
+    assert disclosure("bed_days") == (
+        "Counts 1–7 shown as *, other counts rounded to the nearest 5 (HES rule), with the rate "
+        "and limits derived from them."
+    )
+    assert disclosure("dm_hba1c_control") == (
+        "Counts 1–7 shown as *, with the percentage and limits derived from them."
+    )
+
+
 def test_the_from_and_to_filters_select_period_starts(client, people):
     url = f"/api/v1/values?metric={METRIC}&level=locality&from=2026-01&to=2026-03-01"
     rows = get(client, people["lead"], url).json["data"]

@@ -16,6 +16,7 @@ from tests.metrics.test_disclosure_hes import FEBRUARY, add_deaths
 from wholesystem import api_tokens
 
 URL = "/api/v1/values?metric=nel_last_100_days&period_type=month&limit=10000"
+KPI_URL = "/api/v1/indicators/dm_hba1c_control"
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +31,24 @@ def settings(tmp_path_factory):
     return system.settings
 
 
-@pytest.fixture(scope="module")
-def february(settings) -> dict:
-    """Each org's February row of nel_last_100_days, as the API gives it to a viewer."""
+def viewer_reads(settings, url: str) -> list[dict]:
+    """The rows the API gives a viewer at `url`."""
     previous = access.configured_settings() if access._reader is not None else None
     app = create_app(settings)
     _, secret = api_tokens.create(settings, "viewer", "notebook", "viewer")
     try:
-        response = app.server.test_client().get(URL, headers={"Authorization": f"Bearer {secret}"})
+        response = app.server.test_client().get(url, headers={"Authorization": f"Bearer {secret}"})
     finally:
         if previous is not None:  # `access` reads one data directory per process
             access.configure(previous)
     assert response.status_code == 200
-    rows = response.json["data"]
+    return response.json["data"]
+
+
+@pytest.fixture(scope="module")
+def february(settings) -> dict:
+    """Each org's February row of nel_last_100_days, as the API gives it to a viewer."""
+    rows = viewer_reads(settings, URL)
     return {
         row["org_code"]: row
         for row in rows
@@ -63,3 +69,12 @@ def test_the_api_serves_nothing_of_a_suppressed_row(february):
     for column in (*access.MASKED_COLUMNS, "parent_value", "system_value"):
         assert hidden[column] is None, column
     assert hidden["comparison_parent"] == hidden["comparison_system"] == "suppressed"
+
+
+def test_an_indicator_exact_by_definition_states_the_hes_rule_it_was_published_under(settings):
+    # dm_hba1c_control's definition keeps its counts exact; this snapshot's setting rounds them.
+    [indicator] = viewer_reads(settings, KPI_URL)
+    assert indicator["disclosure"] == (
+        "Counts 1–7 shown as *, other counts rounded to the nearest 5 (HES rule), with the "
+        "percentage and limits derived from them."
+    )
