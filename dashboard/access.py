@@ -43,6 +43,7 @@ from dashboard import roles
 from dashboard.reader import KEPT_OPEN, SnapshotReader
 from dashboard.scope import Scope, own_codes, visible_codes
 from metrics import serving
+from metrics.disclosure_rounding import VALUE_ROUNDED_METHODS
 from metrics.registry import LEVELS
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -289,16 +290,24 @@ def rounded_indicators(info: dict | None = None) -> list[str]:
     return list(indicators()["id"]) if rule == "hes" else []
 
 
-def disclosure_text(metric_id: str, info: dict | None = None) -> str:
+def disclosure_text(metric_id: str, info: dict | None = None, method: str | None = None) -> str:
     """How the snapshot protects one indicator's counts, in words (the indicator page's and
-    the Definitions page's "Disclosure")."""
+    the Definitions page's "Disclosure"); `method` is the indicator's, looked up if not
+    given."""
     info = snapshot_info() if info is None else info  # read once, not once per question
     threshold = info["suppression_threshold"]
     if metric_id in rounded_indicators(info):
+        # A mean's or a DSR's value is not a function of the rounded counts: it is shown
+        # rounded itself (metrics.disclosure_rounding VALUE_ROUNDED_METHODS).
+        method = indicator(metric_id)["method"] if method is None else method
+        derived = (
+            "the value and its limits are rounded to the decimals shown"
+            if method in VALUE_ROUNDED_METHODS
+            else "the values, limits and comparisons are worked out from the rounded counts"
+        )
         return (
             f"Counts from 1 to {threshold} are shown as *; every other count is rounded to the "
-            "nearest 5, and the values, limits and comparisons are worked out from the "
-            "rounded counts (HES rule)."
+            f"nearest 5, and {derived} (HES rule)."
         )
     return (
         f"Counts from 1 to {threshold} are shown as *, with the values from which one could "

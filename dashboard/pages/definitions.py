@@ -93,7 +93,10 @@ def described_indicators() -> pd.DataFrame:
     the snapshot's settings read once: read per card, a search cost two queries a card."""
     frame = access.indicators().copy()
     info = access.snapshot_info()
-    sentences = [access.disclosure_text(metric_id, info) for metric_id in frame["id"]]
+    sentences = [
+        access.disclosure_text(metric_id, info, method)
+        for metric_id, method in zip(frame["id"], frame["method"], strict=True)
+    ]
     frame["snapshot_disclosure"] = sentences
     return frame
 
@@ -195,10 +198,15 @@ def metadata(row: dict) -> list[tuple[str, str | list[str]]]:
         ("Levels", ", ".join(row["levels"]) or "None"),
         ("Segments", ", ".join(row["segments"]) or "None"),
         ("Caveats", [_prose(str(item)) for item in row["caveats"]] or "None"),
-        ("Disclosure", row.get("snapshot_disclosure") or access.disclosure_text(row["id"])),
+        ("Disclosure", _disclosure(row)),
         ("References", [_prose(str(item)) for item in row["references"]] or "None"),
         ("Last reviewed", row["last_reviewed"] or "Not recorded"),
     ]
+
+
+def _disclosure(row: dict) -> str:
+    """The snapshot's sentence, from described_indicators() or else read now."""
+    return row.get("snapshot_disclosure") or access.disclosure_text(row["id"], method=row["method"])
 
 
 def target_text(row: dict) -> str:

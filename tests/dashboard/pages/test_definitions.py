@@ -178,6 +178,14 @@ def test_a_card_shows_every_metadata_field():
         "Counts from 1 to 7 are shown as *; every other count is rounded to the nearest 5, and "
         "the values, limits and comparisons are worked out from the rounded counts (HES rule)."
     )
+    # A mean's and a DSR's value is not worked out from the rounded counts: it is shown
+    # rounded (metrics.disclosure_rounding VALUE_ROUNDED_METHODS).
+    for metric_id in ("eq5d_index", "acsc_chronic"):  # mean, DSR: both board indicators
+        shown = description_list(definitions.metadata_html(access.indicator(metric_id)))
+        assert shown["Disclosure"] == (
+            "Counts from 1 to 7 are shown as *; every other count is rounded to the nearest 5, "
+            "and the value and its limits are rounded to the decimals shown (HES rule)."
+        )
 
 
 def test_a_search_reads_the_snapshot_settings_once(monkeypatch):
