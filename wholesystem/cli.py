@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument(
         "--incremental", action="store_true",
         help="recompute units only for the people and months changed since the last "
-             "incremental publish (the first one computes all and writes the cache)",
+             "incremental publish (the first one computes all and writes the cache); "
+             "not faster than a plain publish today (docs/metrics.md)",
     )  # fmt: skip
     release = commands.add_parser("release", help="release a kept snapshot to every user")
     release.add_argument("version", help="the snapshot, e.g. snapshot-20261205T185747919176Z")
