@@ -290,16 +290,14 @@ def rounded_indicators(info: dict | None = None) -> list[str]:
     return list(indicators()["id"]) if rule == "hes" else []
 
 
-def disclosure_text(metric_id: str, info: dict | None = None, method: str | None = None) -> str:
-    """How the snapshot protects one indicator's counts, in words (the indicator page's and
-    the Definitions page's "Disclosure"); `method` is the indicator's, looked up if not
-    given."""
+def disclosure_text(metric_id: str, method: str, info: dict | None = None) -> str:
+    """How the snapshot protects one indicator's counts (its `method`'s), in words (the
+    indicator page's and the Definitions page's "Disclosure")."""
     info = snapshot_info() if info is None else info  # read once, not once per question
     threshold = info["suppression_threshold"]
     if metric_id in rounded_indicators(info):
         # A mean's or a DSR's value is not a function of the rounded counts: it is shown
         # rounded itself (metrics.disclosure_rounding VALUE_ROUNDED_METHODS).
-        method = indicator(metric_id)["method"] if method is None else method
         derived = (
             "the value and its limits are rounded to the decimals shown"
             if method in VALUE_ROUNDED_METHODS

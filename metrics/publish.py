@@ -157,12 +157,9 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
     connection.execute(SPC_POINTS_SQL)
     connection.unregister("spc_points")
     _register_table(connection, "snap.spc_summary", summary, SUMMARY_SCHEMA)
+    rounded = rounded_metrics(registry, settings.disclosure_rule)
     tables = {
-        "indicators": indicators_frame(
-            registry,
-            settings.suppression_threshold,
-            rounded_metrics(registry, settings.disclosure_rule),
-        ),
+        "indicators": indicators_frame(registry, settings.suppression_threshold, rounded),
         "segments": segments_frame(),
         "feed_status": feeds,
         "quarantine_by_rule": quarantine,
@@ -171,7 +168,7 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
         _register_table(connection, f"snap.{name}", frame)
     for name in ("org_units", "practice_months", "months", "period_months"):
         connection.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
-    info = _info(settings, *stamp) | _rule_info(registry, settings.disclosure_rule)
+    info = _info(settings, *stamp) | _rule_info(registry, rounded)
     connection.execute(SNAPSHOT_INFO_SQL.format(rule=RULE_COLUMNS if "rule" in info else ""), info)
 
 
@@ -281,9 +278,9 @@ def _info(settings: Settings, version: str, draft: bool, published_by: str) -> d
     return info
 
 
-def _rule_info(registry: dict, rule: str) -> dict:
-    """The disclosure rule's columns of `snapshot_info` (RULE_COLUMNS), none by default."""
-    rounded = rounded_metrics(registry, rule)
+def _rule_info(registry: dict, rounded: list[str]) -> dict:
+    """The disclosure rule's columns of `snapshot_info` (RULE_COLUMNS) for the indicators
+    `rounded`, none by default."""
     if not rounded:
         return {}
     return {"rule": "hes" if len(rounded) == len(registry) else "mixed", "rounded": rounded}

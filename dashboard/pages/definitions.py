@@ -94,7 +94,7 @@ def described_indicators() -> pd.DataFrame:
     frame = access.indicators().copy()
     info = access.snapshot_info()
     sentences = [
-        access.disclosure_text(metric_id, info, method)
+        access.disclosure_text(metric_id, method, info)
         for metric_id, method in zip(frame["id"], frame["method"], strict=True)
     ]
     frame["snapshot_disclosure"] = sentences
@@ -206,7 +206,7 @@ def metadata(row: dict) -> list[tuple[str, str | list[str]]]:
 
 def _disclosure(row: dict) -> str:
     """The snapshot's sentence, from described_indicators() or else read now."""
-    return row.get("snapshot_disclosure") or access.disclosure_text(row["id"], method=row["method"])
+    return row.get("snapshot_disclosure") or access.disclosure_text(row["id"], row["method"])
 
 
 def target_text(row: dict) -> str:
