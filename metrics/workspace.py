@@ -1,9 +1,12 @@
-"""The publisher's workspace: a scratch DuckDB file with the warehouse attached read-only.
+"""The publisher's workspace: a scratch DuckDB database with the warehouse attached read-only.
 
-Intermediate tables live in the scratch file rather than in memory, because DuckDB keeps
-persistent tables compressed and spills them under its memory limit. The warehouse is
-never written: it is attached READ_ONLY and found through the search path, so the SQL can
-name `apc_spells` as it would in the warehouse itself.
+A large warehouse's intermediate tables live in a scratch file, because DuckDB keeps
+persistent tables compressed and spills them under its memory limit; at 10 million spells
+an in-memory workspace was no faster (154 s against 137-152 s) and its peak rose from
+3.0-3.7 to 4.4 GB. A small warehouse's live in memory (IN_MEMORY_SHARE): on the default
+sample that saved about 2.5 s of 21 (no compressing, no checkpoint) for about 750 MB more
+at peak. The warehouse is never written: it is attached READ_ONLY and found through the
+search path, so the SQL can name `apc_spells` as it would in the warehouse itself.
 """
 
 from __future__ import annotations
@@ -15,21 +18,26 @@ from pathlib import Path
 import duckdb
 
 from wholesystem.errors import UserError
+from wholesystem.setting_rules import size_in_bytes
 from wholesystem.settings import Settings
+
+# A warehouse file of at most this share of the publish memory limit gets its workspace in
+# memory (the module docstring): the default sample's 56 MB took about 13 times its size in
+# memory more, so 1/16 of the 2 GB default (128 MB) leaves DuckDB room under its limit.
+IN_MEMORY_SHARE = 1 / 16
 
 
 @contextmanager
 def open_workspace(settings: Settings):
-    """Yields a connection to a fresh scratch database with the warehouse attached as `wh`.
-
-    The scratch file is deleted afterwards, whatever happens.
-    """
+    """Yields a connection to a fresh scratch database with the warehouse attached as `wh`:
+    in memory for a small warehouse (`in_memory`), else a file deleted afterwards, whatever
+    happens. Either spills to the temporary directory under the memory limit."""
     if not settings.warehouse_path.exists():
         raise UserError(f"no warehouse at {settings.warehouse_path}; load some files first")
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
     scratch = settings.temp_dir / f"publish-{os.getpid()}.duckdb"
     _remove(scratch)
-    connection = duckdb.connect(str(scratch))
+    connection = duckdb.connect(":memory:" if in_memory(settings) else str(scratch))
     try:
         _attach_warehouse(connection, settings)
         connection.execute(f"SET memory_limit = {sql_text(settings.publish_memory_limit)}")
@@ -39,6 +47,13 @@ def open_workspace(settings: Settings):
     finally:
         connection.close()
         _remove(scratch)
+
+
+def in_memory(settings: Settings) -> bool:
+    """Whether the workspace is kept in memory: the warehouse file is at most
+    IN_MEMORY_SHARE of the publish memory limit."""
+    limit = size_in_bytes(settings.publish_memory_limit)
+    return settings.warehouse_path.stat().st_size <= limit * IN_MEMORY_SHARE
 
 
 def sql_text(value) -> str:
