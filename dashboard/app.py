@@ -8,7 +8,7 @@ route sits behind the login gate that `auth.install` adds to the Flask server.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -24,6 +24,9 @@ from wholesystem.settings import Settings, load_settings
 # Dash answers every path with its page shell; only these routes take a sub-path.
 PAGES_WITH_SUBPATHS = ("/indicator",)
 DASH_CATCH_ALL = "/<path:path>"
+# The API names an indicator by `metric` (/api/v1/values?metric=<id>), so a reader may try
+# /indicator?metric=<id>: it is sent on to the page's own address, /indicator/<id>.
+INDICATOR_PARAMETER = "metric"
 NOT_FOUND_TITLE = "Page not found"
 NO_SECRET = (
     "WHOLESYSTEM_SECRET_KEY is not set; set it in the environment before starting the "
@@ -51,6 +54,7 @@ def create_app(settings: Settings, *, temporary_secret: bool = False) -> dash.Da
     exports.install(app.server)  # /download/...: behind the gate auth just installed
     api.install(app.server, settings)  # /api/v1/...: by token (the gate), rate-limited
     pack_routes.install(app.server, settings)  # the board pack: /pack, /packs/<id>
+    app.server.before_request(_indicator_by_query)  # after the login gate, as the next
     app.server.before_request(lambda: _not_found(app))
     app.layout = shell
     _register_router(app)
@@ -163,6 +167,19 @@ def allowed(page) -> bool:
     """Returns whether the signed-in user's role may open a page (its `ACTION`, else
     "read"): a page they may not open is served to them as not found, and not in the menu."""
     return roles.current_can(getattr(page, "ACTION", "read"))
+
+
+def _indicator_by_query():
+    """Redirects /indicator?metric=<id>&... to /indicator/<id>?..., the rest of the query
+    kept; None for any other request."""
+    request = flask.request
+    metric_id = request.args.get(INDICATOR_PARAMETER)
+    if request.path.rstrip("/") != "/indicator" or not metric_id:
+        return None
+    rest = [(name, value) for name, value in request.args.items(multi=True)
+            if name != INDICATOR_PARAMETER]  # fmt: skip
+    query = "?" + urlencode(rest) if rest else ""
+    return flask.redirect(f"/indicator/{quote(metric_id, safe='')}{query}")
 
 
 def _not_found(app: dash.Dash):

@@ -207,6 +207,19 @@ def test_an_unknown_path_answers_404_with_a_page_that_says_so_after_login(client
     assert client.get("/networks/").status_code == 200  # a trailing slash is the page
 
 
+def test_the_indicator_named_in_the_query_is_sent_on_to_its_page_after_login(client):
+    response = client.get("/indicator?metric=bed_days&level=area")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert sign_in(client, "lead", PASSWORD).status_code == 302
+    response = client.get("/indicator?metric=bed_days&level=area&segment=sex%3Afemale")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/indicator/bed_days?level=area&segment=sex%3Afemale"
+    assert client.get("/indicator?metric=eq5d_index").headers["Location"] == "/indicator/eq5d_index"
+    assert client.get("/indicator?metric=a/b").headers["Location"] == "/indicator/a%2Fb"
+    assert client.get("/indicator").status_code == 200  # no indicator: the page says choose one
+    assert "Choose an indicator" in route(client, "/indicator")
+
+
 @pytest.mark.parametrize("code", OUTSIDE)
 def test_drilldown_of_an_org_outside_the_scope_is_like_one_that_does_not_exist(lead, hidden, code):
     crafted = callback(
