@@ -155,7 +155,7 @@ def attack_rows(
     }
     # The two quantities are narrowed apart, so side by side: numpy lets go of the GIL in
     # its loops over the entries, and the attack took 7.1-7.3 s instead of 9.2-10.3 over the
-    # audit's passes at 10 million spells (1.8 s instead of 2.5 on the default sample).
+    # audit's passes at 10 million spells (1.6 s instead of 2.4-2.5 on the default sample).
     with ThreadPoolExecutor(max_workers=2) as pool:
         narrowing = {
             quantity: pool.submit(
