@@ -126,8 +126,8 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
     columns = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
     connection.execute(PUBLISHABLE_SQL.format(columns=columns))
     rows = connection.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+    rounded = rounded_metrics(registry, settings.disclosure_rule)  # the HES rule's indicators
     with stage(report, "disclosure control"):
-        rounded = rounded_metrics(registry, settings.disclosure_rule)
         mark_suppressed(connection, settings.suppression_threshold,
                         rounded=rounded, carry=("value_row",))  # fmt: skip
     with stage(report, "SPC charts"):
@@ -135,7 +135,7 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
         # The monthly frame is passed, not kept here, so that chart_series can let it go.
         points, summary = chart_series(_monthly_values(connection), registry, annotations)
     with stage(report, "writing the snapshot"):
-        _write_snapshot(connection, path, registry, settings, stamp, points, summary)
+        _write_snapshot(connection, path, registry, settings, stamp, points, summary, rounded)
         del points  # ~1 GB at 10 million spells: not held through the peer groups
         _register_table(connection, "snap.spc_annotations", annotations, ANNOTATIONS_SCHEMA)
         suppressed = connection.execute(SUPPRESSED_COUNT_SQL).fetchone()[0]
@@ -145,7 +145,9 @@ def _write(connection, path: Path, registry, settings, stamp, report) -> tuple[i
     return rows, len(summary), suppressed
 
 
-def _write_snapshot(connection, path, registry, settings, stamp, points, summary) -> None:
+def _write_snapshot(
+    connection, path, registry, settings, stamp, points, summary, rounded: list[str]
+) -> None:
     feeds, quarantine = feed_status_frames(connection)
     connection.execute(f"ATTACH {sql_text(path)} AS snap")
     connection.execute(SNAPSHOT_FLAGS_SQL)
@@ -157,7 +159,6 @@ def _write_snapshot(connection, path, registry, settings, stamp, points, summary
     connection.execute(SPC_POINTS_SQL)
     connection.unregister("spc_points")
     _register_table(connection, "snap.spc_summary", summary, SUMMARY_SCHEMA)
-    rounded = rounded_metrics(registry, settings.disclosure_rule)
     tables = {
         "indicators": indicators_frame(registry, settings.suppression_threshold, rounded),
         "segments": segments_frame(),
