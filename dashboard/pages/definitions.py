@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, dcc, html
 
@@ -44,12 +45,15 @@ def layout(path: str, query: dict[str, str]) -> html.Div:
             html.H1("Definitions"),
             html.P("How every indicator is defined: what is counted, from which data, and why."),
             html.Label("Search indicators", htmlFor="definitions-search", className="form-label"),
-            dcc.Input(
+            # dbc's Input, not dcc's: dcc.Input with a debounce puts the caret back where it
+            # was one keystroke late, so on a slow computer fast typing comes out scrambled
+            # ("last 100" as "las 100t"; tests/e2e/test_reference_pages.py).
+            dbc.Input(
                 id="definitions-search",
                 type="search",
                 value=query.get("q", ""),
-                debounce=0.4,  # search as the user types, once they pause
-                className="form-control mb-2",
+                debounce=400,  # milliseconds: search as the user types, once they pause
+                class_name="mb-2",
                 placeholder="for example, bed days",
             ),
             html.P(id="definitions-count", role="status", **{"aria-live": "polite"}),

@@ -29,6 +29,23 @@ def test_definitions_are_searched_as_the_user_types(page, base_url):
     assert page.errors == []
 
 
+def test_fast_typing_on_a_slow_computer_reaches_the_search_as_typed(page, base_url):
+    """On a computer four times slower (Chromium's CPU throttling), keystrokes come faster
+    than the page's work between them; every one must land where it was typed (dcc.Input's
+    debounce scrambled them: "las 10 sfeoif l day0t")."""
+    open_page(page, "/definitions")
+    throttle = page.context.new_cdp_session(page)
+    throttle.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    page.type("#definitions-search", "last 100 days of life")
+    page.wait_for_url("**/definitions?q=last+100+days+of+life")
+    throttle.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    settle(page)
+    assert page.input_value("#definitions-search") == "last 100 days of life"
+    found = definitions.matching(access.indicators(), "last 100 days of life")
+    assert sorted(card_ids(page)) == sorted(found["id"]) and len(found) >= 1
+    assert page.errors == []
+
+
 def test_an_indicator_is_addressable_and_links_to_its_data(page, base_url):
     open_page(page, "/definitions?id=bed_days")
     assert card_ids(page) == ["bed_days"]
