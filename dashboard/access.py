@@ -43,7 +43,6 @@ from dashboard import roles
 from dashboard.reader import KEPT_OPEN, SnapshotReader
 from dashboard.scope import Scope, own_codes, visible_codes
 from metrics import serving
-from metrics.disclosure_rounding import VALUE_ROUNDED_METHODS
 from metrics.registry import LEVELS
 from wholesystem.errors import UserError
 from wholesystem.settings import Settings
@@ -288,29 +287,6 @@ def rounded_indicators(info: dict | None = None) -> list[str]:
     if rule == "mixed":
         return list(info["rounded_indicators"])
     return list(indicators()["id"]) if rule == "hes" else []
-
-
-def disclosure_text(metric_id: str, method: str, info: dict | None = None) -> str:
-    """How the snapshot protects one indicator's counts (its `method`'s), in words (the
-    indicator page's and the Definitions page's "Disclosure")."""
-    info = snapshot_info() if info is None else info  # read once, not once per question
-    threshold = info["suppression_threshold"]
-    if metric_id in rounded_indicators(info):
-        # A mean's or a DSR's value is not a function of the rounded counts: it is shown
-        # rounded itself (metrics.disclosure_rounding VALUE_ROUNDED_METHODS).
-        derived = (
-            "the value and its limits are rounded to the decimals shown"
-            if method in VALUE_ROUNDED_METHODS
-            else "the values, limits and comparisons are worked out from the rounded counts"
-        )
-        return (
-            f"Counts from 1 to {threshold} are shown as *; every other count is rounded to the "
-            f"nearest 5, and {derived} (HES rule)."
-        )
-    return (
-        f"Counts from 1 to {threshold} are shown as *, with the values from which one could "
-        "be worked out."
-    )
 
 
 def rounded_counts(info: dict | None = None) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from metrics.disclosure_rounding import VALUE_ROUNDED_METHODS
 from wholesystem.errors import UserError
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -44,9 +45,19 @@ DISCLOSURE_RULES = ("complementary", "hes")
 # A definition's `disclosure` says what is particular to the indicator ("Supplied counts",
 # "Not shown under 10 responses"); the threshold and the rule are settings, so the text
 # holds each once as a placeholder, and the snapshot gets the sentence for the threshold and
-# rule it was published under (Indicator.disclosure_sentence).
+# rule it was published under (Indicator.disclosure_sentence). The pages and the API show
+# that sentence, so what it says of the rule is what the rule does to this indicator's
+# method: under the HES rule a mean's or a DSR's value is not worked out from the rounded
+# counts but rounded itself (metrics.disclosure_rounding).
 SMALL_COUNTS, ROUNDING = "{small}", "{rounding}"
-ROUNDING_CLAUSE = ", other counts rounded to the nearest 5 (HES rule)"
+RULE_SENTENCES = {
+    "complementary": " Other values are shown as * too where a hidden count could be worked "
+    "out from them.",
+    "hes": " Other counts are rounded to the nearest 5, and the values, limits and comparisons "
+    "are worked out from the rounded counts (HES rule).",
+    "hes, value rounded": " Other counts are rounded to the nearest 5, and the value and its "
+    "limits to the decimals shown (HES rule).",
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,13 @@ class Indicator:
         """How this indicator's counts are protected, for the `threshold` and the rule
         (`rounded`: the HES rule) that a snapshot applied."""
         sentence = self.disclosure.replace(SMALL_COUNTS, f"1–{threshold}")
-        return sentence.replace(ROUNDING, ROUNDING_CLAUSE if rounded else "")
+        return sentence.replace(ROUNDING, RULE_SENTENCES[self._rule_applied(rounded)])
+
+    def _rule_applied(self, rounded: bool) -> str:
+        """The key of RULE_SENTENCES for this indicator under the rule a snapshot applied."""
+        if not rounded:
+            return "complementary"
+        return "hes, value rounded" if self.method in VALUE_ROUNDED_METHODS else "hes"
 
     def rule(self, setting: str | None) -> str:
         """The disclosure rule this indicator is published under, given the setting's."""
@@ -158,14 +175,15 @@ def build_indicator(raw: dict, overrides: dict | None = None) -> Indicator:
 
 def _checked_disclosure(raw: dict) -> str:
     """The definition's `disclosure`; raises UserError naming the file unless it holds
-    each placeholder once (the threshold and the rule are the snapshot's to fill in)."""
+    each placeholder once, the rule's at the end (the threshold and the rule are the
+    snapshot's to fill in, the rule as a sentence of its own)."""
     text = raw["disclosure"]
     for placeholder in (SMALL_COUNTS, ROUNDING):
-        if text.count(placeholder) != 1:
+        if text.count(placeholder) != 1 or not text.endswith(ROUNDING):
             raise UserError(
                 f"indicator definition {raw['id']}.toml: disclosure must hold {placeholder} "
                 "once, where the snapshot puts the suppression threshold ({small}: '1–7') "
-                "and, under the HES rule, its rounding ({rounding})"
+                "and the disclosure rule in a sentence of its own ({rounding}, at the end)"
             )
     return text
 

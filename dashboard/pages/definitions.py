@@ -79,7 +79,7 @@ def show_definitions(text: str | None, selected_id: str | None):
     With no search text and an id from the URL, shows that one indicator; otherwise
     every indicator whose definition contains the text (`matching`).
     """
-    frame = described_indicators()
+    frame = access.indicators()
     text = (text or "").strip()
     if not text and selected_id:
         return _one(frame, selected_id)
@@ -90,19 +90,6 @@ def show_definitions(text: str | None, selected_id: str | None):
     count = f"{len(found)} of {len(frame)} indicators" + (f" match “{text}”." if text else ".")
     links = exports.download_links("definitions", {"q": text})
     return [links, *definition_groups(found)], count, search
-
-
-def described_indicators() -> pd.DataFrame:
-    """The indicators, each with the snapshot's disclosure sentence (`snapshot_disclosure`),
-    the snapshot's settings read once: read per card, a search cost two queries a card."""
-    frame = access.indicators().copy()
-    info = access.snapshot_info()
-    sentences = [
-        access.disclosure_text(metric_id, method, info)
-        for metric_id, method in zip(frame["id"], frame["method"], strict=True)
-    ]
-    frame["snapshot_disclosure"] = sentences
-    return frame
 
 
 def _one(frame: pd.DataFrame, metric_id: str):
@@ -202,15 +189,10 @@ def metadata(row: dict) -> list[tuple[str, str | list[str]]]:
         ("Levels", ", ".join(row["levels"]) or "None"),
         ("Segments", ", ".join(row["segments"]) or "None"),
         ("Caveats", [_prose(str(item)) for item in row["caveats"]] or "None"),
-        ("Disclosure", _disclosure(row)),
+        ("Disclosure", row["disclosure"]),
         ("References", [_prose(str(item)) for item in row["references"]] or "None"),
         ("Last reviewed", row["last_reviewed"] or "Not recorded"),
     ]
-
-
-def _disclosure(row: dict) -> str:
-    """The snapshot's sentence, from described_indicators() or else read now."""
-    return row.get("snapshot_disclosure") or access.disclosure_text(row["id"], row["method"])
 
 
 def target_text(row: dict) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import exports
+from dashboard import access, exports
 from dashboard.pages import definitions
 
 
 def table(query: dict) -> exports.Export:
     """The definitions the page shows for its query."""
-    frame = definitions.described_indicators()
+    frame = access.indicators()
     text = (query.get("q") or "").strip()
     chosen = query.get("id")
     if not text and chosen:

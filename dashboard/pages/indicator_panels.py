@@ -189,8 +189,7 @@ def definition_panel(indicator: dict) -> html.Section:
         items += [html.Dt(label), html.Dd(_definition_text(key, indicator.get(key)))]
     # The definition's target is the default; the one in force is beside the SPC chart.
     items += [html.Dt("Default target"), html.Dd(_target_text(indicator))]
-    disclosure = access.disclosure_text(indicator["id"], indicator["method"])
-    items += [html.Dt("Disclosure"), html.Dd(disclosure)]
+    items += [html.Dt("Disclosure"), html.Dd(indicator["disclosure"])]
     return html.Section(
         [html.H2("Definition"), html.Dl(items, id="indicator-definition")], className="nhs-card"
     )

@@ -343,8 +343,9 @@ def test_by_default_the_board_indicators_are_rounded_and_the_others_exact():
     assert len(board) == 14
     assert rounded_metrics(indicators, None) == board
     assert indicators["bed_days"].disclosure_sentence(7, rounded=True) == (
-        "Counts 1–7 shown as *, other counts rounded to the nearest 5 (HES rule), with the rate "
-        "and limits derived from them."
+        "Counts 1–7 shown as *, with the rate and limits derived from them. Other counts are "
+        "rounded to the nearest 5, and the values, limits and comparisons are worked out from "
+        "the rounded counts (HES rule)."
     )
 
 
@@ -374,15 +375,22 @@ def test_a_rule_that_does_not_exist_is_one_sentence():
 def test_the_disclosure_sentence_names_the_threshold_and_rounding_applied():
     indicators = load_registry()
     assert indicators["dm_hba1c_control"].disclosure_sentence(10, rounded=False) == (
-        "Counts 1–10 shown as *, with the percentage and limits derived from them."
+        "Counts 1–10 shown as *, with the percentage and limits derived from them. Other values "
+        "are shown as * too where a hidden count could be worked out from them."
     )
     assert indicators["eq5d_index"].disclosure_sentence(7, rounded=False) == (
-        "Not shown under 10 responses; counts 1–7 shown as *."
+        "Not shown under 10 responses; counts 1–7 shown as *. Other values are shown as * too "
+        "where a hidden count could be worked out from them."
     )
-    assert indicators["eq5d_index"].disclosure_sentence(5, rounded=True) == (
-        "Not shown under 10 responses; counts 1–5 shown as *, other counts rounded to the "
-        "nearest 5 (HES rule)."
-    )
+    # A mean (EQ-5D) and a DSR are rounded themselves, not worked out from rounded counts.
+    for metric_id, particular in (
+        ("eq5d_index", "Not shown under 10 responses; counts 1–5 shown as *."),
+        ("acsc_chronic", "Counts 1–5 shown as *, with the rate and limits derived from them."),
+    ):
+        assert indicators[metric_id].disclosure_sentence(5, rounded=True) == particular + (
+            " Other counts are rounded to the nearest 5, and the value and its limits to the "
+            "decimals shown (HES rule)."
+        )
 
 
 @pytest.mark.parametrize("stem", sorted(DEFINITIONS))
@@ -392,7 +400,10 @@ def test_no_definition_fixes_the_threshold_or_the_rule_in_words(stem):
     assert "{" not in sentence
 
 
-@pytest.mark.parametrize("text", ["Counts 1–7 shown as *{rounding}.", "Counts {small} shown."])
+@pytest.mark.parametrize(
+    "text",
+    ["Counts 1–7 shown as *.{rounding}", "Counts {small} shown.", "Counts {small}{rounding}, too."],
+)
 def test_a_disclosure_without_its_placeholders_is_refused_naming_the_file(monkeypatch, text):
     broken = copy.deepcopy(DEFINITIONS["bed_days"]) | {"disclosure": text}
     monkeypatch.setattr(registry, "_raw_definitions", lambda: (("bed_days", broken),))

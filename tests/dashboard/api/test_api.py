@@ -192,11 +192,13 @@ def test_each_indicator_states_the_disclosure_its_snapshot_applied(client, peopl
         return response.json["data"][0]["disclosure"]
 
     assert disclosure("bed_days") == (
-        "Counts 1–7 shown as *, other counts rounded to the nearest 5 (HES rule), with the rate "
-        "and limits derived from them."
+        "Counts 1–7 shown as *, with the rate and limits derived from them. Other counts are "
+        "rounded to the nearest 5, and the values, limits and comparisons are worked out from "
+        "the rounded counts (HES rule)."
     )
     assert disclosure("dm_hba1c_control") == (
-        "Counts 1–7 shown as *, with the percentage and limits derived from them."
+        "Counts 1–7 shown as *, with the percentage and limits derived from them. Other values "
+        "are shown as * too where a hidden count could be worked out from them."
     )
 
 

@@ -75,6 +75,7 @@ def test_an_indicator_exact_by_definition_states_the_hes_rule_it_was_published_u
     # dm_hba1c_control's definition keeps its counts exact; this snapshot's setting rounds them.
     [indicator] = viewer_reads(settings, KPI_URL)
     assert indicator["disclosure"] == (
-        "Counts 1–7 shown as *, other counts rounded to the nearest 5 (HES rule), with the "
-        "percentage and limits derived from them."
+        "Counts 1–7 shown as *, with the percentage and limits derived from them. Other counts "
+        "are rounded to the nearest 5, and the values, limits and comparisons are worked out "
+        "from the rounded counts (HES rule)."
     )

@@ -171,30 +171,43 @@ def test_a_card_shows_every_metadata_field():
     assert fields["References"] == row["references"]
     # A KPI networks are paid on: its counts are exact (the board's are rounded, below).
     assert fields["Disclosure"] == (
-        "Counts from 1 to 7 are shown as *, with the values from which one could be worked out."
+        "Counts 1–7 shown as *, with the percentage and limits derived from them. Other values "
+        "are shown as * too where a hidden count could be worked out from them."
     )
     board = description_list(definitions.metadata_html(access.indicator("bed_days")))
     assert board["Disclosure"] == (
-        "Counts from 1 to 7 are shown as *; every other count is rounded to the nearest 5, and "
-        "the values, limits and comparisons are worked out from the rounded counts (HES rule)."
+        "Counts 1–7 shown as *, with the rate and limits derived from them. Other counts are "
+        "rounded to the nearest 5, and the values, limits and comparisons are worked out from "
+        "the rounded counts (HES rule)."
     )
     # A mean's and a DSR's value is not worked out from the rounded counts: it is shown
-    # rounded (metrics.disclosure_rounding VALUE_ROUNDED_METHODS).
-    for metric_id in ("eq5d_index", "acsc_chronic"):  # mean, DSR: both board indicators
-        shown = description_list(definitions.metadata_html(access.indicator(metric_id)))
-        assert shown["Disclosure"] == (
-            "Counts from 1 to 7 are shown as *; every other count is rounded to the nearest 5, "
-            "and the value and its limits are rounded to the decimals shown (HES rule)."
-        )
+    # rounded (metrics.disclosure_rounding VALUE_ROUNDED_METHODS); what is particular to
+    # the indicator (EQ-5D's 10 responses) comes first.
+    rounded_itself = (
+        " Other counts are rounded to the nearest 5, and the value and its limits to the "
+        "decimals shown (HES rule)."
+    )
+    shown = {
+        metric_id: description_list(definitions.metadata_html(access.indicator(metric_id)))
+        for metric_id in ("eq5d_index", "acsc_chronic")  # mean, DSR: both board indicators
+    }
+    assert shown["eq5d_index"]["Disclosure"] == (
+        "Not shown under 10 responses; counts 1–7 shown as *." + rounded_itself
+    )
+    assert shown["acsc_chronic"]["Disclosure"] == (
+        "Counts 1–7 shown as *, with the rate and limits derived from them." + rounded_itself
+    )
 
 
-def test_a_search_reads_the_snapshot_settings_once(monkeypatch):
+def test_a_search_takes_each_disclosure_sentence_from_the_snapshot(monkeypatch):
+    """The sentences are the snapshot's (indicators.disclosure), so a search does not read
+    the snapshot's settings at all, and the cards saying the HES rule are its rounded ones."""
     reads = []
     real = access.snapshot_info
     monkeypatch.setattr(access, "snapshot_info", lambda: reads.append(1) or real())
     children, count, _ = definitions.show_definitions("", None)
     assert count == f"{len(access.indicators())} of {len(access.indicators())} indicators."
-    assert len(reads) == 1
+    assert reads == []
     cards = [node for part in children for node in walk(part) if isinstance(node, dcc.Markdown)]
     rounded = [card for card in cards if "(HES rule)" in card.children]
     assert len(rounded) == len(access.rounded_indicators(real()))

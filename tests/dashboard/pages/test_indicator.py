@@ -104,7 +104,7 @@ def test_headline_and_definition(scope_as):
     definition = spaced_text(by_id(page, "indicator-definition"))
     assert access.indicator("bed_days")["numerator"] in definition
     assert "lower is better" in definition
-    assert "every other count is rounded to the nearest 5" in definition  # a board indicator
+    assert "Other counts are rounded to the nearest 5" in definition  # a board indicator
 
 
 def test_the_reported_practice_shows_the_ratio_its_verdict_was_decided_on(scope_as):
