@@ -90,7 +90,8 @@ def test_each_indicator_states_the_rule_and_threshold_its_snapshot_applied(reque
     assert len(texts) == 52 and len(rounded) == (14 if sample == "published_sample" else 0)
     for indicator, text in texts.items():
         assert f"1–{threshold[0]}" in text and "{" not in text
-        assert ("rounded to the nearest 5 (HES rule)" in text) == (indicator in rounded)
+        assert ("Other counts are rounded to the nearest 5" in text) == (indicator in rounded)
+        assert ("(HES rule)" in text) == (indicator in rounded)
 
 
 def test_no_rounded_count_from_one_to_the_threshold_is_pinned(bounded):
