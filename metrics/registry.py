@@ -178,13 +178,14 @@ def _checked_disclosure(raw: dict) -> str:
     each placeholder once, the rule's at the end (the threshold and the rule are the
     snapshot's to fill in, the rule as a sentence of its own)."""
     text = raw["disclosure"]
-    for placeholder in (SMALL_COUNTS, ROUNDING):
-        if text.count(placeholder) != 1 or not text.endswith(ROUNDING):
-            raise UserError(
-                f"indicator definition {raw['id']}.toml: disclosure must hold {placeholder} "
-                "once, where the snapshot puts the suppression threshold ({small}: '1–7') "
-                "and the disclosure rule in a sentence of its own ({rounding}, at the end)"
-            )
+    missing = [held for held in (SMALL_COUNTS, ROUNDING) if text.count(held) != 1]
+    if missing or not text.endswith(ROUNDING):
+        wrong = f"hold {missing[0]} once" if missing else f"end with {ROUNDING}"
+        raise UserError(
+            f"indicator definition {raw['id']}.toml: disclosure must {wrong}: the snapshot "
+            "puts the suppression threshold at {small} ('1–7') and the disclosure rule, as a "
+            "sentence of its own, at {rounding}"
+        )
     return text
 
 

@@ -401,11 +401,20 @@ def test_no_definition_fixes_the_threshold_or_the_rule_in_words(stem):
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["Counts 1–7 shown as *.{rounding}", "Counts {small} shown.", "Counts {small}{rounding}, too."],
+    ("text", "wrong"),
+    [
+        ("Counts 1–7 shown as *.{rounding}", "hold {small} once"),
+        ("Counts {small} shown.", "hold {rounding} once"),
+        ("Counts {small}{rounding}, too.", "end with {rounding}"),
+    ],
 )
-def test_a_disclosure_without_its_placeholders_is_refused_naming_the_file(monkeypatch, text):
+def test_a_disclosure_without_its_placeholders_is_refused_naming_the_file(monkeypatch, text, wrong):
     broken = copy.deepcopy(DEFINITIONS["bed_days"]) | {"disclosure": text}
     monkeypatch.setattr(registry, "_raw_definitions", lambda: (("bed_days", broken),))
-    with pytest.raises(UserError, match=r"^indicator definition bed_days\.toml: disclosure must"):
+    with pytest.raises(UserError) as refused:
         load_registry()
+    assert str(refused.value) == (
+        f"indicator definition bed_days.toml: disclosure must {wrong}: the snapshot puts the "
+        "suppression threshold at {small} ('1–7') and the disclosure rule, as a sentence of "
+        "its own, at {rounding}"
+    )
