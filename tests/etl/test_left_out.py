@@ -7,7 +7,7 @@ import pytest
 
 import etl.fastpath
 import etl.left_out
-from tests.etl.conftest import apc_row, data_snapshot, write_csv
+from tests.etl.conftest import apc_row, apc_rows, data_snapshot, write_csv
 from tests.etl.test_paths_agree import load_quietly
 from wholesystem.settings import Settings
 
@@ -75,3 +75,22 @@ def test_past_the_recording_limit_bad_rows_are_read_again(tmp_path, monkeypatch,
     routes, quarantined = both_paths(tmp_path, monkeypatch, rows)
     assert routes == ["_read_bad_rows" if limit == 10 else "_number_kept_rows"]
     assert sorted(row[2] for row in quarantined) == [4, 21, 35]
+
+
+def test_bad_rows_of_a_file_read_in_parallel_are_named_at_their_own_lines(tmp_path, monkeypatch):
+    """About 24 MB, so DuckDB's reader splits the file between its threads: the rows must be
+    numbered in the file's order, not in the order the threads read them."""
+    rows = apc_rows(240_000)
+    bad_positions = range(5, 240_000, 7_919)
+    for position in bad_positions:
+        rows[position] = apc_row(f"S{position + 1}", gpprac="bad")
+    path = write_csv(tmp_path / "apc_spells.csv", rows)
+    assert path.stat().st_size > 20_000_000
+    settings = Settings(data_dir=tmp_path / "data")
+    routes = routes_taken(monkeypatch)
+    result, taken = load_quietly(path, settings, monkeypatch, fast=True)
+    assert (result.outcome, taken, routes) == ("loaded", [True], ["_number_kept_rows"])
+    quarantined = data_snapshot(settings)["quarantine"]
+    assert sorted((row[2], row[4]) for row in quarantined) == [
+        (position + 2, "bad") for position in bad_positions
+    ]
