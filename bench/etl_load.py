@@ -7,7 +7,7 @@ them. The targets (issue 15): the product's load of a clean 10-million-row file 
 times the baseline, of the copy with 1% bad rows at most twice, with peak memory under 2 GB.
 Both files take the one pass (`etl.fastpath`): its INSERT keeps the rows it leaves out
 (`etl.left_out`), and the copy with 1% bad rows then
-reads only its key column again, numbered, to give them their lines. Run
+reads only its key column again, in the file's order, to give them their lines. Run
 with `make bench` or `python -m bench.etl_load --spells 10000000 [--rounds N]`; results go
 to bench/RESULTS.md.
 """
