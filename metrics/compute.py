@@ -100,6 +100,10 @@ HANDOFF_TABLES = (
     "org_parents",  # each org's parent at each month
 )
 
+# What the aggregate part reads only within itself: the counts, once valued, and the values,
+# once compared (indicator_values holds both).
+AGGREGATE_WORKING_TABLES = ("period_totals", "valued")
+
 
 def compute_tables(
     connection, settings: Settings, today: date | None = None, report: Report | None = None,

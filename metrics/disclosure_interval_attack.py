@@ -219,8 +219,11 @@ def _fixed_point(relations, whole, bounds, again) -> int:
         part = _part(relations, active)
         member_low, member_high = member_bounds(part, lower, -below)
         whole_member = whole[part.col]
-        member_low = np.where(whole_member, np.ceil(member_low - EPSILON), member_low)
-        member_high = np.where(whole_member, np.floor(member_high + EPSILON), member_high)
+        # In place: at 10 million spells each array of the entries is about 70 MB, and the
+        # two quantities are narrowed at once (attack_rows).
+        member_low[whole_member] = np.ceil(member_low[whole_member] - EPSILON)
+        member_high[whole_member] = np.floor(member_high[whole_member] + EPSILON)
+        del whole_member
         moved = _raise(part, lower, member_low, lower_by)
         moved |= _raise(part, below, -member_high, upper_by)
         changed = bool(moved.any())
@@ -282,7 +285,10 @@ def _raise(relations, bound, member_bound, reason) -> np.ndarray:
     # it (a giver is within EPSILON of the new bound, which is above the old by more): far
     # fewer than all, and ufunc.at, the costliest step of the attack, is slow per entry.
     row = relations.col
-    near = member_bound > bound[row] - EPSILON
+    reach = bound[row]
+    reach -= EPSILON  # in place: an array of the entries
+    near = member_bound > reach
+    del reach
     row, member_bound, relation = row[near], member_bound[near], relations.row[near]
     new = bound.copy()
     np.maximum.at(new, row, member_bound)
@@ -319,13 +325,19 @@ def member_bounds(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarra
     is minus the others', which lie between the sums of their terms' bounds. Infinite upper
     bounds are counted apart, so that ∞ − ∞ never arises."""
     relation, row, coefficient = relations.row, relations.col, relations.data
-    infinite = np.isinf(upper[row])
-    finite_upper = np.where(infinite, 0.0, upper[row])
+    # Each array here has one value per entry (about 70 MB at 10 million spells), so each is
+    # let go once used: the two quantities run this at once (attack_rows).
+    finite_upper = upper[row]
+    infinite = np.isinf(finite_upper)
+    finite_upper[infinite] = 0.0
     positive = coefficient > 0
+    member_lower = lower[row]
     # Each member's term a·x lies in [term_low, term_high]; an infinite end counted apart.
-    term_low = np.where(positive, lower[row], -finite_upper)
-    term_high = np.where(positive, finite_upper, -lower[row])
+    term_low = np.where(positive, member_lower, -finite_upper)
+    term_high = np.where(positive, finite_upper, -member_lower)
+    del finite_upper, member_lower
     low_infinite, high_infinite = infinite & ~positive, infinite & positive
+    del infinite
     size = relations.shape[0]
     sums = {
         name: np.bincount(relation, weights=weights, minlength=size)
@@ -335,12 +347,17 @@ def member_bounds(relations: sparse.coo_matrix, lower, upper) -> tuple[np.ndarra
         )
     }  # fmt: skip
     # The others' terms: the relation's sums less this member's own.
-    others_low = sums["low"][relation] - term_low
-    others_high = sums["high"][relation] - term_high
+    # (as floats: with no entries, bincount's sums are integers)
+    others_low = sums["low"][relation].astype(float, copy=False)
+    others_low -= term_low
+    del term_low
+    others_high = sums["high"][relation].astype(float, copy=False)
+    others_high -= term_high
+    del term_high
     others_low[sums["low_inf"][relation] - low_infinite > 0] = -np.inf
     others_high[sums["high_inf"][relation] - high_infinite > 0] = np.inf
     # a·x = −(others): x in [−others_high, −others_low] when a = +1, [others_low, others_high]
     # when a = −1.
-    member_low = np.where(positive, -others_high, others_low)
-    member_high = np.where(positive, -others_low, others_high)
-    return member_low, member_high
+    flipped_low, flipped_high = -others_high[positive], -others_low[positive]
+    others_low[positive], others_high[positive] = flipped_low, flipped_high
+    return others_low, others_high  # now the members' low and high bounds

@@ -15,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from metrics import compute
+from metrics.incremental import NOTE_TABLE
+from metrics.workspace import drop_tables, drop_tables_except
 from wholesystem.errors import UserError
 
 
@@ -26,7 +28,21 @@ def compute_on_engine(
     (metrics.incremental) is for the DuckDB engine only."""
     check_engine_settings(settings, incremental)
     if settings.engine != "spark":
-        return compute.compute_tables(connection, settings, today, report, incremental)
+        context = compute.compute_person_level(connection, settings, today, report, incremental)
+        # Only the hand-off crosses into the aggregate part, as from Spark; the rest (units,
+        # profiles, working tables: about 1 GB at the default sample) would otherwise be held
+        # to the end of the publish and push disclosure control's tables out to disk.
+        drop_tables_except(connection, (*compute.HANDOFF_TABLES, NOTE_TABLE))
+    else:
+        context = _person_level_on_spark(connection, settings, today, report)
+    compute.compute_aggregate(connection, context, report)
+    drop_tables(connection, compute.AGGREGATE_WORKING_TABLES)
+    return context
+
+
+def _person_level_on_spark(connection, settings, today, report) -> compute.Context:
+    """Runs the person-level part on Spark and hands its tables to `connection`; a Spark
+    failure becomes one sentence."""
     from metrics.spark import SparkConnection, hand_off, load_warehouse, spark_session
 
     try:
@@ -40,7 +56,6 @@ def compute_on_engine(
         if not _from_spark(error):
             raise
         raise UserError(f"Spark: {_first_line(error)}") from None
-    compute.compute_aggregate(connection, context, report)
     return context
 
 

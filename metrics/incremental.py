@@ -247,7 +247,8 @@ WHERE {PERSON_KEY} IN (SELECT person_key FROM changed_people);
 INSERT INTO units_cache.person_units SELECT * FROM computed_units;
 CREATE OR REPLACE TABLE units_cache.person_hashes AS SELECT * FROM person_hashes;
 """
-NOTE_SQL = "CREATE OR REPLACE TABLE units_cache_note AS SELECT $1::VARCHAR AS note"
+NOTE_TABLE = "units_cache_note"  # the plan in one line, for the publish's notes
+NOTE_SQL = f"CREATE OR REPLACE TABLE {NOTE_TABLE} AS SELECT $1::VARCHAR AS note"
 INFO_SQL = """
 CREATE OR REPLACE TABLE units_cache.info AS
 SELECT $1::VARCHAR AS fingerprint, $2::DATE AS first_month, $3::DATE AS last_month

@@ -57,6 +57,27 @@ def in_memory(settings: Settings) -> bool:
     return settings.warehouse_path.stat().st_size <= limit * IN_MEMORY_SHARE
 
 
+# The workspace's tables, its temporary ones included, with their schemas.
+WORKSPACE_TABLES_SQL = """
+SELECT database_name, schema_name, table_name FROM duckdb_tables()
+WHERE database_name IN (current_database(), 'temp')
+"""
+
+
+def drop_tables_except(connection, kept: tuple[str, ...]) -> None:
+    """Drops every table of the workspace (the attached warehouse aside) but those named in
+    `kept`, so that the memory they hold is free for the statements that follow."""
+    for database, schema, table in connection.execute(WORKSPACE_TABLES_SQL).fetchall():
+        if table not in kept:
+            connection.execute(f'DROP TABLE "{database}"."{schema}"."{table}"')
+
+
+def drop_tables(connection, names: tuple[str, ...]) -> None:
+    """Drops the workspace tables `names`, once nothing reads them."""
+    for name in names:
+        connection.execute(f"DROP TABLE IF EXISTS {name}")
+
+
 def sql_text(value) -> str:
     """Returns `value` as a SQL string literal (for paths in ATTACH and SET, which take none
     as parameters)."""

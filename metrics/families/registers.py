@@ -388,6 +388,8 @@ def insert_units(connection, context) -> None:
         connection.execute(UNITS_SQL.format(registrations=registrations))
     connection.execute(SCREENING_UNITS_SQL)
     connection.execute(COVERAGE_SQL)
+    # Temporary tables are held in memory to the end of the publish: let them go.
+    connection.execute("DROP TABLE event_months; DROP TABLE register_windows")
 
 
 def register_batches(connection, patients_per_batch: float) -> Iterator[str]:

@@ -126,6 +126,8 @@ def insert_units(connection, context) -> None:
     prepare_person_units(connection, context)
     for select, parameters in person_unit_selects(context):
         insert_by_profile(connection, select, parameters, standardised=STANDARDISED)
+    # Temporary tables are held in memory to the end of the publish: a row per spell.
+    connection.execute("DROP TABLE flagged_spells; DROP TABLE readmitted")
 
 
 def prepare_person_units(connection, context) -> None:
