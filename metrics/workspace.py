@@ -75,7 +75,7 @@ def drop_tables_except(connection, kept: tuple[str, ...]) -> None:
 def drop_tables(connection, names: tuple[str, ...]) -> None:
     """Drops the workspace tables `names`, once nothing reads them."""
     for name in names:
-        connection.execute(f"DROP TABLE IF EXISTS {name}")
+        connection.execute(f"DROP TABLE {name}")
 
 
 def sql_text(value) -> str:
