@@ -93,6 +93,10 @@ FROM by_locality WHERE sex IN ('1', '2') GROUP BY ALL
 # profile segments count every registered patient, so their rows are labelled and added up
 # to locality, age, sex and segment before the specs are joined: joined first, the specs
 # doubled the 2.8 million patient rows of the sample before the labels multiplied them.
+# And the patients are added up to locality and profile (`by_profile`) before the labels
+# are joined, so the labels multiply a locality's rows rather than each practice's: at 5.8
+# million patients the statement took 15.4-15.9 s joined at practice grain, 6.6-8.2 s so
+# (bench/RESULTS.md, "England scale"); the sample's rows are the same either way.
 PATIENT_CELLS_SQL = """
 CREATE OR REPLACE TEMP TABLE patient_cells AS
 WITH residents AS (
@@ -105,11 +109,17 @@ WITH residents AS (
       ON q.age_lo BETWEEN r.age_lo AND r.age_hi AND r.denominator_kind = 'care_home_residents'
     WHERE q.resident
 ),
-labelled AS (
+by_profile AS (
     SELECT pk.month, pk.locality_no, pk.area_no, q.age_lo, q.band, q.sex, q.resident,
-           l.segment_no, sum(q.persons) AS persons
+           q.profile_id, sum(q.persons) AS persons
     FROM profile_pop q
     JOIN practice_keys pk ON pk.month = q.month AND pk.practice_code = q.gpprac
+    GROUP BY ALL
+),
+labelled AS (
+    SELECT b.month, b.locality_no, b.area_no, b.age_lo, b.band, b.sex, b.resident,
+           l.segment_no, sum(b.persons) AS persons
+    FROM by_profile b
     JOIN profile_segments l USING (profile_id)
     GROUP BY ALL
 )
