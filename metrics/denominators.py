@@ -96,7 +96,7 @@ FROM by_locality WHERE sex IN ('1', '2') GROUP BY ALL
 # And the patients are added up to locality and profile (`by_profile`) before the labels
 # are joined, so the labels multiply a locality's rows rather than each practice's: at 5.8
 # million patients the statement took 15.4-15.9 s joined at practice grain, 6.6-8.2 s so
-# (bench/RESULTS.md, "England scale"); the sample's rows are the same either way.
+# (bench/RESULTS.md, "Publish at scale"); the sample's rows are the same either way.
 PATIENT_CELLS_SQL = """
 CREATE OR REPLACE TEMP TABLE patient_cells AS
 WITH residents AS (

@@ -43,7 +43,7 @@ from wholesystem.errors import UserError
 # which publish carries into `suppression`) rather than their six keys, and the method is
 # read as an enumeration (a pandas category) rather than as text: at 5.8 million patients
 # the read's peak fell from 1,511 to 985 MB, the frame from 121 to 42 MB, and it took 0.85 s
-# instead of 1.26 (bench/RESULTS.md, "England scale").
+# instead of 1.26 (bench/RESULTS.md, "Publish at scale").
 ROWS_SQL = """
 SELECT s.row_key, CAST(v.method AS {methods}) AS method, v.numerator, v.denominator,
        s.suppressed, e.numerator AS exact_numerator, e.denominator AS exact_denominator
