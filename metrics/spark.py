@@ -6,7 +6,9 @@
 the portable subset (metrics.portable) is refused, naming the construct. A table created in
 a statement becomes a checkpointed temporary view, so later statements read its rows rather
 than recompute them; an INSERT appends by position, by the columns named, or BY NAME, cast to
-the target's types, as DuckDB does.
+the target's types, as DuckDB does. Only the inserted rows are checkpointed: the table is the
+union of its checkpointed parts, so the rows already in it are not copied again at each INSERT
+(publish builds its units table in 15 of them).
 
 The warehouse is read as Parquet from `WHOLESYSTEM_SPARK_WAREHOUSE` (one folder, or one
 `.parquet` file, per warehouse table: `wholesystem warehouse-export --parquet DIR` writes
@@ -20,6 +22,7 @@ share with the driver.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -48,7 +51,9 @@ LOCAL_OPTIONS = {  # a small local[n] session publish starts: few partitions, li
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
-    "spark.driver.memory": "2g",
+    # With 2g the default sample's checkpoints are short of memory: its publish spent 29 s
+    # collecting garbage, 7-9 s with 4g (bench/RESULTS.md, "Spark in CI").
+    "spark.driver.memory": "4g",
     "spark.sql.autoBroadcastJoinThreshold": str(64 * 1024 * 1024),
 }
 PANDAS_WARNING = "PySpark does not yet fully support pandas"
@@ -107,6 +112,7 @@ class SparkConnection:
         self.session = session
         self._result = None
         self._tables: dict[str, dict[str, str]] = {}  # name → {column: type}, for the lint
+        self._parts: dict[str, list] = {}  # a table made here → its checkpointed parts
         for name in warehouse_tables:
             self._remember(name, session.table(name))
 
@@ -139,6 +145,7 @@ class SparkConnection:
     def unregister(self, name: str):
         self.session.catalog.dropTempView(name)
         self._tables.pop(name.lower(), None)
+        self._parts.pop(name.lower(), None)
         return self
 
     def table(self, name: str):
@@ -162,33 +169,45 @@ class SparkConnection:
             self._result = self.session.sql(plan.sql)
 
     def _insert(self, plan: Plan) -> None:
-        from pyspark.sql import functions as F
+        from pyspark.sql import DataFrame
 
         target = self.session.table(plan.name)
-        rows = self.session.sql(plan.sql)
-        if plan.by_name:
-            given = {column.lower(): column for column in rows.columns}
-        else:
-            names = plan.columns or tuple(target.columns[: len(rows.columns)])
-            rows = rows.toDF(*names)
-            given = {column.lower(): column for column in names}
-        columns = [
-            (F.col(given[field.name.lower()]) if field.name.lower() in given else F.lit(None))
-            .cast(field.dataType)
-            .alias(field.name)
-            for field in target.schema.fields
-        ]
-        self._store(plan.name, target.unionByName(rows.select(*columns)))
+        rows = self.session.sql(plan.sql).localCheckpoint(eager=True)
+        parts = self._parts.setdefault(plan.name.lower(), [target])
+        parts.append(_as_target_rows(rows, target, plan))
+        functools.reduce(DataFrame.union, parts).createOrReplaceTempView(plan.name)
 
     def _store(self, name: str, frame) -> None:
         frame = frame.localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
+        self._parts[name.lower()] = [frame]
         self._remember(name, frame)
 
     def _remember(self, name: str, frame) -> None:
         self._tables[name.lower()] = {
             field.name: _lint_type(field.dataType) for field in frame.schema.fields
         }
+
+
+def _as_target_rows(rows, target, plan: Plan):
+    """`rows` as `target`'s columns, in its order and types: matched by name (BY NAME), by the
+    columns the INSERT names, or by position; a column not given is NULL, as on DuckDB."""
+    from pyspark.sql import functions as F
+
+    if plan.by_name:
+        given = {column.lower(): column for column in rows.columns}
+    else:
+        names = plan.columns or tuple(target.columns[: len(rows.columns)])
+        rows = rows.toDF(*names)
+        given = {column.lower(): column for column in names}
+    return rows.select(
+        *[
+            (F.col(given[field.name.lower()]) if field.name.lower() in given else F.lit(None))
+            .cast(field.dataType)
+            .alias(field.name)
+            for field in target.schema.fields
+        ]
+    )
 
 
 def _lint_type(kind) -> str:

@@ -48,7 +48,7 @@ def test_the_fixture_system_publishes_alike_on_spark_and_duckdb(system):
     assert differences(on_duckdb, publish_on_spark(system.settings, TODAY)) == []
 
 
-# About 3.5 minutes on an idle 2-core machine (Spark local[2] costs 1-3 s a statement).
+# About 3 minutes on an idle 2-core machine (Spark local[2] costs 1-3 s a statement).
 def test_the_default_sample_publishes_alike_on_spark_and_duckdb(published_sample, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
