@@ -52,7 +52,7 @@ LOCAL_OPTIONS = {  # a small local[n] session publish starts: few partitions, li
     "spark.default.parallelism": "4",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     # With 2g the default sample's checkpoints are short of memory: its publish spent 29 s
-    # collecting garbage, 7-9 s with 4g (bench/RESULTS.md, "Spark in CI").
+    # collecting garbage, 7-12 s with 4g (bench/RESULTS.md, "Spark in CI").
     "spark.driver.memory": "4g",
     "spark.sql.autoBroadcastJoinThreshold": str(64 * 1024 * 1024),
 }
