@@ -76,12 +76,15 @@ def pytest_fixture_post_finalizer(fixturedef, request) -> None:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Puts the Spark tests first for `make test`'s two workers (pytest-xdist, `--dist
-    loadscope`, which keeps a module's tests on one worker, so that its module fixtures and
-    Spark's JVM are made once): the longest, they would otherwise leave one worker running
-    them alone at the end. (`--dist loadgroup` with `xdist_group` marks kept nothing
-    together: pytest-xdist 3.8 names a group by rewriting `item._nodeid`, which pytest 9 no
-    longer reads.)"""
+    """Groups the tests for `make test`'s two workers (pytest-xdist, `--dist loadgroup`): a
+    module's tests run together on one worker (its module fixtures are built once), and the
+    browser tests all on one, in order, as they share one served data directory whose
+    snapshots some of them publish. The Spark tests go first: the longest, they would
+    otherwise leave one worker running them alone at the end."""
+    for item in items:
+        module = Path(str(item.fspath))
+        group = "e2e" if module.parent.name == "e2e" else str(module.relative_to(ROOT))
+        item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: Path(str(item.fspath)).name != "test_spark_engine.py")
 
 
