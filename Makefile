@@ -34,7 +34,7 @@ test: $(STAMP) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m tools.dependency_audit
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 # Only the Spark engine's tests (also part of `make test`): the fixture system and the default
 # sample published on Spark local[2] and on DuckDB, compared table by table.

@@ -28,6 +28,7 @@ SAMPLE_END_MONTH = date(2026, 10, 1)
 SHAPING_PACKAGES = ("sample_data", "etl", "metrics", "wholesystem")
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH_SCOPES = ("package", "module", "class")
+BROWSER_TESTS = "tests/e2e/"
 _scratch_made_by: dict[int, set[Path]] = {}
 
 
@@ -76,16 +77,36 @@ def pytest_fixture_post_finalizer(fixturedef, request) -> None:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Groups the tests for `make test`'s two workers (pytest-xdist, `--dist loadgroup`): a
-    module's tests run together on one worker (its module fixtures are built once), and the
-    browser tests all on one, in order, as they share one served data directory whose
-    snapshots some of them publish. The Spark tests go first: the longest, they would
-    otherwise leave one worker running them alone at the end."""
-    for item in items:
-        module = Path(str(item.fspath))
-        group = "e2e" if module.parent.name == "e2e" else str(module.relative_to(ROOT))
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: Path(str(item.fspath)).name != "test_spark_engine.py")
+    """Orders the tests for `make test`'s two workers: the Spark tests first, then the
+    browser tests. They are the two longest runs of one worker each; last, they would
+    leave one worker running them alone at the end. Python's sort is stable, so each
+    module's own order stands."""
+    items.sort(key=_run_order)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under `--dist loadscope` (as `make test` runs), a module's tests run together on one
+    worker, so its module fixtures are built once, and the browser tests all on one, in
+    order: the dashboard reads one data directory per process, and some browser modules
+    serve their own for a while and then give the session's server its directory back."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return BROWSER_TESTS if module.startswith(BROWSER_TESTS) else module
+
+    return ModuleScheduling(config, log)
+
+
+def _run_order(item) -> int:
+    module = Path(str(item.fspath))
+    if module.name == "test_spark_engine.py":
+        return 0
+    return 1 if module.parent.name == "e2e" else 2
 
 
 def _source_key() -> str:
