@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from wholesystem.settings import Settings
 
@@ -92,14 +93,20 @@ def pytest_xdist_make_scheduler(config, log):
     serve their own for a while and then give the session's server its directory back."""
     if config.getvalue("dist") != "loadscope":
         return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ModuleScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return BROWSER_TESTS if module.startswith(BROWSER_TESTS) else module
-
     return ModuleScheduling(config, log)
+
+
+class ModuleScheduling(LoadScopeScheduling):
+    """pytest-xdist's scope scheduling with every browser test in one scope."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return scope_of(nodeid)
+
+
+def scope_of(nodeid: str) -> str:
+    """The scope a test runs in under `make test`: its module, or the browser tests'."""
+    module = nodeid.split("::", 1)[0]
+    return BROWSER_TESTS if module.startswith(BROWSER_TESTS) else module
 
 
 def _run_order(item) -> int:
