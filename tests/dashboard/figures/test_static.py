@@ -98,3 +98,50 @@ def test_an_image_of_more_than_sixteen_million_pixels_is_refused():
         static.render(_chart(), "png", width=2000, height=2001, scale=2)
     with pytest.raises(ValueError, match="a 1100 x 400 image at scale 10 is too large"):
         static.render(_chart(), "png", scale=10)  # the figure's own size
+
+
+def test_an_image_drawn_again_is_the_one_kept(monkeypatch):
+    import kaleido
+
+    drawn = []
+    monkeypatch.setattr(static, "_kept", static.OrderedDict())
+    monkeypatch.setattr(static, "_kept_bytes", 0)
+    monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: drawn.append(opts) or b"x")
+    static.render(_chart(), "svg")
+    static.render(_chart(), "svg")  # the same figure and options: kept
+    static.render(_chart(), "svg", width=640)  # another size: drawn
+    other = _chart().update_layout(title="Another chart")
+    static.render(other, "svg")
+    assert [opts["width"] for opts in drawn] == [1100, 640, 1100]
+    assert len(static._kept) == 3 and static._kept_bytes == 3
+
+
+def test_kept_images_are_dropped_oldest_first_beyond_their_budget(monkeypatch):
+    import kaleido
+
+    monkeypatch.setattr(static, "_kept", static.OrderedDict())
+    monkeypatch.setattr(static, "_kept_bytes", 0)
+    monkeypatch.setattr(static, "KEPT_IMAGE_BYTES", 12)  # three images
+    monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: b"1234")
+    for width in (100, 200, 300):
+        static.render(_chart(), "png", width=width)
+    static.render(_chart(), "png", width=100)  # used again: now the newest
+    static.render(_chart(), "png", width=400)
+    assert len(static._kept) == 3 and static._kept_bytes == 12  # 200, the oldest, dropped
+    drawn = []
+    monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: drawn.append(opts) or b"1234")
+    static.render(_chart(), "png", width=100)  # kept
+    static.render(_chart(), "png", width=200)  # dropped, so drawn again
+    assert [opts["width"] for opts in drawn] == [200]
+
+
+def test_a_kept_image_does_not_hide_a_missing_browser(monkeypatch):
+    import kaleido
+
+    monkeypatch.setattr(static, "_kept", static.OrderedDict())
+    monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: b"x")
+    static.render(_chart(), "svg")
+    monkeypatch.setattr(static, "_started", False)
+    monkeypatch.setattr(Chromium, "find_browser", classmethod(lambda cls, **kw: None))
+    with pytest.raises(UserError, match="no Chromium or Chrome browser was found"):
+        static.render(_chart(), "svg")
