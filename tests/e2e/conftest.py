@@ -4,7 +4,10 @@ The app serves a copy of the published sample snapshot (the `published_sample` f
 from a temporary data directory with one admin user, through werkzeug in a background thread.
 Playwright drives `/usr/bin/chromium` headless: `playwright install` is never needed. The
 tests skip, saying why, only where no Chromium is installed. One browser and one signed-in
-context serve the whole session, so the run stays short.
+context serve all the browser tests, so the run stays short; they stop when the last
+browser test has run (package scope), because Playwright's sync API refuses to start
+again in a process where its loop still runs (the board pack's PDF, in the tests that
+follow on the same worker).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SECRET = "e2e-secret"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """Debian's Chromium, headless; skips the browser tests where it is not installed."""
     if not CHROMIUM.exists():
@@ -46,7 +49,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(published_sample, tmp_path_factory) -> str:
     """Serves the dashboard on the sample snapshot at a free local port; returns its URL."""
     from dashboard.users import add_user
@@ -62,9 +65,9 @@ def base_url(published_sample, tmp_path_factory) -> str:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signed_in(browser, base_url):
-    """A browser context signed in as the e2e admin, shared by the session's tests."""
+    """A browser context signed in as the e2e admin, shared by the browser tests."""
     context = new_context(browser, base_url)
     sign_in(context.new_page(), base_url).close()
     yield context
