@@ -110,10 +110,9 @@ def scope_of(nodeid: str) -> str:
 
 
 def _run_order(item) -> int:
-    module = Path(str(item.fspath))
-    if module.name == "test_spark_engine.py":
+    if Path(str(item.fspath)).name == "test_spark_engine.py":
         return 0
-    return 1 if module.parent.name == "e2e" else 2
+    return 1 if scope_of(item.nodeid) == BROWSER_TESTS else 2
 
 
 def _source_key() -> str:
