@@ -54,6 +54,10 @@ LOCAL_OPTIONS = {  # a small local[n] session publish starts: few partitions, li
     # With 2g the default sample's checkpoints are short of memory: its publish spent 29 s
     # collecting garbage, 7-12 s with 4g (bench/RESULTS.md, "Spark in CI").
     "spark.driver.memory": "4g",
+    # The serial collector: on a small machine G1's concurrent threads compete with the tasks
+    # for the cores; the default sample's JVM used about a tenth less CPU with it, and no more
+    # time (bench/RESULTS.md, "Spark in CI").
+    "spark.driver.extraJavaOptions": "-XX:+UseSerialGC",
     "spark.sql.autoBroadcastJoinThreshold": str(64 * 1024 * 1024),
 }
 PANDAS_WARNING = "PySpark does not yet fully support pandas"
