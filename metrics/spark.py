@@ -56,7 +56,7 @@ LOCAL_OPTIONS = {  # a small local[n] session publish starts: few partitions, li
     "spark.driver.memory": "4g",
     # The serial collector: on a small machine G1's concurrent threads compete with the tasks
     # for the cores; the default sample's JVM used about a tenth less CPU with it, and no more
-    # time (bench/RESULTS.md, "Spark in CI").
+    # time (bench/RESULTS.md, "CI time").
     "spark.driver.extraJavaOptions": "-XX:+UseSerialGC",
     "spark.sql.autoBroadcastJoinThreshold": str(64 * 1024 * 1024),
 }
