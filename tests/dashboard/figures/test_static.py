@@ -100,12 +100,17 @@ def test_an_image_of_more_than_sixteen_million_pixels_is_refused():
         static.render(_chart(), "png", scale=10)  # the figure's own size
 
 
-def test_an_image_drawn_again_is_the_one_kept(monkeypatch):
+@pytest.fixture
+def nothing_kept(monkeypatch):
+    """An empty store of kept images for the test, the process's own left as it was."""
+    monkeypatch.setattr(static, "_kept", static.OrderedDict())
+    monkeypatch.setattr(static, "_kept_bytes", 0)
+
+
+def test_an_image_drawn_again_is_the_one_kept(monkeypatch, nothing_kept):
     import kaleido
 
     drawn = []
-    monkeypatch.setattr(static, "_kept", static.OrderedDict())
-    monkeypatch.setattr(static, "_kept_bytes", 0)
     monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: drawn.append(opts) or b"x")
     static.render(_chart(), "svg")
     static.render(_chart(), "svg")  # the same figure and options: kept
@@ -116,11 +121,9 @@ def test_an_image_drawn_again_is_the_one_kept(monkeypatch):
     assert len(static._kept) == 3 and static._kept_bytes == 3
 
 
-def test_kept_images_are_dropped_oldest_first_beyond_their_budget(monkeypatch):
+def test_kept_images_are_dropped_oldest_first_beyond_their_budget(monkeypatch, nothing_kept):
     import kaleido
 
-    monkeypatch.setattr(static, "_kept", static.OrderedDict())
-    monkeypatch.setattr(static, "_kept_bytes", 0)
     monkeypatch.setattr(static, "KEPT_IMAGE_BYTES", 12)  # three images
     monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: b"1234")
     for width in (100, 200, 300):
@@ -135,10 +138,9 @@ def test_kept_images_are_dropped_oldest_first_beyond_their_budget(monkeypatch):
     assert [opts["width"] for opts in drawn] == [200]
 
 
-def test_a_kept_image_does_not_hide_a_missing_browser(monkeypatch):
+def test_a_kept_image_does_not_hide_a_missing_browser(monkeypatch, nothing_kept):
     import kaleido
 
-    monkeypatch.setattr(static, "_kept", static.OrderedDict())
     monkeypatch.setattr(kaleido, "calc_fig_sync", lambda fig, opts: b"x")
     static.render(_chart(), "svg")
     monkeypatch.setattr(static, "_started", False)
