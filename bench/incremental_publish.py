@@ -7,7 +7,9 @@ directory: a full publish, then an incremental one that finds no cache and write
 the cache costs). The warehouse is then replaced by the October one, with a few hundred
 rows revised (September discharges a day later, patients' frailty), as a monthly load
 would leave it; an incremental publish and a full publish of it follow, and their snapshots
-are compared (metrics.snapshot_diff). Each publish runs in a fresh process (bench.measure:
+are compared (metrics.snapshot_diff); so are September's and October's full publishes, over
+the periods the load does not reach (bench.untouched_rows: the rows an incremental publish
+could copy rather than recompute). Each publish runs in a fresh process (bench.measure:
 wall and CPU seconds, peak memory) and records its stages' seconds. Run with
 `python -m bench.incremental_publish [--warehouse PATH] [--revised 200]`; without
 --warehouse the default sample is generated and loaded as bench/publish.py does. Results
@@ -27,11 +29,16 @@ import duckdb
 from bench.measure import Measurement, measure
 from bench.publish import SEED, WORK, generate_feeds, load_order, machine, say
 from bench.results import write_section
+from bench.untouched_rows import describe, untouched_rows
 
 HEADING = "Incremental publish after a month's load"
 SEPTEMBER_TODAY = date(2026, 10, 15)  # the last complete month is September
 OCTOBER_TODAY = date(2026, 11, 1)
 FIRST_NEW = "DATE '2026-10-01'"
+# The first month the October load adds to or revises (REVISIONS_SQL: September discharges),
+# before which bench.untouched_rows compares September's and October's full publishes.
+FIRST_ADDED, FIRST_REVISED = date(2026, 10, 1), date(2026, 9, 1)
+SEPTEMBER_KEPT = "september_full.duckdb"  # publish keeps 3 snapshots; the bench makes 4
 # The warehouse as a load up to the end of September would have left it.
 AS_AT_SEPTEMBER_SQL = f"""
 DELETE FROM apc_spells WHERE admidate >= {FIRST_NEW};
@@ -103,11 +110,15 @@ def run(september: Path, october: Path, data_dir: Path) -> dict[str, Measurement
         steps[label] = measure("bench.incremental_publish.publish_step", data_dir=str(data_dir),
                                today=str(today), incremental=incremental)  # fmt: skip
         say(f"  {steps[label].seconds:.1f} s, {steps[label].cpu_seconds:.1f} CPU s")
+        if label == "September, full":
+            shutil.copyfile(steps[label].detail["snapshot"], data_dir.parent / SEPTEMBER_KEPT)
     return steps
 
 
-def report(steps: dict[str, Measurement], identical: list[str], command: str) -> str:
-    """The RESULTS.md section."""
+def report(
+    steps: dict[str, Measurement], identical: list[str], untouched: str, command: str
+) -> str:
+    """The RESULTS.md section; `untouched` is bench.untouched_rows' paragraph."""
     lines = [f"Command: `{command}`", "", machine(), "",
              "| publish | wall s | CPU s | peak MB | units s | note |",
              "|---|---:|---:|---:|---:|---|"]  # fmt: skip
@@ -122,6 +133,7 @@ def report(steps: dict[str, Measurement], identical: list[str], command: str) ->
     lines += ["", f"October incremental ÷ full: {fast.seconds / full.seconds:.2f} (wall), "
               f"{fast.cpu_seconds / full.cpu_seconds:.2f} (CPU). Snapshots of October: "
               + ("identical." if not identical else "; ".join(identical))]  # fmt: skip
+    lines += ["", untouched]
     lines += ["", "Stage seconds (October incremental, then full):", ""]
     for name in full.detail["stages"] | fast.detail["stages"]:
         a, b = fast.detail["stages"].get(name), full.detail["stages"].get(name)
@@ -158,7 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m bench.incremental_publish" + (
         f" --warehouse {arguments.warehouse}" if arguments.warehouse else ""
     )
-    section = report(steps, differences(*snapshots), command)
+    first_changed = FIRST_REVISED if arguments.revised else FIRST_ADDED
+    untouched = untouched_rows(work / SEPTEMBER_KEPT, snapshots[1], first_changed)
+    section = report(steps, differences(*snapshots), describe(untouched, first_changed), command)
     print(section)
     write_section(Path("bench/RESULTS.md"), HEADING, section)
 

@@ -86,11 +86,11 @@ def _pairing_sql(table: str, columns: list[tuple[str, str]], tolerance: float) -
     numbered = 'SELECT row_number() OVER (ORDER BY {order}) AS n, {order} FROM {db}."{table}"'
     tests = (
         [f"x.{c} IS DISTINCT FROM y.{c}" for c in exact]
-        + [f"NOT {_close(f'x.{c}', f'y.{c}', tolerance)}" for c in floats]
+        + [f"NOT {close_sql(f'x.{c}', f'y.{c}', tolerance)}" for c in floats]
         + [
             f"NOT (x.{c} IS NOT DISTINCT FROM y.{c} OR coalesce(len(x.{c}) = len(y.{c}) AND "
             f"coalesce(list_bool_and(list_transform(list_zip(x.{c}, y.{c}), lambda pair: "
-            f"coalesce({_close('pair[1]', 'pair[2]', tolerance)}, false))), true), false))"
+            f"coalesce({close_sql('pair[1]', 'pair[2]', tolerance)}, false))), true), false))"
             for c in lists
         ]
     )
@@ -102,7 +102,7 @@ def _pairing_sql(table: str, columns: list[tuple[str, str]], tolerance: float) -
     )
 
 
-def _close(x: str, y: str, tolerance: float) -> str:
+def close_sql(x: str, y: str, tolerance: float) -> str:
     """SQL: floating point values `x` and `y` are equal (both NULL or both NaN included) or
     differ by at most a relative `tolerance`."""
     return (
