@@ -157,13 +157,17 @@ def load_system(label: str, files: list[str], data_dir: Path) -> tuple[Measureme
 def measure_round(data_dir: Path) -> tuple[Measurement, Measurement, Measurement]:
     """One round: publish, then the baseline's scan and snapshot copy, each in a fresh process."""
     published = measure("bench.publish.publish_step", data_dir=str(data_dir), today=str(TODAY))
+    return published, *measure_baseline(data_dir, published.detail["snapshot"])
+
+
+def measure_baseline(data_dir: Path, snapshot: str) -> tuple[Measurement, Measurement]:
+    """The limit baseline of the warehouse in `data_dir` and its published `snapshot`: the
+    scan and the snapshot's copy, each in a fresh process (the copy is deleted after)."""
     scan = measure("bench.limit_baseline.scan_step", warehouse=str(data_dir / "warehouse.duckdb"))
-    write = measure(
-        "bench.limit_baseline.write_step",
-        snapshot=published.detail["snapshot"],
-        out=str(data_dir / "baseline_copy.duckdb"),
-    )
-    return published, scan, write
+    copy = data_dir / "baseline_copy.duckdb"
+    write = measure("bench.limit_baseline.write_step", snapshot=snapshot, out=str(copy))
+    copy.unlink(missing_ok=True)
+    return scan, write
 
 
 def run_system(label: str, files: list[str], data_dir: Path, rounds: int) -> SystemRun:
