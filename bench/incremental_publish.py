@@ -34,10 +34,10 @@ from bench.untouched_rows import describe, untouched_rows
 HEADING = "Incremental publish after a month's load"
 SEPTEMBER_TODAY = date(2026, 10, 15)  # the last complete month is September
 OCTOBER_TODAY = date(2026, 11, 1)
-FIRST_NEW = "DATE '2026-10-01'"
 # The first month the October load adds to or revises (REVISIONS_SQL: September discharges),
 # before which bench.untouched_rows compares September's and October's full publishes.
 FIRST_ADDED, FIRST_REVISED = date(2026, 10, 1), date(2026, 9, 1)
+FIRST_NEW = f"DATE '{FIRST_ADDED.isoformat()}'"
 SEPTEMBER_KEPT = "september_full.duckdb"  # publish keeps 3 snapshots; the bench makes 4
 # The warehouse as a load up to the end of September would have left it.
 AS_AT_SEPTEMBER_SQL = f"""
